@@ -1,0 +1,254 @@
+"""Model bundles: a folder holding everything needed to turn audio into features.
+
+A bundle ``models/NAME/`` holds
+
+- ``manifest.json``: name, source, number of artists, front-end parameters
+  (normalisation stats included) and the sha256 of every other file;
+- ``dcnn.weights.h5``: the feature model's weights (Keras 3);
+- ``lda.joblib`` (optional): a fitted LDA applied to song features.
+
+:func:`load_bundle` is the one loader for all bundles, whether trained here or
+imported from the published Keras 2 files by :func:`import_keras2`.
+"""
+import datetime
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from mirex.atomic import write_text
+from mirex.errors import BundleError
+from mirex.frontend import FrontEnd
+
+__all__ = ["Bundle", "models_dir", "default_model", "load_bundle", "save_bundle", "import_keras2", "sha256"]
+
+WEIGHTS = "dcnn.weights.h5"
+LDA = "lda.joblib"
+MANIFEST = "manifest.json"
+
+
+def models_dir():
+    """The folder holding bundles: ``$MIREX_MODELS_DIR`` or the project's ``models/``."""
+    return Path(os.environ.get("MIREX_MODELS_DIR") or Path(__file__).resolve().parent.parent / "models")
+
+
+def default_model():
+    """The default bundle name: ``$MIREX_MODEL`` or the published 10,000-artist model."""
+    return os.environ.get("MIREX_MODEL") or "msd-siamese-10000"
+
+
+def sha256(path):
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Bundle:
+    """A model bundle on disk; the network and LDA load lazily.
+
+    Parameters
+    ----------
+    path : Path
+        The bundle folder.
+    manifest : dict
+        Its parsed ``manifest.json``.
+    """
+
+    def __init__(self, path, manifest):
+        self.path = Path(path)
+        self.manifest = manifest
+        self.name = manifest["name"]
+        self.frontend = FrontEnd.from_dict(manifest["frontend"])
+
+    @property
+    def has_lda(self):
+        """Whether the bundle holds a fitted LDA."""
+        return LDA in self.manifest.get("files", {})
+
+    @property
+    def fingerprint(self):
+        """A key that changes whenever the song features this bundle computes would."""
+        text = json.dumps([self.manifest["files"][WEIGHTS], self.frontend.to_dict()], sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @cached_property
+    def feature_model(self):
+        """The Keras feature model with the bundle's weights."""
+        from mirex.network import build_feature_model
+
+        model = build_feature_model(frames=self.frontend.segment_frames, n_mels=self.frontend.n_mels, l2=0)
+        model.load_weights(self.path / WEIGHTS)
+        return model
+
+    @cached_property
+    def lda(self):
+        """The fitted LDA, or None."""
+        if not self.has_lda:
+            return None
+        import joblib
+
+        return joblib.load(self.path / LDA)
+
+    def embed_segments(self, segs, *, batch_size=512):
+        """256-d features of standardised segments, shape (n, 256), float32."""
+        model = self.feature_model
+        parts = [model.predict_on_batch(segs[i : i + batch_size]) for i in range(0, len(segs), batch_size)]
+        return np.concatenate(parts).astype(np.float32, copy=False)
+
+    def reduce(self, features):
+        """Apply the bundle's LDA to song features (identity without one)."""
+        return features if self.lda is None else self.lda.transform(features).astype(np.float32)
+
+
+def load_bundle(name=None):
+    """Load a bundle by name (under :func:`models_dir`) or by folder path.
+
+    Raises
+    ------
+    BundleError
+        If the bundle is missing, its manifest unreadable, or a file's checksum
+        does not match the manifest.
+    """
+    name = name or default_model()
+    path = Path(name) if (os.sep in str(name) or Path(name).is_dir()) and Path(name).is_dir() else models_dir() / name
+    manifest_path = path / MANIFEST
+    if not manifest_path.is_file():
+        hint = " (run `make models` to import the published models)" if name == default_model() else ""
+        raise BundleError(f"{path}: no model bundle here{hint}")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BundleError(f"{manifest_path}: unreadable manifest ({exc})") from None
+    for fname in manifest.get("files", {}):
+        if not (path / fname).is_file():
+            raise BundleError(f"{path / fname}: listed in the manifest but missing")
+    return Bundle(path, manifest)
+
+
+def save_bundle(*, name, feature_model, frontend, source, n_artists=None, lda=None, extra=None, root=None):
+    """Write a bundle folder atomically (built aside, then renamed into place).
+
+    Parameters
+    ----------
+    name : str
+        Bundle name; the folder is ``root/name`` (``root`` defaults to :func:`models_dir`).
+    feature_model : keras.Model
+        A model from :func:`mirex.network.build_feature_model`.
+    frontend : FrontEnd
+    source : str
+        Where the weights came from (a file, a training run).
+    n_artists : int, optional
+    lda : sklearn estimator, optional
+    extra : dict, optional
+        More manifest fields (training settings, metrics).
+
+    Returns
+    -------
+    Bundle
+    """
+    import joblib
+
+    root = Path(root) if root else models_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / name
+    tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".{name}."))
+    try:
+        feature_model.save_weights(tmp / WEIGHTS)
+        if lda is not None:
+            joblib.dump(lda, tmp / LDA)
+        manifest = {
+            "name": name,
+            "source": str(source),
+            "n_artists": n_artists,
+            "feature_dim": int(feature_model.output.shape[-1]),
+            "frontend": frontend.to_dict(),
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            **(extra or {}),
+            "files": {f.name: sha256(f) for f in sorted(tmp.iterdir())},
+        }
+        write_text(tmp / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+        if final.exists():
+            old = Path(tempfile.mkdtemp(dir=root, prefix=f".{name}.old."))
+            os.replace(final, old / name)
+            os.replace(tmp, final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return load_bundle(str(final))
+
+
+def _legacy_weights(h5file):
+    """Map layer name -> list of arrays from a Keras 2 HDF5 model file."""
+    import h5py
+
+    try:
+        handle = h5py.File(h5file, "r")
+    except OSError as exc:
+        raise BundleError(f"{h5file}: not a readable HDF5 file ({exc})") from None
+    with handle:
+        group = handle["model_weights"] if "model_weights" in handle else handle
+        weights = {}
+        for layer in group:
+            names = [n.decode() if isinstance(n, bytes) else n for n in group[layer].attrs.get("weight_names", [])]
+            weights[layer] = [np.asarray(group[layer][n]) for n in names]
+    return weights
+
+
+def import_keras2(h5file, *, name, n_artists=None, frontend=None, root=None):
+    """Import a published Keras 2 artist model (TensorFlow layout) as a bundle.
+
+    Parameters
+    ----------
+    h5file : str or Path
+        The Keras 2 HDF5 file with layers ``conv1d_{1..5}`` and
+        ``batch_normalization_{1..5}``.
+    name : str
+        Name of the new bundle.
+    n_artists : int, optional
+        Number of training artists; defaults to the size of a softmax layer if
+        the file has one, else the number in the file name.
+    frontend : FrontEnd, optional
+        Front-end parameters; defaults to the published MSD ones.
+
+    Returns
+    -------
+    Bundle
+    """
+    from mirex.network import BLOCKS, build_feature_model
+
+    h5file = Path(h5file)
+    if not h5file.is_file():
+        raise BundleError(f"{h5file}: no such file")
+    weights = _legacy_weights(h5file)
+    frontend = frontend or FrontEnd()
+    model = build_feature_model(frames=frontend.segment_frames, n_mels=frontend.n_mels, l2=0)
+    for index in range(1, len(BLOCKS) + 1):
+        for layer in (f"conv1d_{index}", f"batch_normalization_{index}"):
+            arrays = weights.get(layer)
+            if not arrays:
+                raise BundleError(f"{h5file}: layer {layer} missing; not a Table 1 artist DCNN")
+            target = model.get_layer(layer)
+            expected = [tuple(w.shape) for w in target.get_weights()]
+            if [a.shape for a in arrays] != expected:
+                raise BundleError(f"{h5file}: layer {layer} has shapes {[a.shape for a in arrays]}, expected {expected}")
+            target.set_weights(arrays)
+    if n_artists is None:
+        dense = [a[0] for layer, a in weights.items() if layer.startswith("dense") and a]
+        digits = re.findall(r"\d+", h5file.stem)
+        n_artists = int(dense[-1].shape[-1]) if dense else (int(max(digits, key=int)) if digits else None)
+    return save_bundle(
+        name=name, feature_model=model, frontend=frontend, source=f"keras2:{h5file.name} sha256={sha256(h5file)}",
+        n_artists=n_artists, root=root,
+    )

@@ -1,0 +1,60 @@
+"""Content-keyed, atomic storage of song features.
+
+An entry is keyed by the extractor's fingerprint (which changes with the
+model weights and front-end parameters) and by a hash of the audio file's
+bytes, so a changed file or another model never reuses a stale entry. Each
+entry is one small ``.npy`` file written atomically, so a killed run leaves
+no partial entry and concurrent runs on the same cache are harmless.
+"""
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+
+from mirex.atomic import atomic_path
+
+__all__ = ["FeatureCache", "content_key", "project_cache_dir"]
+
+
+def project_cache_dir():
+    """The default cache: ``$MIREX_FEATURE_CACHE`` or the project's ``features/``."""
+    return Path(os.environ.get("MIREX_FEATURE_CACHE") or Path(__file__).resolve().parent.parent / "features")
+
+
+def content_key(path):
+    """Hex BLAKE2b digest of a file's bytes (raises OSError if unreadable)."""
+    digest = hashlib.blake2b(digest_size=20)
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class FeatureCache:
+    """Song features on disk, one file per (extractor, audio content).
+
+    Parameters
+    ----------
+    root : str or Path
+        The cache folder; created on first write.
+    """
+
+    def __init__(self, root):
+        self.root = Path(root)
+
+    def _file(self, namespace, key):
+        return self.root / namespace / key[:2] / f"{key}.npy"
+
+    def get(self, namespace, key):
+        """The stored array, or None if absent or unreadable."""
+        try:
+            return np.load(self._file(namespace, key), allow_pickle=False)
+        except (OSError, ValueError, EOFError):
+            return None
+
+    def put(self, namespace, key, value):
+        """Store ``value`` atomically."""
+        with atomic_path(self._file(namespace, key)) as tmp:
+            with open(tmp, "wb") as fh:
+                np.save(fh, np.asarray(value, dtype=np.float32), allow_pickle=False)

@@ -1,0 +1,129 @@
+"""The ``mirex`` command line: argument handling only; the work is done elsewhere.
+
+User errors (:class:`mirex.errors.MirexError`) print one line on stderr and
+exit with status 2.
+"""
+import argparse
+import sys
+
+from mirex.errors import MirexError
+
+__all__ = ["main", "build_parser"]
+
+
+def _feature_options(parser, *, for_test=False):
+    parser.add_argument("-numThreads", "--num-threads", dest="n_jobs", type=int, metavar="N",
+                        help="worker processes and threads (default: all cores)")
+    parser.add_argument("--model", help="model bundle name or folder (default: the default bundle)")
+    parser.add_argument("--features", choices=("dcnn", "mfcc"), default=None if for_test else "dcnn",
+                        help="feature extractor (default: dcnn%s)" % (", or as trained" if for_test else ""))
+    parser.add_argument("--no-lda", dest="lda", action="store_const", const=False, default=None if for_test else True,
+                        help="do not apply the bundle's LDA")
+    parser.add_argument("--cache", dest="cache_dir", metavar="DIR", help="feature cache folder")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _train(args):
+    from mirex.protocol import train
+
+    fitted = train(scratch=args.scratch, train_list=args.train_list, features=args.features, model=args.model,
+                   lda=args.lda, n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet)
+    print(f"trained on {fitted['n_train']} files ({fitted['skipped']} skipped), {len(fitted['labels'])} labels, "
+          f"SVM {fitted['params']}", file=sys.stderr)
+
+
+def _test(args):
+    from mirex.protocol import test
+
+    rows = test(scratch=args.scratch, test_list=args.test_list, output=args.output, features=args.features,
+                model=args.model, lda=args.lda, n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet)
+    print(f"wrote {len(rows)} predictions to {args.output}", file=sys.stderr)
+
+
+def _embed(args):
+    from mirex.protocol import embed
+
+    values = embed(list_file=args.list, out=args.out, features=args.features, model=args.model, lda=args.lda,
+                   n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet)
+    print(f"wrote {values.shape[0]} x {values.shape[1]} features to {args.out}", file=sys.stderr)
+
+
+def _import_keras2(args):
+    from mirex.bundle import import_keras2
+
+    bundle = import_keras2(args.h5, name=args.name, n_artists=args.artists)
+    print(f"imported {args.h5} as {bundle.path}", file=sys.stderr)
+
+
+def _fetch_models(args):
+    from mirex.published import fetch_models
+
+    fetch_models(source_dir=args.source_dir, force=args.force, log=lambda line: print(line, file=sys.stderr))
+
+
+def _models(args):
+    from mirex.bundle import default_model, load_bundle, models_dir
+
+    folder = models_dir()
+    names = sorted(p.name for p in folder.iterdir() if (p / "manifest.json").is_file()) if folder.is_dir() else []
+    for name in names:
+        bundle = load_bundle(name)
+        mark = "*" if name == default_model() else " "
+        print(f"{mark} {name}\tartists={bundle.manifest.get('n_artists')}\tlda={'yes' if bundle.has_lda else 'no'}"
+              f"\tsource={bundle.manifest.get('source')}")
+    if not names:
+        print(f"no bundles in {folder} (run `make models`)", file=sys.stderr)
+
+
+def build_parser():
+    """The argument parser with all subcommands."""
+    parser = argparse.ArgumentParser(prog="mirex", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="MIREX train call: learn TRAINLIST, keep the classifier in SCRATCH")
+    p.add_argument("scratch", metavar="SCRATCH")
+    p.add_argument("train_list", metavar="TRAINLIST", help="lines 'path<TAB>label'")
+    _feature_options(p)
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("test", help="MIREX test call: label TESTLIST into OUTPUT")
+    p.add_argument("scratch", metavar="SCRATCH")
+    p.add_argument("test_list", metavar="TESTLIST", help="lines 'path'")
+    p.add_argument("output", metavar="OUTPUT", help="written as 'path<TAB>label'")
+    _feature_options(p, for_test=True)
+    p.set_defaults(func=_test)
+
+    p = sub.add_parser("embed", help="write song features of a list to a .npy file, in list order")
+    p.add_argument("list", metavar="LIST", help="a path list or a train list (extra columns ignored)")
+    p.add_argument("--out", required=True, metavar="FILE.npy")
+    _feature_options(p)
+    p.set_defaults(func=_embed)
+
+    p = sub.add_parser("import-keras2", help="import a Keras 2 HDF5 artist model as a bundle")
+    p.add_argument("h5", metavar="FILE.h5")
+    p.add_argument("--name", required=True, help="bundle name (folder under models/)")
+    p.add_argument("--artists", type=int, help="number of training artists (default: from the file)")
+    p.set_defaults(func=_import_keras2)
+
+    p = sub.add_parser("fetch-models", help="import the published MSD models (pinned, checksummed)")
+    p.add_argument("--from", dest="source_dir", metavar="DIR", help="folder with local copies of the .h5 files")
+    p.add_argument("--force", action="store_true", help="re-import existing bundles")
+    p.set_defaults(func=_fetch_models)
+
+    p = sub.add_parser("models", help="list the installed bundles (* = default)")
+    p.set_defaults(func=_models)
+    return parser
+
+
+def main(argv=None):
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except MirexError as exc:
+        print(f"mirex: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("mirex: interrupted", file=sys.stderr)
+        return 130
+    return 0

@@ -121,7 +121,9 @@ def make_folds(*, labels, groups=None, n_folds=3, seed=0):
     with warnings.catch_warnings():
         # It warns when a label has fewer clips than folds; we warn about what matters below.
         warnings.simplefilter("ignore", UserWarning)
-        for fold, (_, test) in enumerate(splitter.split(np.zeros(len(labels)), labels, group_ids)):
+        # scikit-learn refuses to stratify when every label has fewer clips than folds.
+        strata = labels if np.unique(labels, return_counts=True)[1].max() >= n_folds else np.zeros(len(labels))
+        for fold, (_, test) in enumerate(splitter.split(np.zeros(len(labels)), strata, group_ids)):
             assign.update(dict.fromkeys(group_ids[test].tolist(), fold))
     label_groups = {}
     for label, group in zip(labels.tolist(), group_ids.tolist()):

@@ -96,3 +96,4 @@ def test_resolve_systems():
 def test_resolve_systems_errors(specs, message):
     with pytest.raises(EvaluationError, match=message):
         systems.resolve_systems(specs=specs)
+

@@ -97,7 +97,7 @@ def test_run_evaluation_with_fake_scripts(tmp_path, capsys):
         assert train.shape[1] == 2 and test.shape[1] == 1
         assert (out / "outputs" / "byname" / f"fold{k}.txt").is_file()
     assert (out / "summary.md").is_file() and (out / "confusion" / "first.png").is_file()
-    assert "evaluate: byname fold 1/3" in capsys.readouterr().err
+    assert "evaluate: [4/6] first fold 1/3: train on" in capsys.readouterr().err
 
 
 def test_missing_output_lines_count_as_wrong(tmp_path, caplog):

@@ -6,6 +6,8 @@ The command line wires this in with::
     evaluate.add_arguments(sub)
     sub.set_defaults(func=evaluate.main)
 """
+import argparse
+import itertools
 import sys
 from pathlib import Path
 
@@ -21,6 +23,13 @@ __all__ = ["run_evaluation", "add_arguments", "main"]
 def _progress(message):
     """Print one progress line to stderr."""
     print(f"evaluate: {message}", file=sys.stderr, flush=True)
+
+
+def _fold_count(text):
+    """argparse type: an integer of at least 2."""
+    if not text.isdigit() or int(text) < 2:
+        raise argparse.ArgumentTypeError(f"expected a whole number of folds, at least 2, not {text!r}")
+    return int(text)
 
 
 def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=None, cache_dir=None, seed=0,
@@ -67,9 +76,14 @@ def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=
     fold_lists = [write_fold_lists(dataset=dataset, fold=f, folder=out_dir / "folds" / f"fold{f.number}")
                   for f in splits]
     _progress(f"{len(dataset.paths)} clips, {folds} folds, systems: {', '.join(systems)}; results in {out_dir}")
+    steps = itertools.count(1)
+
+    def progress(message):
+        _progress(f"[{next(steps)}/{len(systems) * folds}] {message}")
+
     results = [run_system(name=name, options=options, dataset=dataset, folds=splits, fold_lists=fold_lists,
                           out_dir=out_dir, scripts_dir=scripts_dir, n_jobs=n_jobs, cache_dir=cache_dir,
-                          progress=_progress)
+                          progress=progress)
                for name, options in systems.items()]
     return write_report(out_dir=out_dir, dataset=dataset, n_folds=folds, seed=seed, results=results)
 
@@ -80,7 +94,7 @@ def add_arguments(parser):
     parser.add_argument("--systems", nargs="+", metavar="SYSTEM",
                         help=f"systems to compare: names ({', '.join(SYSTEMS)}) or NAME=OPTIONS; "
                              "default: dcnn, dcnn-lda (if the model has an LDA), mfcc")
-    parser.add_argument("--folds", type=int, default=3, help="cross-validation folds (default 3)")
+    parser.add_argument("--folds", type=_fold_count, default=3, help="cross-validation folds (default 3)")
     parser.add_argument("--out", metavar="DIR", help="results folder (default results/DATASET)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the fold split (default 0)")
     parser.add_argument("--cache", metavar="DIR", help="feature cache (default the project's features/)")

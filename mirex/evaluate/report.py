@@ -107,7 +107,8 @@ def plot_confusion(*, confusion, path, title):
 def _markdown(frame, *, digits=4):
     """A DataFrame (with its index) as a GitHub-flavoured Markdown table."""
     frame = frame.reset_index()
-    cells = [[f"{x:.{digits}f}" if isinstance(x, float) else str(x) for x in row] for row in frame.itertuples(index=False)]
+    cells = [[f"{x:.{digits}f}" if isinstance(x, float) else str(x) for x in row]
+             for row in frame.itertuples(index=False)]
     lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in cells])
 

@@ -52,6 +52,12 @@ def test_write_report_files(tmp_path):
     assert not list(tmp_path.rglob("*.tmp"))
 
 
+def test_tied_systems_report_undefined_friedman(tmp_path):
+    results = [_result("one", REFERENCE), _result("two", REFERENCE)]
+    write_report(out_dir=tmp_path, dataset=_dataset(), n_folds=3, seed=0, results=results)
+    assert "the systems tie in every block" in (tmp_path / "summary.md").read_text()
+
+
 def test_single_system_report_skips_friedman(tmp_path):
     write_report(out_dir=tmp_path, dataset=_dataset(), n_folds=3, seed=0, results=[_result("only", REFERENCE)])
     assert not (tmp_path / "significance.csv").exists()

@@ -11,6 +11,8 @@ Everything lands in one folder (``results/DATASET/`` by default):
 
 Every file is written atomically.
 """
+import math
+
 import pandas as pd
 
 from mirex.atomic import atomic_path, write_text
@@ -122,8 +124,9 @@ def _significance(tables):
                      "n_blocks": test.n_blocks, **{f"mean_rank_{s}": r for s, r in test.mean_ranks.items()}})
         pairs = rank_hsd(table=table).set_index(["system_a", "system_b"])
         text += [f"### {_TITLES[name]}", "",
-                 f"Friedman chi-square = {test.statistic:.4f}, df = {test.df}, p = {test.p_value:.4g} "
-                 f"({test.n_blocks} blocks; accuracy ranked within each block, 1 = best).", "",
+                 ("Friedman's test is undefined: the systems tie in every block." if math.isnan(test.statistic)
+                  else f"Friedman chi-square = {test.statistic:.4f}, df = {test.df}, p = {test.p_value:.4g} "
+                       f"({test.n_blocks} blocks; accuracy ranked within each block, 1 = best)."), "",
                  _markdown(test.mean_ranks.to_frame().rename_axis("system")), "",
                  "Tukey-Kramer HSD on mean ranks (alpha 0.05):", "", _markdown(pairs), ""]
     return pd.DataFrame(rows), text

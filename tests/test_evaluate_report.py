@@ -7,7 +7,7 @@ import pytest
 from mirex.errors import BundleError
 from mirex.evaluate import systems
 from mirex.evaluate.dataset import Dataset
-from mirex.evaluate.errors import EvaluationError
+from mirex.errors import EvaluationError
 from mirex.evaluate.metrics import score
 from mirex.evaluate.report import format_leaderboard, write_report
 from mirex.evaluate.runner import SystemResult

@@ -8,7 +8,7 @@ import pytest
 from mirex.errors import DataError, ListFileError
 from mirex.evaluate import run_evaluation
 from mirex.evaluate.dataset import clip_key, load_dataset
-from mirex.evaluate.errors import EvaluationError
+from mirex.errors import EvaluationError
 from mirex.evaluate.runner import match_outputs
 
 FAKE_SCRIPTS = Path(__file__).parent / "data" / "fake_scripts"

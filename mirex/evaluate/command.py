@@ -11,10 +11,6 @@ import itertools
 import sys
 from pathlib import Path
 
-from mirex.evaluate.dataset import load_dataset
-from mirex.evaluate.folds import make_folds
-from mirex.evaluate.report import format_leaderboard, write_report
-from mirex.evaluate.runner import project_root, run_system, write_fold_lists
 from mirex.evaluate.systems import SYSTEMS, resolve_systems
 
 __all__ = ["run_evaluation", "add_arguments", "main"]
@@ -67,11 +63,17 @@ def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=
     MirexError
         For an unusable dataset list, an unknown system or a failing script.
     """
+    from mirex.cache import project_cache_dir
+    from mirex.evaluate.dataset import load_dataset
+    from mirex.evaluate.folds import make_folds
+    from mirex.evaluate.report import write_report
+    from mirex.evaluate.runner import run_system, write_fold_lists
+
     dataset = load_dataset(path=dataset_list)
     if not isinstance(systems, dict):
         systems = resolve_systems(specs=systems)
     out_dir = Path(out_dir) if out_dir else Path("results") / dataset.name
-    cache_dir = Path(cache_dir) if cache_dir else project_root() / "features"
+    cache_dir = Path(cache_dir) if cache_dir else project_cache_dir()
     splits = make_folds(labels=dataset.labels, groups=dataset.groups, n_folds=folds, seed=seed)
     fold_lists = [write_fold_lists(dataset=dataset, fold=f, folder=out_dir / "folds" / f"fold{f.number}")
                   for f in splits]
@@ -104,6 +106,8 @@ def add_arguments(parser):
 
 def main(args):
     """Run ``mirex evaluate`` from parsed arguments and print the leaderboard; returns 0."""
+    from mirex.evaluate.report import format_leaderboard
+
     board = run_evaluation(dataset_list=args.dataset_list, systems=args.systems, folds=args.folds,
                            out_dir=args.out, n_jobs=args.jobs, cache_dir=args.cache, seed=args.seed)
     print(format_leaderboard(board=board))

@@ -19,7 +19,7 @@ import pandas as pd
 
 import mirex
 from mirex.evaluate.dataset import clip_key
-from mirex.evaluate.errors import EvaluationError
+from mirex.errors import EvaluationError
 from mirex.evaluate.metrics import Scores, score
 from mirex.listfile import read_list, write_list
 

@@ -8,7 +8,7 @@ import re
 import shlex
 
 from mirex.errors import BundleError
-from mirex.evaluate.errors import EvaluationError
+from mirex.errors import EvaluationError
 
 __all__ = ["SYSTEMS", "default_systems", "resolve_systems"]
 

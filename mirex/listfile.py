@@ -120,8 +120,6 @@ def read_list(path, *, kind="any", warn=None):
         if not line:
             continue
         fields = _split(line)
-        if kind == "train" and len(fields) < 2 and " " in line:
-            fields = line.rsplit(None, 1)
         if kind == "train" and len(fields) < 2:
             message = f"{path}:{number}: expected 'path<TAB>label', got {line!r}"
             if warn is None:

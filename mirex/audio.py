@@ -1,5 +1,7 @@
 """Decoding any audio file to mono float32 at the front end's sample rate."""
+import contextlib
 import os
+import sys
 import warnings
 
 import numpy as np
@@ -14,7 +16,7 @@ _BLOCK = 1 << 18  # frames read at a time, so only the mono signal is ever held 
 
 
 def _decode_soundfile(path):
-    with sf.SoundFile(path) as fh:
+    with sf.SoundFile(os.fsencode(path)) as fh:  # bytes: names that are not UTF-8 open too
         rate = fh.samplerate
         parts = [b.mean(axis=1) for b in fh.blocks(blocksize=_BLOCK, dtype="float32", always_2d=True)]
     return (np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)), rate
@@ -29,8 +31,26 @@ def _decode_librosa(path):
     return y, rate
 
 
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence the decoders' C libraries (mpg123 prints notes on fd 2); errors are reported by exception."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _reason(exc):
-    lines = str(exc).strip().splitlines()
+    """A one-line reason; libsndfile's without its 'Error opening FILE:' prefix."""
+    text = getattr(exc, "error_string", None) or str(exc)
+    if text.startswith("File does not exist"):  # what libsndfile says of an existing file it cannot parse (MP3)
+        text = "Format not recognised."
+    lines = text.strip().splitlines()
     return lines[0] if lines else type(exc).__name__
 
 
@@ -61,13 +81,14 @@ def load(path, *, sr=22050):
         raise AudioError(f"{path}: no such file")
     if os.path.getsize(path) == 0:
         raise AudioError(f"{path}: empty file")
-    try:
-        y, rate = _decode_soundfile(path)
-    except Exception as first:  # libsndfile failed: try audioread before giving up
+    with _quiet_stderr():
         try:
-            y, rate = _decode_librosa(path)
-        except Exception:
-            raise AudioError(f"{path}: cannot decode audio ({_reason(first)})") from None
+            y, rate = _decode_soundfile(path)
+        except Exception as first:  # libsndfile failed: try audioread before giving up
+            try:
+                y, rate = _decode_librosa(path)
+            except Exception:
+                raise AudioError(f"{path}: cannot decode audio ({_reason(first)})") from None
     if y.size == 0:
         raise AudioError(f"{path}: no audio samples")
     y = np.nan_to_num(np.ascontiguousarray(y, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)

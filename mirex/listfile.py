@@ -151,6 +151,10 @@ def _unwritable(field):
         return "has leading or trailing blanks"
     if field.startswith("\ufeff"):
         return "starts with a byte-order mark"
+    try:
+        field.encode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError:
+        return "cannot be encoded"
     return None
 
 

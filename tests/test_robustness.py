@@ -129,7 +129,7 @@ def corpus(tmp_path_factory):
     )
     train_list = work / "train list.txt"
     train_list.write_bytes(train_text.encode())
-    result = script("run_train.sh", work / "scratch", train_list, "-numThreads", 2, cwd=work)
+    result = script("run_train.sh", work / "scratch", train_list, "-numThreads", 1, cwd=work)
     good = good_test_files(audio / "test")
     latin = write_as(audio / "test" / "l.wav", sine(2))
     latin_bytes = os.fsencode(audio / "test") + b"/caf\xe9 latin-1.wav"

@@ -40,6 +40,12 @@ def _scratch(scratch):
     return scratch
 
 
+def _two_labels(labels, *, train_list, skipped=0):
+    if len(set(labels)) < 2:
+        after = f" after skipping {skipped} unusable file(s)" if skipped else ""
+        raise DataError(f"{train_list}: need at least two labels to train, got {sorted(set(labels))}{after}")
+
+
 def _check_output(output):
     if os.path.isdir(output):
         raise ListFileError(f"{output}: output is a folder, not a file")
@@ -94,14 +100,13 @@ def train(*, scratch, train_list, features="dcnn", model=None, lda=True, n_jobs=
             _warn(f"{train_list}:{entry.line}: {entry.path} is labelled {kept.label!r} on line {kept.line}; "
                   f"label {entry.label!r} ignored")
     paths = list(first)
+    _two_labels([e.label for e in first.values()], train_list=train_list)  # fail before any extraction
     result = _features(paths, extractor=extractor, scratch=scratch, cache_dir=cache_dir, n_jobs=n_jobs, progress=progress)
     ok = result.ok
     if not ok.any():
         raise DataError(f"{train_list}: none of the {len(paths)} training files could be used")
     labels = [first[p].label for p, good in zip(paths, ok) if good]
-    if len(set(labels)) < 2:
-        skipped = f" after skipping {len(result.errors)} unusable file(s)" if result.errors else ""
-        raise DataError(f"{train_list}: need at least two labels to train, got {sorted(set(labels))}{skipped}")
+    _two_labels(labels, train_list=train_list, skipped=len(result.errors))
     fitted = classifier.fit(extractor.reduce(result.features[ok]), labels, n_jobs=n_jobs or 1)
     fitted.update(n_train=int(ok.sum()), skipped=int((~ok).sum()))
     classifier.save(fitted, scratch=scratch, extra={"extractor": extractor.describe()})

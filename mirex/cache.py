@@ -53,6 +53,13 @@ class FeatureCache:
         except (OSError, ValueError, EOFError):
             return None
 
+    def shape(self, namespace, key):
+        """Shape of the stored array (read from its header), or None if absent or unreadable."""
+        try:
+            return np.load(self._file(namespace, key), mmap_mode="r", allow_pickle=False).shape
+        except (OSError, ValueError, EOFError):
+            return None
+
     def put(self, namespace, key, value):
         """Store ``value`` atomically."""
         with atomic_path(self._file(namespace, key)) as tmp:

@@ -53,9 +53,14 @@ def build_feature_model(*, frames=129, n_mels=128, l2=1e-5, seed=None):
     return keras.Model(inputs, outputs, name="dcnn_features")
 
 
-def build_softmax_model(feature_model, *, n_artists, dropout=0.5):
-    """Add the plain training head: dropout and a softmax over artists."""
-    x = layers.Dropout(dropout, name="dropout")(feature_model.output)
+def build_softmax_model(feature_model, *, n_artists, dropout=0.5, seed=None):
+    """Add the plain training head: dropout and a softmax over artists.
+
+    With a ``seed`` the dropout masks come from a seed state stored among the
+    model's variables (so a checkpoint restores them), else from the backend's
+    global generator.
+    """
+    x = layers.Dropout(dropout, seed=seed, name="dropout")(feature_model.output)
     outputs = layers.Dense(n_artists, activation="softmax", name="artist")(x)
     return keras.Model(feature_model.input, outputs, name="dcnn_artists")
 
@@ -98,4 +103,4 @@ def hinge_loss(margin=0.4):
 
 def ranking_accuracy(y_true, y_pred):
     """Share of items whose positive is more similar to the anchor than every negative."""
-    return ops.cast(y_pred[:, 0] > ops.max(y_pred[:, 1:], axis=-1), "float32")
+    return ops.cast(ops.greater(y_pred[:, 0], ops.max(y_pred[:, 1:], axis=-1)), "float32")

@@ -10,7 +10,7 @@ import math
 import keras
 import numpy as np
 
-__all__ = ["Batches", "plain_plan", "siamese_plan"]
+__all__ = ["Batches", "EpochSync", "plain_plan", "siamese_plan"]
 
 
 def _anchors(split, rng, *, train):
@@ -73,21 +73,22 @@ class Batches(keras.utils.PyDataset):
     batch_size : int
     seed : int
     train : bool
-        Draw a new plan at each epoch (from ``(seed, epoch)``); otherwise one
-        fixed plan.
-    epoch : int
-        The first epoch (a resumed run starts later).
+        Draw a new plan for each epoch (from ``(seed, epoch)``, see
+        :meth:`set_epoch`); otherwise one fixed plan.
     """
 
-    def __init__(self, split, *, plan, batch_size, seed, train, epoch=0):
+    def __init__(self, split, *, plan, batch_size, seed, train):
         super().__init__(workers=1, use_multiprocessing=False)
         self.split, self.make_plan, self.batch_size = split, plan, batch_size
-        self.seed, self.train, self.epoch = seed, train, epoch
-        self._draw()
+        self.seed, self.train, self.epoch = seed, train, None
+        self.set_epoch(0)
 
-    def _draw(self):
-        rng = np.random.default_rng([self.seed, self.epoch] if self.train else [self.seed])
-        self.inputs, self.targets = self.make_plan(self.split, rng, train=self.train)
+    def set_epoch(self, epoch):
+        """Draw the plan of ``epoch`` (a fixed plan whatever the epoch when not training)."""
+        if self.epoch is None or (self.train and epoch != self.epoch):
+            self.epoch = epoch
+            rng = np.random.default_rng([self.seed, epoch] if self.train else [self.seed])
+            self.inputs, self.targets = self.make_plan(self.split, rng, train=self.train)
 
     def __len__(self):
         return math.ceil(len(self.targets) / self.batch_size)
@@ -97,7 +98,13 @@ class Batches(keras.utils.PyDataset):
         xs = tuple(self.split.read(clips[rows], starts[rows]) for clips, starts in self.inputs)
         return (xs[0] if len(xs) == 1 else xs), self.targets[rows]
 
-    def on_epoch_end(self):
-        if self.train:
-            self.epoch += 1
-            self._draw()
+
+class EpochSync(keras.callbacks.Callback):
+    """Tell training batches which epoch begins (Keras numbers them from 0, resumed runs included)."""
+
+    def __init__(self, batches):
+        super().__init__()
+        self.batches = batches
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.batches.set_epoch(epoch)

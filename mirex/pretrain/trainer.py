@@ -117,7 +117,7 @@ def _build(settings, *, n_artists, frontend):
     features = network.build_feature_model(frames=frontend.segment_frames, n_mels=frontend.n_mels,
                                            seed=settings["seed"])
     if settings["model"] == "plain":
-        model = network.build_softmax_model(features, n_artists=n_artists)
+        model = network.build_softmax_model(features, n_artists=n_artists, seed=settings["seed"])
         loss, metrics, plan = "sparse_categorical_crossentropy", ["accuracy"], plain_plan
     else:
         model = network.build_siamese_model(features, n_negatives=N_NEGATIVES)
@@ -213,7 +213,7 @@ def pretrain(*, artist_list, out, model=None, epochs=None, batch_size=None, lr=N
     import keras
 
     from mirex.bundle import save_bundle
-    from mirex.pretrain.batches import Batches
+    from mirex.pretrain.batches import Batches, EpochSync
     from mirex.pretrain.checkpoint import Progress, load_variables
     from mirex.pretrain.lda import fit_lda
 
@@ -239,9 +239,10 @@ def pretrain(*, artist_list, out, model=None, epochs=None, batch_size=None, lr=N
     fit_started = time.perf_counter()
     if not tracker.state["stopped"] and first < settings["epochs"]:
         batches = {name: Batches(splits[name], plan=plan, batch_size=settings["batch_size"], seed=settings["seed"],
-                                 train=name == "train", epoch=first) for name in ("train", "valid")}
+                                 train=name == "train") for name in ("train", "valid")}
         training.fit(batches["train"], validation_data=batches["valid"], epochs=settings["epochs"],
-                     initial_epoch=first, callbacks=[tracker], verbose="auto" if progress else 0)
+                     initial_epoch=first, callbacks=[EpochSync(batches["train"]), tracker],
+                     verbose="auto" if progress else 0)
     fit_seconds = time.perf_counter() - fit_started
     if best.exists():
         load_variables(best, model=training)

@@ -15,7 +15,7 @@ __all__ = ["BLOCKS", "build_feature_model", "build_softmax_model", "build_siames
 BLOCKS = ((128, 4, 4), (128, 4, 4), (128, 4, 4), (128, 2, 2), (256, 1, None))
 
 
-def build_feature_model(*, frames=129, n_mels=128, l2=1e-5, seed=None):
+def build_feature_model(*, frames=129, n_mels=128, l2=1e-5, seed=None, bn_momentum=0.99):
     """Build the DCNN up to its 256-d feature.
 
     Parameters
@@ -26,6 +26,9 @@ def build_feature_model(*, frames=129, n_mels=128, l2=1e-5, seed=None):
         Kernel L2 regularisation of every convolution.
     seed : int, optional
         Seed of the He-uniform initialisers.
+    bn_momentum : float
+        Momentum of the batch-norm moving statistics (training only; not stored
+        in the weights).
 
     Returns
     -------
@@ -45,7 +48,7 @@ def build_feature_model(*, frames=129, n_mels=128, l2=1e-5, seed=None):
             kernel_regularizer=regularizers.L2(l2) if l2 else None,
             name=f"conv1d_{index}",
         )(x)
-        x = layers.BatchNormalization(epsilon=1e-3, name=f"batch_normalization_{index}")(x)
+        x = layers.BatchNormalization(epsilon=1e-3, momentum=bn_momentum, name=f"batch_normalization_{index}")(x)
         x = layers.Activation("relu", name=f"relu_{index}")(x)
         if pool:
             x = layers.MaxPooling1D(pool, name=f"max_pooling1d_{index}")(x)

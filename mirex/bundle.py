@@ -26,7 +26,8 @@ from mirex.atomic import write_text
 from mirex.errors import BundleError
 from mirex.frontend import FrontEnd
 
-__all__ = ["Bundle", "models_dir", "default_model", "load_bundle", "save_bundle", "import_keras2", "sha256"]
+__all__ = ["Bundle", "models_dir", "default_model", "load_bundle", "save_bundle", "replace_lda", "import_keras2",
+           "sha256"]
 
 WEIGHTS = "dcnn.weights.h5"
 LDA = "lda.joblib"
@@ -119,7 +120,7 @@ def load_bundle(name=None):
         does not match the manifest.
     """
     name = name or default_model()
-    path = Path(name) if (os.sep in str(name) or Path(name).is_dir()) and Path(name).is_dir() else models_dir() / name
+    path = Path(name) if os.sep in str(name) else models_dir() / name  # a folder path, or a name under models/
     manifest_path = path / MANIFEST
     if not manifest_path.is_file():
         hint = " (run `make models` to import the published models)" if name == default_model() else ""
@@ -134,7 +135,21 @@ def load_bundle(name=None):
     return Bundle(path, manifest)
 
 
-def save_bundle(*, name, feature_model, frontend, source, n_artists=None, lda=None, extra=None, root=None):
+def _publish(tmp, final, manifest):
+    """Add the file checksums and the manifest to the folder ``tmp``, then swap it into ``final``."""
+    manifest = {**manifest, "files": {f.name: sha256(f) for f in sorted(tmp.iterdir())}}
+    write_text(tmp / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+    if final.exists():
+        old = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.old."))
+        os.replace(final, old / final.name)
+        os.replace(tmp, final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, final)
+
+
+def save_bundle(*, name, feature_model, frontend, source, n_artists=None, lda=None, extra=None, attachments=None,
+                root=None):
     """Write a bundle folder atomically (built aside, then renamed into place).
 
     Parameters
@@ -150,6 +165,8 @@ def save_bundle(*, name, feature_model, frontend, source, n_artists=None, lda=No
     lda : sklearn estimator, optional
     extra : dict, optional
         More manifest fields (training settings, metrics).
+    attachments : dict of str to str, optional
+        More text files (file name to content), e.g. a training report.
 
     Returns
     -------
@@ -159,13 +176,14 @@ def save_bundle(*, name, feature_model, frontend, source, n_artists=None, lda=No
 
     root = Path(root) if root else models_dir()
     root.mkdir(parents=True, exist_ok=True)
-    final = root / name
     tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".{name}."))
     try:
         feature_model.save_weights(tmp / WEIGHTS)
         if lda is not None:
             joblib.dump(lda, tmp / LDA)
-        manifest = {
+        for fname, text in (attachments or {}).items():
+            write_text(tmp / fname, text)
+        _publish(tmp, root / name, {
             "name": name,
             "source": str(source),
             "n_artists": n_artists,
@@ -173,16 +191,47 @@ def save_bundle(*, name, feature_model, frontend, source, n_artists=None, lda=No
             "frontend": frontend.to_dict(),
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             **(extra or {}),
-            "files": {f.name: sha256(f) for f in sorted(tmp.iterdir())},
-        }
-        write_text(tmp / MANIFEST, json.dumps(manifest, indent=2) + "\n")
-        if final.exists():
-            old = Path(tempfile.mkdtemp(dir=root, prefix=f".{name}.old."))
-            os.replace(final, old / name)
-            os.replace(tmp, final)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, final)
+        })
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return load_bundle(str(root / name))
+
+
+def replace_lda(bundle, *, lda, name=None, info=None):
+    """Write ``bundle`` again with another LDA, keeping every other file byte for byte.
+
+    Parameters
+    ----------
+    bundle : Bundle
+    lda : sklearn estimator or None
+        The new LDA (None removes it).
+    name : str, optional
+        Write a new bundle of this name beside the original instead of
+        replacing the original (atomically, like :func:`save_bundle`).
+    info : dict, optional
+        Stored as the manifest's ``lda`` field.
+
+    Returns
+    -------
+    Bundle
+        The weights file, hence the feature-cache fingerprint, is unchanged.
+    """
+    import joblib
+
+    final = bundle.path.parent / (name or bundle.path.name)
+    tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}."))
+    try:
+        for fname in bundle.manifest["files"]:
+            if fname != LDA:
+                shutil.copy2(bundle.path / fname, tmp / fname)
+        if lda is not None:
+            joblib.dump(lda, tmp / LDA)
+        manifest = {k: v for k, v in bundle.manifest.items() if k not in ("files", "lda")}
+        manifest["name"] = final.name
+        if info is not None:
+            manifest["lda"] = info
+        _publish(tmp, final, manifest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

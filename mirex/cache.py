@@ -55,14 +55,21 @@ class FeatureCache:
         return self.root / namespace / key[:2] / f"{key}.npy"
 
     def get(self, namespace, key):
-        """The stored vector, or None if absent, unreadable or not a finite vector."""
+        """The stored array, or None if absent, unreadable, empty or not finite."""
         try:
             value = np.load(self._file(namespace, key), allow_pickle=False)
         except (OSError, ValueError, EOFError):
             return None
-        if value.ndim != 1 or not value.size or not np.isfinite(value).all():
+        if not value.size or not np.isfinite(value).all():
             return None
         return value
+
+    def shape(self, namespace, key):
+        """Shape of the stored array (read from its header), or None if absent or unreadable."""
+        try:
+            return np.load(self._file(namespace, key), mmap_mode="r", allow_pickle=False).shape
+        except (OSError, ValueError, EOFError):
+            return None
 
     def put(self, namespace, key, value):
         """Store ``value`` atomically; after a failed write, store nothing more."""

@@ -62,6 +62,24 @@ def _import_keras2(args):
     print(f"imported {args.h5} as {bundle.path}", file=sys.stderr)
 
 
+def _pretrain(args):
+    from mirex.pretrain import pretrain
+
+    pretrain(artist_list=args.artist_list, out=args.out, model=args.model, epochs=args.epochs,
+             batch_size=args.batch_size, lr=args.lr, patience=args.patience, seed=args.seed, resume=args.resume,
+             n_jobs=args.n_jobs, progress=not args.quiet)
+
+
+def _fit_lda(args):
+    from mirex.pretrain import fit_bundle_lda
+
+    bundle = fit_bundle_lda(model=args.name, artist_list=args.artist_list, out=args.out,
+                            n_components=args.components, n_jobs=args.n_jobs, cache_dir=args.cache_dir,
+                            progress=not args.quiet)
+    print(f"fitted a {bundle.manifest['lda']['components']}-d LDA on {bundle.manifest['lda']['songs']} songs of "
+          f"{bundle.manifest['lda']['artists']} artists into {bundle.path}", file=sys.stderr)
+
+
 def _fetch_models(args):
     from mirex.published import fetch_models
 
@@ -111,6 +129,32 @@ def build_parser():
     p.add_argument("--name", required=True, help="bundle name (folder under models/)")
     p.add_argument("--artists", type=int, help="number of training artists (default: from the file)")
     p.set_defaults(func=_import_keras2)
+
+    p = sub.add_parser("pretrain", help="train the artist DCNN on an artist list into a bundle (with LDA and report)")
+    p.add_argument("artist_list", metavar="ARTIST_LIST", help="lines 'path<TAB>artist[<TAB>song]'")
+    p.add_argument("--model", choices=("plain", "siamese"), help="training head (default: plain)")
+    p.add_argument("--out", required=True, metavar="NAME", help="bundle name (run state in NAME.training/)")
+    p.add_argument("--epochs", type=int, help="last epoch (default: 50)")
+    p.add_argument("--batch-size", type=int, help="items per batch (default: 32)")
+    p.add_argument("--lr", type=float, help="initial SGD learning rate (default: 0.1)")
+    p.add_argument("--patience", type=int, help="epochs without better validation loss before stopping (default: 5)")
+    p.add_argument("--seed", type=int, help="seed of the split, initialisation and crops (default: 0)")
+    p.add_argument("--resume", action="store_true", help="continue NAME.training/ from its last checkpoint")
+    p.add_argument("-numThreads", "--num-threads", dest="n_jobs", type=int, metavar="N",
+                   help="decoding workers and threads (default: all cores)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=_pretrain)
+
+    p = sub.add_parser("fit-lda", help="fit (or refit) a bundle's LDA on an artist list")
+    p.add_argument("name", metavar="NAME", help="bundle name or folder")
+    p.add_argument("artist_list", metavar="ARTIST_LIST", help="lines 'path<TAB>artist[<TAB>song]'")
+    p.add_argument("--out", metavar="NEWNAME", help="write a new bundle instead of replacing NAME's LDA")
+    p.add_argument("--components", type=int, help="LDA dimensions (default and maximum: min(100, artists - 1))")
+    p.add_argument("-numThreads", "--num-threads", dest="n_jobs", type=int, metavar="N",
+                   help="worker processes and threads (default: all cores)")
+    p.add_argument("--cache", dest="cache_dir", metavar="DIR", help="feature cache folder (default: features/)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_fit_lda)
 
     p = sub.add_parser("fetch-models", help="import the published MSD models (pinned, checksummed)")
     p.add_argument("--from", dest="source_dir", metavar="DIR", help="folder with local copies of the .h5 files")

@@ -18,7 +18,7 @@ from mirex.audio import load
 from mirex.cache import content_key
 from mirex.errors import AudioError
 
-__all__ = ["Extraction", "extract", "default_jobs"]
+__all__ = ["Extraction", "extract", "default_jobs", "decode_many", "content_keys"]
 
 
 def default_jobs():
@@ -62,8 +62,11 @@ def _decode(path, sr):
         return exc
 
 
-def _decoded(paths, *, sr, n_jobs):
-    """Decode ``paths`` in order, in worker processes when ``n_jobs > 1``."""
+def decode_many(paths, *, sr, n_jobs):
+    """Decode ``paths`` in order, in worker processes when ``n_jobs > 1``.
+
+    Yields each signal, or the :class:`AudioError` of a file that failed.
+    """
     if n_jobs <= 1 or len(paths) < 2:
         return (_decode(p, sr) for p in paths)
     from joblib import Parallel, delayed
@@ -93,7 +96,8 @@ def _computed(extractor, batch, paths, errors):
     return done
 
 
-def _keys(paths, errors):
+def content_keys(paths, errors):
+    """Content hash of each path (None where unreadable, with a message put in ``errors``)."""
     keys = []
     for index, path in enumerate(paths):
         try:
@@ -132,7 +136,7 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=32, progre
     n_jobs = n_jobs or default_jobs()
     torch.set_num_threads(n_jobs)
     errors = {}
-    keys = _keys(paths, errors)
+    keys = content_keys(paths, errors)
     rows = {}
     for index, key in enumerate(keys):
         if key is not None and cache is not None:
@@ -151,7 +155,7 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=32, progre
         bar.update(len(batch))
 
     batch = []
-    for index, signal in zip(todo, _decoded([paths[i] for i in todo], sr=extractor.sr, n_jobs=n_jobs)):
+    for index, signal in zip(todo, decode_many([paths[i] for i in todo], sr=extractor.sr, n_jobs=n_jobs)):
         if isinstance(signal, AudioError):
             errors[index] = str(signal)
             bar.update(1)

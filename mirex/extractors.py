@@ -31,7 +31,8 @@ class DCNNExtractor:
 
     def describe(self):
         """Settings that a classifier trained on these features depends on."""
-        return {"features": "dcnn", "model": self.bundle.name, "fingerprint": self.fingerprint, "lda": self.use_lda}
+        return {"features": "dcnn", "model": self.bundle.name, "bundle": str(self.bundle.path.resolve()),
+                "fingerprint": self.fingerprint, "lda": self.use_lda}
 
     def song_features(self, signals):
         """Mean segment embedding of each signal, shape (len(signals), 256)."""

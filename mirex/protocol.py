@@ -18,6 +18,7 @@ import numpy as np
 
 from mirex import classifier
 from mirex.atomic import check_writable
+from mirex.bundle import load_bundle
 from mirex.cache import FeatureCache
 from mirex.errors import DataError, ListFileError, ScratchError
 from mirex.extract import extract
@@ -135,8 +136,10 @@ def test(*, scratch, test_list, output, features=None, model=None, lda=None, n_j
     stored = classifier.load(scratch=scratch)
     _check_output(output)
     spec = stored["extractor"]
-    _check_same(spec, features=features, model=model, lda=lda)
-    extractor = make_extractor(features=spec["features"], model=spec["model"], lda=spec["lda"])
+    _check_same(spec, features=features, lda=lda)
+    if model is not None and str(load_bundle(model).path.resolve()) != spec.get("bundle"):
+        raise ScratchError(f"classifier in scratch was trained with model {spec['model']!r}, not {model!r}")
+    extractor = make_extractor(features=spec["features"], model=spec.get("bundle"), lda=spec["lda"])
     if extractor.fingerprint != spec["fingerprint"]:
         raise ScratchError(f"model {spec['model']!r} changed since training; run run_train.sh again")
     paths = unique_paths(entries)

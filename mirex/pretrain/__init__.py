@@ -1,0 +1,14 @@
+"""Training the artist DCNN (plain and Siamese) and fitting a bundle's LDA on artist data.
+
+Modules: :mod:`~mirex.pretrain.splits` (artist lists, song-level splits),
+:mod:`~mirex.pretrain.melcache` (log-mel cache, memory-mapped packs),
+:mod:`~mirex.pretrain.batches` (training and validation batches),
+:mod:`~mirex.pretrain.checkpoint` (resumable state, early stopping),
+:mod:`~mirex.pretrain.evaluate` (held-out accuracy), :mod:`~mirex.pretrain.lda`
+and :mod:`~mirex.pretrain.trainer` (the ``mirex pretrain`` run).
+"""
+from mirex.pretrain.lda import fit_bundle_lda, fit_lda
+from mirex.pretrain.melcache import build_mel_cache
+from mirex.pretrain.trainer import pretrain
+
+__all__ = ["pretrain", "fit_bundle_lda", "fit_lda", "build_mel_cache"]

@@ -1,0 +1,197 @@
+"""Log-mel spectrograms computed once and read by memory map during training.
+
+Two stages:
+
+1. :func:`build_mel_cache` decodes audio files and stores each file's raw
+   (unstandardised) log-mel in a content-keyed :class:`~mirex.cache.FeatureCache`
+   (one ``.npy`` per file, written atomically). Files already there are skipped,
+   so a killed run resumes where it stopped, and several processes or
+   machines may fill one cache from disjoint chunks of a list at once.
+2. :func:`pack_split` concatenates the log-mels of one split into a single
+   float16 ``.npy`` (frames x mel bands) plus the frame offset of each clip,
+   which :class:`MelSplit` opens with ``mmap_mode='r'``: training epochs then
+   read neither audio nor whole arrays into memory.
+"""
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from mirex.atomic import atomic_path
+from mirex.cache import FeatureCache
+from mirex.errors import AudioError
+from mirex.extract import content_keys, decode_many, default_jobs
+from mirex.frontend import logmel_batch
+
+__all__ = ["mel_namespace", "build_mel_cache", "pack_split", "MelSplit"]
+
+
+def mel_namespace(frontend):
+    """Cache namespace of raw log-mels: changes with the STFT and mel parameters only."""
+    params = [frontend.sr, frontend.n_fft, frontend.hop_length, frontend.n_mels]
+    return "logmel-" + hashlib.sha256(json.dumps(params).encode()).hexdigest()[:12]
+
+
+def build_mel_cache(paths, *, folder, frontend, n_jobs=None, batch_clips=16, progress=False):
+    """Compute the log-mels of ``paths`` that the cache in ``folder`` lacks.
+
+    Parameters
+    ----------
+    paths : sequence of str
+        Audio files.
+    folder : str or Path
+        Root of the mel cache (a :class:`~mirex.cache.FeatureCache`).
+    frontend : mirex.frontend.FrontEnd
+        STFT and mel parameters (its mean and std are not used).
+    n_jobs : int, optional
+        Decoding worker processes (default: all cores).
+    batch_clips : int
+        Clips per batched STFT.
+    progress : bool
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    keys : list of str or None
+        The content key of each path (None where it failed).
+    errors : dict of int to str
+        Index and one-line reason of each path that could not be read or decoded.
+    """
+    import torch
+    from tqdm import tqdm
+
+    n_jobs = n_jobs or default_jobs()
+    torch.set_num_threads(n_jobs)
+    cache, namespace = FeatureCache(folder), mel_namespace(frontend)
+    errors = {}
+    keys = content_keys(paths, errors)
+    todo = [i for i, key in enumerate(keys) if key is not None and cache.shape(namespace, key) is None]
+    bar = tqdm(total=len(paths), initial=len(paths) - len(todo), unit="clip", desc="log-mels", disable=not progress,
+               leave=False, file=sys.stderr)
+
+    def flush(batch):
+        for (index, _), mel in zip(batch, logmel_batch([y for _, y in batch], frontend=frontend)):
+            cache.put(namespace, keys[index], mel)
+        bar.update(len(batch))
+
+    batch = []
+    for index, signal in zip(todo, decode_many([paths[i] for i in todo], sr=frontend.sr, n_jobs=n_jobs)):
+        if isinstance(signal, AudioError):
+            errors[index] = str(signal)
+            keys[index] = None
+            bar.update(1)
+            continue
+        batch.append((index, signal))
+        if len(batch) >= batch_clips:
+            flush(batch)
+            batch = []
+    if batch:
+        flush(batch)
+    bar.close()
+    return keys, dict(sorted(errors.items()))
+
+
+def pack_split(keys, *, folder, frontend, name):
+    """Concatenate cached log-mels into one float16 array for memory-mapped reading.
+
+    Parameters
+    ----------
+    keys : sequence of str
+        Content keys (from :func:`build_mel_cache`) of the split's clips, in order.
+    folder : str or Path
+        The mel cache root; the pack goes to ``folder/packs/NAME-DIGEST.npy``
+        with ``...offsets.npy`` beside it, DIGEST naming the key list.
+    frontend : mirex.frontend.FrontEnd
+    name : str
+        Split name (part of the file name).
+
+    Returns
+    -------
+    data_path, offsets_path : Path
+        An existing pack for the same keys is reused. The data file is renamed
+        into place before the offsets file is written, so an offsets file
+        always stands beside complete data.
+    """
+    cache, namespace = FeatureCache(folder), mel_namespace(frontend)
+    digest = hashlib.sha256(json.dumps([namespace, list(keys)]).encode()).hexdigest()[:12]
+    data_path = Path(folder) / "packs" / f"{name}-{digest}.npy"
+    offsets_path = data_path.with_suffix(".offsets.npy")
+    if offsets_path.is_file() and data_path.is_file():
+        return data_path, offsets_path
+    lengths = [cache.shape(namespace, key)[0] for key in keys]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    with atomic_path(data_path, suffix=".npy") as tmp:
+        data = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float16, shape=(int(offsets[-1]), frontend.n_mels))
+        for key, start, stop in zip(keys, offsets[:-1], offsets[1:]):
+            data[start:stop] = cache.get(namespace, key)
+        data.flush()
+        del data
+    with atomic_path(offsets_path, suffix=".npy") as tmp:
+        with open(tmp, "wb") as fh:
+            np.save(fh, offsets)
+    return data_path, offsets_path
+
+
+class MelSplit:
+    """The log-mels of one split, memory-mapped, with each clip's artist.
+
+    Parameters
+    ----------
+    data_path, offsets_path : str or Path
+        A pack from :func:`pack_split`.
+    artists : array of int, shape (n_clips,)
+        Artist index of each clip.
+    songs : array of int, shape (n_clips,), optional
+        Song index of each clip (default: every clip its own song).
+    frontend : mirex.frontend.FrontEnd
+        Segment length and the standardisation applied by :meth:`read`.
+    """
+
+    def __init__(self, data_path, offsets_path, *, artists, frontend, songs=None):
+        self.data = np.load(data_path, mmap_mode="r")
+        self.offsets = np.load(offsets_path)
+        self.artists = np.asarray(artists, dtype=np.int64)
+        self.songs = np.arange(len(self.artists)) if songs is None else np.asarray(songs, dtype=np.int64)
+        self.frontend = frontend
+        self.frames = np.diff(self.offsets)
+        self.length = frontend.segment_frames
+        #: Non-overlapping segments per clip, as :func:`mirex.frontend.segments` cuts them.
+        self.n_segments = np.maximum(self.frames // self.length, 1)
+
+    def __len__(self):
+        return len(self.offsets) - 1
+
+    def fixed(self):
+        """Every clip's non-overlapping segments: (clips, start frames)."""
+        clips = np.repeat(np.arange(len(self)), self.n_segments)
+        first = np.repeat(np.cumsum(self.n_segments) - self.n_segments, self.n_segments)
+        return clips, (np.arange(len(clips)) - first) * self.length
+
+    def random_starts(self, clips, rng, *, aligned=False):
+        """A random segment start in each of ``clips``; ``aligned`` picks among the fixed segments."""
+        u = rng.random(len(clips))
+        if aligned:
+            return (u * self.n_segments[clips]).astype(np.int64) * self.length
+        return (u * np.maximum(self.frames[clips] - self.length + 1, 1)).astype(np.int64)
+
+    def read(self, clips, starts):
+        """Standardised segments, float32, shape (n, segment_frames, n_mels); short clips zero-padded."""
+        out = np.zeros((len(clips), self.length, self.data.shape[1]), dtype=np.float32)
+        for row, (clip, start) in enumerate(zip(clips, starts)):
+            begin = self.offsets[clip] + start
+            stop = min(begin + self.length, self.offsets[clip + 1])
+            out[row, : stop - begin] = self.data[begin:stop]
+        return (out - np.float32(self.frontend.mean)) / np.float32(self.frontend.std)
+
+    def stats(self, *, chunk=1 << 16):
+        """Mean and std of all log-mel values, accumulated in float64 chunk by chunk."""
+        total, squares, count = 0.0, 0.0, 0
+        for start in range(0, len(self.data), chunk):
+            block = np.asarray(self.data[start : start + chunk], dtype=np.float64)
+            total += block.sum()
+            squares += np.square(block).sum()
+            count += block.size
+        mean = total / count
+        return float(mean), float(np.sqrt(max(squares / count - mean * mean, 0.0)))

@@ -18,6 +18,19 @@ needs_fluidsynth = pytest.mark.skipif(
 )
 
 
+def _intervals(path):
+    """(start_s, end_s) of every note of a MIDI file, read back with mido."""
+    now, sounding, intervals = 0.0, {}, []
+    for message in mido.MidiFile(path):
+        now += message.time
+        key = (getattr(message, "channel", None), getattr(message, "note", None))
+        if message.type == "note_on" and message.velocity > 0:
+            sounding.setdefault(key, []).append(now)
+        elif message.type in ("note_on", "note_off"):
+            intervals.append((sounding[key].pop(0), now))
+    return sorted(intervals)
+
+
 def _score():
     """Three parts on three instruments, one minute a crotchet, with a tie, a chord and a grace note."""
     score = music21.stream.Score()
@@ -39,17 +52,30 @@ def _score():
 
 def test_midi_has_one_program_on_every_track(tmp_path):
     path = tmp_path / "s.mid"
-    end = scores.write_midi(_score(), path)
+    written = scores.write_midi(_score(), path)
     midi = mido.MidiFile(path)
     programs = [m for t in midi.tracks for m in t if m.type == "program_change"]
     assert len(midi.tracks) == 3
     assert [m.program for m in programs] == [scores.PROGRAM] * 3
     assert sorted({m.channel for m in programs}) == [0, 1, 2]
-    assert end == pytest.approx(6.0)  # 3 + 2 + 1 crotchets at 60 a minute; the grace note takes no time
-    intervals = sorted(scores.note_intervals(path))
-    # per part: the tied note (0-3 s), the second note (3-5 s), the chord's two notes (5-6 s)
-    assert len(intervals) == 3 * 4
+    intervals = _intervals(path)
+    # per part: the tied note (0-3 s), the second note (3-5 s), the chord's two notes (5-6 s),
+    # at one crotchet a second; the grace note takes no time and is dropped
+    assert len(intervals) == len(written) == 3 * 4
+    assert np.allclose(intervals, sorted(written), atol=1e-3)
     assert intervals[0] == pytest.approx((0.0, 3.0), abs=1e-3)
+    assert intervals[-1] == pytest.approx((5.0, 6.0), abs=1e-3)
+
+
+def test_truncated_midi_releases_sounding_notes(tmp_path):
+    scores.write_midi(_score(), tmp_path / "s.mid")
+    scores.truncate_midi(tmp_path / "s.mid", tmp_path / "cut.mid", seconds=4.0)
+    intervals = _intervals(tmp_path / "cut.mid")
+    assert len(intervals) == 3 * 2 and max(e for _, e in intervals) == pytest.approx(4.0, abs=1e-3)
+
+
+def test_activity_merges_overlapping_notes():
+    assert composers._activity([(2.0, 3.0), (0.0, 1.5), (1.0, 2.0), (5.0, 6.0)]) == [[0.0, 3.0], [5.0, 6.0]]
 
 
 def test_candidates_interleave_works_and_name_groups():

@@ -8,13 +8,15 @@ a clip in which no note sounds is skipped and a remainder shorter than 30 s is
 dropped. Clips are taken from a composer's works in turn, so each composer
 gets ``clips_per_composer`` clips spread over as many works as the corpus has.
 
-Layout under ``out_dir``: ``midi/<composer>/<piece>.mid`` (a score that
-cannot be parsed leaves ``<piece>.failed`` instead), ``wav/<composer>/<piece>_cNNN.wav``
+Layout under ``out_dir``: ``midi/<composer>/<piece>.mid`` with ``<piece>.json``,
+the spans in which notes sound (a score that cannot be parsed leaves
+``<piece>.failed`` instead), ``wav/<composer>/<piece>_cNNN.wav``
 (clip NNN of the piece: mono, 22,050 Hz, 16-bit) and the list file
 ``composers.txt`` with one ``path<TAB>composer<TAB>work`` line per clip. All
 files are written atomically and reused by the next build.
 """
 import argparse
+import json
 import logging
 import math
 import os
@@ -25,7 +27,7 @@ from pathlib import Path
 from joblib import Parallel, delayed
 from tqdm import tqdm
 
-from mirex.atomic import atomic_path
+from mirex.atomic import atomic_path, write_text
 from mirex.datasets import render, scores
 from mirex.errors import DataError, MirexError
 from mirex.listfile import write_list
@@ -43,26 +45,42 @@ def _windows(intervals, *, seconds):
             if any(s < (i + 1) * seconds and e > i * seconds for s, e in intervals)]
 
 
+def _activity(intervals):
+    """Merge note intervals into the sorted, disjoint spans in which something sounds."""
+    spans = []
+    for start, end in sorted(intervals):
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    return [[round(s, 3), round(e, 3)] for s, e in spans]
+
+
 def _midi_windows(piece, midi_dir, *, seconds):
-    """Make (or reuse) the piece's MIDI file; return its clip windows, or None if it cannot be parsed."""
+    """Make (or reuse) the piece's MIDI file; return its clip windows, or None if it cannot be parsed.
+
+    Beside ``<piece>.mid`` goes ``<piece>.json``, the spans in which notes
+    sound; it is written last, so it marks a complete entry in the cache.
+    """
     midi = midi_dir / piece.composer / f"{piece.slug}.mid"
-    failed = midi.with_suffix(".failed")
+    spans, failed = midi.with_suffix(".json"), midi.with_suffix(".failed")
     if failed.exists():
         return None
-    if not midi.exists():
-        import music21
+    if not spans.exists():
+        import music21  # imported here: a cached build never needs it, and it is slow to load
 
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 score = music21.converter.parse(scores.corpus_root() / piece.source)
             with atomic_path(midi) as tmp:
-                scores.write_midi(score, tmp)
+                intervals = scores.write_midi(score, tmp)
         except Exception as exc:  # music21 raises many kinds on malformed scores
             with atomic_path(failed) as tmp:
                 tmp.write_text(f"{type(exc).__name__}: {exc}\n")
             return None
-    return _windows(scores.note_intervals(midi), seconds=seconds)
+        write_text(spans, json.dumps(_activity(intervals)))
+    return _windows(json.loads(spans.read_text()), seconds=seconds)
 
 
 def _allocate(found, *, clips):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import mido
 
-__all__ = ["COMPOSERS", "Piece", "candidates", "write_midi", "note_intervals", "truncate_midi"]
+__all__ = ["COMPOSERS", "Piece", "candidates", "write_midi", "truncate_midi"]
 
 PROGRAM = 0  # General MIDI Acoustic Grand Piano
 VELOCITY = 80
@@ -201,14 +201,14 @@ def write_midi(score, path):
 
     Returns
     -------
-    seconds : float
-        The time at which the last note ends.
+    intervals : list of (float, float)
+        Start and end in seconds of every note written.
     """
     seconds = _seconds_of(score)
     parts = list(score.parts) or [score]
     midi = mido.MidiFile(type=1, ticks_per_beat=_TICKS_PER_BEAT)
     ticks_per_second = _TICKS_PER_BEAT * 1_000_000 / _TEMPO
-    last = 0.0
+    intervals = []
     for number, part in enumerate(parts):
         channel = _CHANNELS[number % len(_CHANNELS)]
         track = mido.MidiTrack()
@@ -217,7 +217,7 @@ def write_midi(score, path):
         track.append(mido.Message("program_change", channel=channel, program=PROGRAM, time=0))
         messages = []
         for start, end, pitch in _part_notes(part, seconds):
-            last = max(last, end)
+            intervals.append((start, end))
             on, off = round(start * ticks_per_second), round(end * ticks_per_second)
             messages.append((on, 1, mido.Message("note_on", channel=channel, note=pitch, velocity=VELOCITY)))
             messages.append((off, 0, mido.Message("note_off", channel=channel, note=pitch, velocity=0)))
@@ -227,31 +227,6 @@ def write_midi(score, path):
             now = tick
         midi.tracks.append(track)
     midi.save(str(path))
-    return last
-
-
-def note_intervals(path):
-    """Return the ``(start_s, end_s)`` of every note in a MIDI file.
-
-    Parameters
-    ----------
-    path : str or Path
-        A MIDI file.
-
-    Returns
-    -------
-    intervals : list of (float, float)
-    """
-    now, sounding, intervals = 0.0, {}, []
-    for message in mido.MidiFile(str(path)):
-        now += message.time
-        if message.type not in ("note_on", "note_off"):
-            continue
-        key = (message.channel, message.note)
-        if message.type == "note_on" and message.velocity > 0:
-            sounding.setdefault(key, []).append(now)
-        elif sounding.get(key):
-            intervals.append((sounding[key].pop(0), now))
     return intervals
 
 

@@ -1,6 +1,8 @@
 # mirex: artist-label DCNN features for MIREX audio classification.
 # `make install` builds .venv; `make test` runs the test suite; `make models`
-# imports the published MSD artist models into models/.
+# imports the published MSD artist models into models/; `make demo-data` renders
+# the classical-composer demo dataset into data/composers/ (needs FluidSynth);
+# `make evaluate` runs the MIREX-style leaderboard on it.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -9,9 +11,10 @@ PY := $(VENV)/bin/python
 #   make install TORCH_SPEC="torch==2.5.1 --index-url https://download.pytorch.org/whl/cu124"
 TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
+DEMO_DIR ?= data/composers
 PRETRAINED_DIR ?= $(or $(MIREX_PRETRAINED_DIR),../shared/pretrained/msd-artist-siamese)
 
-.PHONY: install test models clean
+.PHONY: install test models demo-data evaluate clean
 
 install: $(STAMP)
 
@@ -27,6 +30,26 @@ test: $(STAMP)
 
 models: $(STAMP)
 	$(PY) -m mirex fetch-models --from "$(PRETRAINED_DIR)"
+
+# FluidSynth and its General MIDI soundfont come from Debian; as root they are
+# installed here, otherwise the build stops and says what to install.
+SOUNDFONT := /usr/share/sounds/sf2/FluidR3_GM.sf2
+demo-data: $(STAMP)
+	@if ! command -v fluidsynth >/dev/null || [ ! -f $(SOUNDFONT) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update && apt-get install -y fluidsynth fluid-soundfont-gm; \
+	  else \
+	    echo "demo-data needs FluidSynth and its soundfont: run 'sudo apt-get install fluidsynth fluid-soundfont-gm'" >&2; \
+	    exit 2; \
+	  fi; \
+	fi
+	$(PY) -m mirex.datasets.composers --out $(DEMO_DIR)
+
+# The leaderboard on the composer demo set: dcnn, dcnn-lda (when the default
+# bundle has an LDA) and the mfcc baseline, 3 folds with a work filter.
+EVAL_ARGS ?=
+evaluate: models demo-data
+	$(PY) -m mirex evaluate $(DEMO_DIR)/composers.txt --out results/composers $(EVAL_ARGS)
 
 clean:
 	rm -rf $(VENV) features/* .pytest_cache

@@ -27,8 +27,10 @@ import contextlib
 import functools
 import hashlib
 import json
+import logging
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -71,8 +73,8 @@ def connect(scheduler, *, workers=None):
     except ImportError:
         raise ClusterError("--scheduler needs Dask: pip install -e '.[dask]' (make install does)") from None
     if scheduler == "local":
-        with LocalCluster(n_workers=workers or default_jobs(), threads_per_worker=1, processes=True,
-                          host="127.0.0.1", dashboard_address=None) as cluster, Client(cluster) as client:
+        with LocalCluster(n_workers=workers or default_jobs(), threads_per_worker=1, processes=True, host="127.0.0.1",
+                          dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
             yield client
         return
     try:
@@ -101,13 +103,22 @@ def map_chunks(client, func, chunks, *, on_result, **kwargs):
 
     A chunk whose worker dies is run again on another worker (Dask's own
     bookkeeping); an exception raised by ``func`` is raised here.
+
+    Raises
+    ------
+    ClusterError
+        If a chunk's workers died every time it was tried (out of memory?).
     """
-    from distributed import as_completed
+    from distributed import KilledWorker, as_completed
 
     futures = {client.submit(func, items, pure=False, **kwargs): index for index, items in chunks}
     for future in as_completed(list(futures)):
         index = futures.pop(future)
-        value = future.result()
+        try:
+            value = future.result()
+        except KilledWorker:
+            raise ClusterError(f"chunk {index}: its workers died each time it ran (out of memory? try a smaller "
+                               "--chunk-size)") from None
         future.release()
         on_result(index, value)
 
@@ -233,7 +244,7 @@ def embed_chunk(paths, *, features, model, fingerprint, cache_dir, n_jobs):
     cache_dir : str or None
         The feature cache (default: the worker's :func:`mirex.cache.project_cache_dir`).
     n_jobs : int
-        Decoding processes and network threads for this chunk.
+        Network threads for this chunk (decoding stays in the worker process).
 
     Returns
     -------
@@ -248,7 +259,9 @@ def embed_chunk(paths, *, features, model, fingerprint, cache_dir, n_jobs):
         raise ClusterError(f"worker {os.uname().nodename}: model {model!r} differs from the client's "
                            f"({extractor.fingerprint} != {fingerprint}); give the workers the same models folder "
                            "(MIREX_MODELS_DIR)")
-    with local_copies(paths) as (local, fetch_errors):
+    with local_copies(paths) as (local, fetch_errors), warnings.catch_warnings():
+        # a (daemonic) Dask worker cannot start processes: joblib decodes in it, and says so each time
+        warnings.filterwarnings("ignore", message="Inside a Dask worker", category=UserWarning)
         result = extract(local, extractor=extractor, cache=FeatureCache(cache_dir or project_cache_dir()),
                          n_jobs=n_jobs)
     errors = {i: message.replace(local[i], paths[i]) for i, message in result.errors.items()}
@@ -290,8 +303,8 @@ def extract_distributed(paths, *, extractor, features, model, scheduler, folder,
         Feature cache for the workers (a shared folder); default: each
         worker's own project cache.
     n_jobs : int, optional
-        Decoding processes and network threads per task (default: 1; start
-        one single-threaded worker per core).
+        Network threads per task (default: 1: start one single-threaded
+        worker process per core).
     progress : bool
         Show a progress bar on stderr.
     on_chunk : callable, optional

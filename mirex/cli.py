@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from mirex.errors import MirexError
+from mirex.evaluate import command as evaluate_command
 
 __all__ = ["main", "build_parser"]
 
@@ -134,6 +135,10 @@ def build_parser():
     p.add_argument("--from", dest="source_dir", metavar="DIR", help="folder with local copies of the .h5 files")
     p.add_argument("--force", action="store_true", help="re-import existing bundles")
     p.set_defaults(func=_fetch_models)
+
+    p = sub.add_parser("evaluate", help="MIREX-style cross-validation of systems on a dataset list")
+    evaluate_command.add_arguments(p)
+    p.set_defaults(func=evaluate_command.main)
 
     p = sub.add_parser("models", help="list the installed bundles (* = default)")
     p.set_defaults(func=_models)

@@ -28,3 +28,7 @@ class ScratchError(MirexError):
 
 class DataError(MirexError):
     """The data cannot support the requested operation (too few labels, no usable files)."""
+
+
+class EvaluationError(MirexError):
+    """An evaluation cannot run: an unknown system, a failing script, an unusable output."""

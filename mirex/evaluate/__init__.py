@@ -1,0 +1,11 @@
+"""Cross-validated evaluation of systems the way MIREX graders ran it.
+
+Modules: :mod:`.dataset` (the dataset list, clip keys), :mod:`.folds`
+(label-stratified folds with an artist filter), :mod:`.systems` (what is
+compared), :mod:`.runner` (the two scripts, fold by fold), :mod:`.metrics`,
+:mod:`.significance` (Friedman's test), :mod:`.report` (tables, plots,
+summary) and :mod:`.command` (``mirex evaluate``).
+"""
+from mirex.evaluate.command import add_arguments, main, run_evaluation
+
+__all__ = ["run_evaluation", "add_arguments", "main"]

@@ -1,0 +1,114 @@
+"""``mirex evaluate``: cross-validate systems on a dataset list and report.
+
+The command line wires this in with::
+
+    sub = subparsers.add_parser("evaluate", help="...")
+    evaluate.add_arguments(sub)
+    sub.set_defaults(func=evaluate.main)
+"""
+import argparse
+import itertools
+import sys
+from pathlib import Path
+
+from mirex.evaluate.systems import SYSTEMS, resolve_systems
+
+__all__ = ["run_evaluation", "add_arguments", "main"]
+
+
+def _progress(message):
+    """Print one progress line to stderr."""
+    print(f"evaluate: {message}", file=sys.stderr, flush=True)
+
+
+def _fold_count(text):
+    """argparse type: an integer of at least 2."""
+    if not text.isdigit() or int(text) < 2:
+        raise argparse.ArgumentTypeError(f"expected a whole number of folds, at least 2, not {text!r}")
+    return int(text)
+
+
+def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=None, cache_dir=None, seed=0,
+                   scripts_dir=None):
+    """Cross-validate systems on a dataset through the two scripts and write the report.
+
+    Parameters
+    ----------
+    dataset_list : str or Path
+        ``path<TAB>label[<TAB>group]`` per line; the group is the artist filter.
+    systems : dict of str to list of str, or iterable of str, optional
+        A systems dict, or specs for :func:`~mirex.evaluate.systems.resolve_systems`;
+        default: dcnn, dcnn-lda (when the default bundle has an LDA), mfcc.
+    folds : int
+        Number of cross-validation folds.
+    out_dir : str or Path, optional
+        Results folder; default ``results/DATASET`` (the list's name without
+        extension) under the working directory.
+    n_jobs : int, optional
+        Passed to the scripts as ``-numThreads N``.
+    cache_dir : str or Path, optional
+        Feature cache passed as ``--cache``; default the project's ``features/``.
+    seed : int
+        Seed of the fold split.
+    scripts_dir : str or Path, optional
+        Folder of ``run_train.sh`` and ``run_test.sh``; default the project root.
+
+    Returns
+    -------
+    board : DataFrame
+        The leaderboard (see :func:`~mirex.evaluate.report.leaderboard`).
+
+    Raises
+    ------
+    MirexError
+        For an unusable dataset list, an unknown system or a failing script.
+    """
+    from mirex.cache import project_cache_dir
+    from mirex.evaluate.dataset import load_dataset
+    from mirex.evaluate.folds import make_folds
+    from mirex.evaluate.report import write_report
+    from mirex.evaluate.runner import run_system, write_fold_lists
+
+    dataset = load_dataset(path=dataset_list)
+    if not isinstance(systems, dict):
+        systems = resolve_systems(specs=systems)
+    out_dir = Path(out_dir) if out_dir else Path("results") / dataset.name
+    cache_dir = Path(cache_dir) if cache_dir else project_cache_dir()
+    splits = make_folds(labels=dataset.labels, groups=dataset.groups, n_folds=folds, seed=seed)
+    fold_lists = [write_fold_lists(dataset=dataset, fold=f, folder=out_dir / "folds" / f"fold{f.number}")
+                  for f in splits]
+    _progress(f"{len(dataset.paths)} clips, {folds} folds, systems: {', '.join(systems)}; results in {out_dir}")
+    steps = itertools.count(1)
+
+    def progress(message):
+        _progress(f"[{next(steps)}/{len(systems) * folds}] {message}")
+
+    results = [run_system(name=name, options=options, dataset=dataset, folds=splits, fold_lists=fold_lists,
+                          out_dir=out_dir, scripts_dir=scripts_dir, n_jobs=n_jobs, cache_dir=cache_dir,
+                          progress=progress)
+               for name, options in systems.items()]
+    return write_report(out_dir=out_dir, dataset=dataset, n_folds=folds, seed=seed, results=results)
+
+
+def add_arguments(parser):
+    """Add the ``mirex evaluate`` arguments to an argparse parser."""
+    parser.add_argument("dataset_list", help="list of path<TAB>label[<TAB>artist] lines")
+    parser.add_argument("--systems", nargs="+", metavar="SYSTEM",
+                        help=f"systems to compare: names ({', '.join(SYSTEMS)}) or NAME=OPTIONS; "
+                             "default: dcnn, dcnn-lda (if the model has an LDA), mfcc")
+    parser.add_argument("--folds", type=_fold_count, default=3, help="cross-validation folds (default 3)")
+    parser.add_argument("--out", metavar="DIR", help="results folder (default results/DATASET)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the fold split (default 0)")
+    parser.add_argument("--cache", metavar="DIR", help="feature cache (default the project's features/)")
+    parser.add_argument("-numThreads", "--jobs", dest="jobs", type=int, metavar="N",
+                        help="threads passed on to the scripts")
+
+
+def main(args):
+    """Run ``mirex evaluate`` from parsed arguments and print the leaderboard; returns 0."""
+    from mirex.evaluate.report import format_leaderboard
+
+    board = run_evaluation(dataset_list=args.dataset_list, systems=args.systems, folds=args.folds,
+                           out_dir=args.out, n_jobs=args.jobs, cache_dir=args.cache, seed=args.seed)
+    print(format_leaderboard(board=board))
+    return 0

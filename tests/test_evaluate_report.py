@@ -1,0 +1,105 @@
+"""Report files, the leaderboard, and the systems registry."""
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from mirex.errors import BundleError
+from mirex.evaluate import systems
+from mirex.evaluate.dataset import Dataset
+from mirex.errors import EvaluationError
+from mirex.evaluate.metrics import score
+from mirex.evaluate.report import format_leaderboard, write_report
+from mirex.evaluate.runner import SystemResult
+
+REFERENCE = ["rock", "rock", "jazz", "jazz", "pop", "pop"]
+FOLDS = [1, 2, 3, 1, 2, 3]
+
+
+def _result(name, estimated):
+    timings = pd.DataFrame({"fold": [1, 2, 3], "train_s": [1.0, 1.0, 1.0], "test_s": [0.5, 0.5, 0.5]})
+    return SystemResult(name, ["--x"], score(reference=REFERENCE, estimated=estimated, folds=FOLDS),
+                        timings.set_index("fold"))
+
+
+def _dataset():
+    return Dataset(Path("lists/toy.txt"), [f"/d/{i}.wav" for i in range(6)], REFERENCE, [None] * 6)
+
+
+def test_write_report_files(tmp_path):
+    results = [_result("weak", ["rock", "pop", "jazz", "rock", "pop", None]), _result("strong", REFERENCE)]
+    board = write_report(out_dir=tmp_path, dataset=_dataset(), n_folds=3, seed=0, results=results)
+    assert board["system"].tolist() == ["strong", "weak"]
+    assert board.loc[1, "accuracy"] == pytest.approx(3 / 6)
+    assert board.loc[0, "time_s"] == pytest.approx(4.5)
+    expected = ["leaderboard.csv", "per_fold.csv", "per_class.csv", "significance.csv", "summary.md",
+                "confusion/weak.csv", "confusion/weak.png", "confusion/strong.csv", "confusion/strong.png"]
+    for name in expected:
+        assert (tmp_path / name).stat().st_size > 0, name
+    assert (tmp_path / "confusion" / "weak.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    per_fold = pd.read_csv(tmp_path / "per_fold.csv")
+    assert list(per_fold.columns) == ["system", "fold", "n", "accuracy", "normalised_accuracy", "train_s", "test_s"]
+    assert len(per_fold) == 6
+    per_class = pd.read_csv(tmp_path / "per_class.csv", index_col="class")
+    assert per_class["weak"].tolist() == [0.5, 0.5, 0.5] and per_class["strong"].tolist() == [1.0] * 3
+    confusion = pd.read_csv(tmp_path / "confusion" / "weak.csv", index_col=0)
+    assert confusion.loc["pop", "(missing)"] == 1 and confusion.loc["jazz", "rock"] == 1
+    significance = pd.read_csv(tmp_path / "significance.csv")
+    assert significance["table"].tolist() == ["per_fold", "per_class"]
+    summary = (tmp_path / "summary.md").read_text()
+    for heading in ("# Evaluation on toy", "## Leaderboard", "## Friedman's test", "## Per-class accuracy"):
+        assert heading in summary
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_tied_systems_report_undefined_friedman(tmp_path):
+    results = [_result("one", REFERENCE), _result("two", REFERENCE)]
+    write_report(out_dir=tmp_path, dataset=_dataset(), n_folds=3, seed=0, results=results)
+    assert "the systems tie in every block" in (tmp_path / "summary.md").read_text()
+
+
+def test_single_system_report_skips_friedman(tmp_path):
+    write_report(out_dir=tmp_path, dataset=_dataset(), n_folds=3, seed=0, results=[_result("only", REFERENCE)])
+    assert not (tmp_path / "significance.csv").exists()
+    assert "needs at least two systems" in (tmp_path / "summary.md").read_text()
+
+
+def test_format_leaderboard():
+    board = pd.DataFrame([{"system": "a", "accuracy": 0.5, "normalised_accuracy": 0.25, "fold1": 1.0,
+                           "time_s": 12.34}])
+    lines = format_leaderboard(board=board).splitlines()
+    assert lines[0].split() == ["system", "accuracy", "norm_accuracy", "fold1", "time_s"]
+    assert lines[1].split() == ["a", "50.00", "25.00", "100.00", "12.3"]
+
+
+def test_default_systems_follow_the_bundle(monkeypatch):
+    monkeypatch.setattr(systems, "_default_bundle_has_lda", lambda: True)
+    assert list(systems.default_systems()) == ["dcnn", "dcnn-lda", "mfcc"]
+    monkeypatch.setattr(systems, "_default_bundle_has_lda", lambda: False)
+    assert systems.default_systems() == {"dcnn": ["--no-lda"], "mfcc": ["--features", "mfcc"]}
+
+
+def test_missing_bundle_means_no_lda_system(monkeypatch):
+    import mirex.bundle
+
+    def missing(name=None):
+        raise BundleError("no model bundle here")
+
+    monkeypatch.setattr(mirex.bundle, "load_bundle", missing)
+    assert "dcnn-lda" not in systems.default_systems()
+
+
+def test_resolve_systems():
+    assert systems.resolve_systems(specs=["mfcc,dcnn", "d1k=--model 'msd 1000' --no-lda"]) == {
+        "mfcc": ["--features", "mfcc"], "dcnn": ["--no-lda"], "d1k": ["--model", "msd 1000", "--no-lda"]}
+
+
+@pytest.mark.parametrize("specs, message", [
+    (["nope"], "unknown system 'nope'"),
+    (["dcnn", "dcnn"], "named twice"),
+    (["bad/name=--x"], "use letters, digits"),
+])
+def test_resolve_systems_errors(specs, message):
+    with pytest.raises(EvaluationError, match=message):
+        systems.resolve_systems(specs=specs)
+

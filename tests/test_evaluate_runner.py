@@ -1,0 +1,121 @@
+"""Dataset lists, clip matching, and the runner driving a fake pair of scripts."""
+import logging
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from mirex.errors import DataError, ListFileError
+from mirex.evaluate import run_evaluation
+from mirex.evaluate.dataset import clip_key, load_dataset
+from mirex.errors import EvaluationError
+from mirex.evaluate.runner import match_outputs
+
+FAKE_SCRIPTS = Path(__file__).parent / "data" / "fake_scripts"
+
+
+@pytest.mark.parametrize("path, key", [
+    ("/data/Blues/Track01.WAV", "track01"),
+    ("track01.wav", "track01"),
+    ("C:\\music\\TRACK01.mp3", "track01"),
+    ("/a/b/song.name.flac", "song.name"),
+    ("/a/b/noext", "noext"),
+])
+def test_clip_key(path, key):
+    assert clip_key(path) == key
+
+
+def test_match_outputs_by_base_name(tmp_path, caplog):
+    output = tmp_path / "out.txt"
+    output.write_text("/elsewhere/A.WAV\tjazz\n/x/c.wav\trock\n/x/c.wav\tpop\n/x/stray.wav\tblues\n")
+    with caplog.at_level(logging.WARNING):
+        answers = match_outputs(test_paths=["/data/a.wav", "/data/b.wav", "/data/C.wav"], output=output)
+    assert answers == ["jazz", None, "rock"]
+    text = caplog.text
+    assert "1 of 3 test clips have no answer" in text
+    assert "1 line(s) match no test clip (first: line 4)" in text
+
+
+def test_missing_output_file_is_a_list_error(tmp_path):
+    with pytest.raises(ListFileError, match="missing.txt"):
+        match_outputs(test_paths=["/a.wav"], output=tmp_path / "missing.txt")
+
+
+def _write(path, lines):
+    path.write_text("".join(line + "\n" for line in lines))
+    return path
+
+
+def test_load_dataset_drops_repeats_and_keeps_groups(tmp_path, caplog):
+    listing = _write(tmp_path / "set.txt", ["/d/a.wav\trock\tart1", "/d/b.wav\tjazz", "/d/a.wav\trock\tart1"])
+    with caplog.at_level(logging.WARNING):
+        dataset = load_dataset(path=listing)
+    assert dataset.paths == ["/d/a.wav", "/d/b.wav"]
+    assert dataset.labels == ["rock", "jazz"] and dataset.groups == ["art1", None]
+    assert dataset.name == "set" and "1 repeated line(s) ignored" in caplog.text
+
+
+@pytest.mark.parametrize("lines, message", [
+    (["/d/a.wav\trock", "/d/a.wav\tjazz"], r"set.txt:2: '/d/a.wav' is labelled 'jazz' here but 'rock' on line 1"),
+    (["/d/a.wav\trock", "/e/A.mp3\tjazz"], r"set.txt:2: '/e/A.mp3' has the same base name as line 1"),
+    (["/d/a.wav\trock", "/d/b.wav\tRock!"], r"set.txt: needs at least two labels"),
+    (["/d/a.wav\trock", "/d/b.wav\t???"], r"set.txt:2: label '\?\?\?' has no letters or digits"),
+])
+def test_load_dataset_errors(tmp_path, lines, message):
+    with pytest.raises(DataError, match=message):
+        load_dataset(path=_write(tmp_path / "set.txt", lines))
+
+
+def _dataset(tmp_path):
+    """Three labels, four artists each, two clips per artist; the label is also the file-name prefix."""
+    lines = []
+    for label in ("blues", "jazz", "rock"):
+        for artist in range(4):
+            for clip in range(2):
+                name = f"{label.capitalize()}_{artist}_{clip}.wav"
+                lines.append(f"{tmp_path / 'audio' / name}\t{label}\t{label}-{artist}")
+    return _write(tmp_path / "toy.txt", lines)
+
+
+def test_run_evaluation_with_fake_scripts(tmp_path, capsys):
+    out = tmp_path / "results"
+    board = run_evaluation(dataset_list=_dataset(tmp_path), systems={"byname": [], "first": ["--features", "mfcc"]},
+                           folds=3, out_dir=out, n_jobs=2, cache_dir=tmp_path / "cache", scripts_dir=FAKE_SCRIPTS)
+    assert board["system"].tolist() == ["byname", "first"]
+    assert board.loc[0, "accuracy"] == 1.0 and board.loc[0, "normalised_accuracy"] == 1.0
+    # "first" always answers the alphabetically first training label, blues.
+    assert board.loc[1, "accuracy"] == pytest.approx(1 / 3)
+    assert board.loc[1, "normalised_accuracy"] == pytest.approx(1 / 3)
+    assert [c for c in board.columns if c.startswith("fold")] == ["fold1", "fold2", "fold3"]
+    assert (board["time_s"] > 0).all()
+    # The scripts got the graders' arguments and the system's options.
+    options = (out / "scratch" / "first" / "options.txt").read_text().split()
+    assert options == ["-numThreads", "2", "--features", "mfcc", "--cache", str(tmp_path / "cache")]
+    for k in (1, 2, 3):
+        train = pd.read_csv(out / "folds" / f"fold{k}" / "train.txt", sep="\t", header=None)
+        test = pd.read_csv(out / "folds" / f"fold{k}" / "test.txt", sep="\t", header=None)
+        assert train.shape[1] == 2 and test.shape[1] == 1
+        assert (out / "outputs" / "byname" / f"fold{k}.txt").is_file()
+    assert (out / "summary.md").is_file() and (out / "confusion" / "first.png").is_file()
+    assert "evaluate: [4/6] first fold 1/3: train on" in capsys.readouterr().err
+
+
+def test_missing_output_lines_count_as_wrong(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING):
+        board = run_evaluation(dataset_list=_dataset(tmp_path), systems={"drop": ["--drop-first"]},
+                               out_dir=tmp_path / "r", scripts_dir=FAKE_SCRIPTS)
+    assert board.loc[0, "accuracy"] == pytest.approx(21 / 24)
+    assert "test clips have no answer; counted as wrong" in caplog.text
+
+
+def test_failing_script_names_system_and_fold(tmp_path):
+    with pytest.raises(EvaluationError, match=r"system 'bad', fold 1: run_train.sh exited with status 2: "
+                                              r"fake failure on"):
+        run_evaluation(dataset_list=_dataset(tmp_path), systems={"bad": ["--fail"]}, out_dir=tmp_path / "r",
+                       scripts_dir=FAKE_SCRIPTS)
+
+
+def test_missing_script(tmp_path):
+    with pytest.raises(EvaluationError, match="run_train.sh: no such script"):
+        run_evaluation(dataset_list=_dataset(tmp_path), systems={"x": []}, out_dir=tmp_path / "r",
+                       scripts_dir=tmp_path)

@@ -36,10 +36,26 @@ def atomic_path(path, *, suffix=None):
         raise
 
 
-def write_text(path, text, *, encoding="utf-8"):
-    """Write ``text`` to ``path`` atomically."""
+def write_text(path, text, *, encoding="utf-8", errors="strict"):
+    """Write ``text`` to ``path`` atomically (``errors`` as for :func:`open`)."""
     with atomic_path(path) as tmp:
-        with open(tmp, "w", encoding=encoding, newline="") as fh:
+        with open(tmp, "w", encoding=encoding, errors=errors, newline="") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+
+
+def check_writable(folder):
+    """Create ``folder`` if needed and check that a file can be created in it.
+
+    Raises
+    ------
+    OSError
+        If the folder cannot be created (e.g. a path under a regular file) or
+        written (read-only, full).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".probe.", suffix=".tmp")
+    os.close(fd)
+    os.unlink(tmp)

@@ -1,5 +1,7 @@
 """Decoding any audio file to mono float32 at the front end's sample rate."""
+import contextlib
 import os
+import sys
 import warnings
 
 import numpy as np
@@ -10,10 +12,14 @@ from mirex.errors import AudioError
 
 __all__ = ["load"]
 
+_BLOCK = 1 << 18  # frames read at a time, so only the mono signal is ever held whole
+
 
 def _decode_soundfile(path):
-    data, rate = sf.read(path, dtype="float32", always_2d=True)
-    return data.mean(axis=1), rate
+    with sf.SoundFile(os.fsencode(path)) as fh:  # bytes: names that are not UTF-8 open too
+        rate = fh.samplerate
+        parts = [b.mean(axis=1) for b in fh.blocks(blocksize=_BLOCK, dtype="float32", always_2d=True)]
+    return (np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)), rate
 
 
 def _decode_librosa(path):
@@ -25,41 +31,70 @@ def _decode_librosa(path):
     return y, rate
 
 
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence the decoders' C libraries (mpg123 prints notes on fd 2); errors are reported by exception."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _reason(exc):
+    """A one-line reason; libsndfile's without its 'Error opening FILE:' prefix."""
+    text = getattr(exc, "error_string", None) or str(exc)
+    if text.startswith("File does not exist"):  # what libsndfile says of an existing file it cannot parse (MP3)
+        text = "Format not recognised."
+    lines = text.strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 def load(path, *, sr=22050):
     """Decode an audio file to a mono float32 signal.
 
     Parameters
     ----------
     path : str or Path
-        Any file libsndfile (WAV, FLAC, OGG, MP3, ...) or audioread can decode.
+        Any file libsndfile (WAV, FLAC, OGG, MP3, ...) or audioread can decode;
+        the format is recognised from the content, not the name.
     sr : int
         Target sample rate; other rates are resampled with soxr (high quality).
 
     Returns
     -------
     y : np.ndarray, shape (n,), float32
-        The channels averaged, resampled to ``sr``, non-finite values zeroed.
+        The channels averaged, non-finite samples zeroed, resampled to ``sr``.
 
     Raises
     ------
     AudioError
-        If the file is missing, cannot be decoded, or holds no samples.
+        With a one-line reason naming the file, whenever it is missing, cannot
+        be decoded, or holds no samples; never any other exception.
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise AudioError(f"{path}: no such file")
     if os.path.getsize(path) == 0:
         raise AudioError(f"{path}: empty file")
-    try:
-        y, rate = _decode_soundfile(path)
-    except Exception as first:  # libsndfile failed: try audioread before giving up
+    with _quiet_stderr():
         try:
-            y, rate = _decode_librosa(path)
-        except Exception:
-            raise AudioError(f"{path}: cannot decode audio ({str(first).strip() or type(first).__name__})") from None
+            y, rate = _decode_soundfile(path)
+        except Exception as first:  # libsndfile failed: try audioread before giving up
+            try:
+                y, rate = _decode_librosa(path)
+            except Exception:
+                raise AudioError(f"{path}: cannot decode audio ({_reason(first)})") from None
     if y.size == 0:
         raise AudioError(f"{path}: no audio samples")
     y = np.nan_to_num(np.ascontiguousarray(y, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
     if rate != sr:
-        y = soxr.resample(y, rate, sr, quality="HQ").astype(np.float32, copy=False)
+        try:
+            y = soxr.resample(y, rate, sr, quality="HQ").astype(np.float32, copy=False)
+        except Exception as exc:
+            raise AudioError(f"{path}: cannot resample from {rate} Hz ({_reason(exc)})") from None
     return y

@@ -4,8 +4,13 @@ An entry is keyed by the extractor's fingerprint (which changes with the
 model weights and front-end parameters) and by a hash of the audio file's
 bytes, so a changed file or another model never reuses a stale entry. Each
 entry is one small ``.npy`` file written atomically, so a killed run leaves
-no partial entry and concurrent runs on the same cache are harmless.
+no partial entry and concurrent runs on the same cache are harmless. An
+entry that cannot be read back as a finite vector (damaged by hand or by a
+failing disk) counts as a miss and is recomputed. A cache that cannot be
+written is not fatal: the first error is kept in ``write_error`` and later
+entries are simply not stored.
 """
+import errno
 import hashlib
 import os
 from pathlib import Path
@@ -25,6 +30,8 @@ def project_cache_dir():
 def content_key(path):
     """Hex BLAKE2b digest of a file's bytes (raises OSError if unreadable)."""
     digest = hashlib.blake2b(digest_size=20)
+    if "\0" in os.fspath(path):  # open() would raise ValueError
+        raise FileNotFoundError(errno.ENOENT, "no such file", os.fspath(path))
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
@@ -42,19 +49,28 @@ class FeatureCache:
 
     def __init__(self, root):
         self.root = Path(root)
+        self.write_error = None
 
     def _file(self, namespace, key):
         return self.root / namespace / key[:2] / f"{key}.npy"
 
     def get(self, namespace, key):
-        """The stored array, or None if absent or unreadable."""
+        """The stored vector, or None if absent, unreadable or not a finite vector."""
         try:
-            return np.load(self._file(namespace, key), allow_pickle=False)
+            value = np.load(self._file(namespace, key), allow_pickle=False)
         except (OSError, ValueError, EOFError):
             return None
+        if value.ndim != 1 or not value.size or not np.isfinite(value).all():
+            return None
+        return value
 
     def put(self, namespace, key, value):
-        """Store ``value`` atomically."""
-        with atomic_path(self._file(namespace, key)) as tmp:
-            with open(tmp, "wb") as fh:
-                np.save(fh, np.asarray(value, dtype=np.float32), allow_pickle=False)
+        """Store ``value`` atomically; after a failed write, store nothing more."""
+        if self.write_error is not None:
+            return
+        try:
+            with atomic_path(self._file(namespace, key)) as tmp:
+                with open(tmp, "wb") as fh:
+                    np.save(fh, np.asarray(value, dtype=np.float32), allow_pickle=False)
+        except OSError as exc:
+            self.write_error = f"{self.root}: cannot write feature cache ({exc.strerror or exc}); features not stored"

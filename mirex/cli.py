@@ -12,8 +12,14 @@ from mirex.evaluate import command as evaluate_command
 __all__ = ["main", "build_parser"]
 
 
+def _positive_int(text):
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return int(text)
+
+
 def _feature_options(parser, *, for_test=False):
-    parser.add_argument("-numThreads", "--num-threads", dest="n_jobs", type=int, metavar="N",
+    parser.add_argument("-numThreads", "--num-threads", dest="n_jobs", type=_positive_int, metavar="N",
                         help="worker processes and threads (default: all cores)")
     parser.add_argument("--model", help="model bundle name or folder (default: the default bundle)")
     parser.add_argument("--features", choices=("dcnn", "mfcc"), default=None if for_test else "dcnn",

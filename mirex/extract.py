@@ -4,8 +4,10 @@ Files are hashed, looked up in the cache, and only the misses are decoded, in
 worker processes (joblib), streamed in order and batched through the
 extractor; each result is written to the cache as soon as its batch is done,
 so memory stays flat in the list length and a killed run loses at most one
-batch. A file that cannot be decoded yields a row of NaN and an error
-message; callers decide what to do with it.
+batch. A file that cannot be decoded, or whose features cannot be computed
+or are not finite, yields a row of NaN and an error message (if a batch
+fails, its clips are retried one by one, so one odd file never costs the
+others); callers decide what to do with it.
 """
 import os
 from dataclasses import dataclass, field
@@ -71,6 +73,26 @@ def _decoded(paths, *, sr, n_jobs):
     )
 
 
+def _computed(extractor, batch, paths, errors):
+    """``(index, features)`` of a batch of ``(index, signal)``; failures go to ``errors``."""
+    try:
+        values = extractor.song_features([y for _, y in batch])
+    except Exception as exc:
+        if len(batch) > 1:  # find the clip that fails; keep the others
+            return [done for item in batch for done in _computed(extractor, [item], paths, errors)]
+        index = batch[0][0]
+        reason = (str(exc).strip().splitlines() or [""])[0]
+        errors[index] = f"{paths[index]}: feature extraction failed ({type(exc).__name__}: {reason})"
+        return []
+    done = []
+    for (index, _), value in zip(batch, values):
+        if np.isfinite(value).all():
+            done.append((index, value))
+        else:
+            errors[index] = f"{paths[index]}: features are not finite (extreme sample values?)"
+    return done
+
+
 def _keys(paths, errors):
     keys = []
     for index, path in enumerate(paths):
@@ -122,8 +144,7 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=32, progre
     bar = tqdm(total=len(paths), initial=hits + len(errors), unit="clip", desc="features", disable=not progress, leave=False)
 
     def flush(batch):
-        values = extractor.song_features([y for _, y in batch])
-        for (index, _), value in zip(batch, values):
+        for index, value in _computed(extractor, batch, paths, errors):
             rows[index] = value
             if cache is not None:
                 cache.put(extractor.fingerprint, keys[index], value)

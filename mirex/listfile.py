@@ -3,10 +3,15 @@
 A train list has one ``path<TAB>label`` per line (a third column, the group
 used by the artist filter, is optional); a test list has one ``path`` per line;
 an output list has ``path<TAB>label``. Readers accept UTF-8 with or without a
-byte-order mark, CRLF line ends, blank lines and trailing blanks, and runs of
-tabs. A line without a tab is split on its last run of spaces only where that
-is unambiguous: the whole line is not an existing file but the part before the
-spaces is. Errors name the file and the line.
+byte-order mark, CRLF line ends, blank lines and leading or trailing blanks,
+and runs of tabs. A line without a tab is split on its last run of spaces only
+where that is unambiguous: the whole line is not an existing file but the part
+before the spaces is. Errors name the file and the line.
+
+Lenient reading (a ``warn`` callback, as the MIREX scripts use) reports
+instead of failing: a malformed line is skipped, and bytes that are not UTF-8
+(e.g. a Latin-1 list) are kept as they are with ``surrogateescape``, so the
+file is opened by its original bytes and the output list repeats them exactly.
 """
 import os
 import re
@@ -63,7 +68,19 @@ def _split(text):
     return [text]
 
 
-def read_list(path, *, kind="any"):
+def _decode(raw, path, warn):
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        where = f"{path}:{line}"
+        if warn is None:
+            raise ListFileError(f"{where}: not valid UTF-8") from None
+        warn(f"{where}: not valid UTF-8; bytes kept as they are (paths are opened and written back byte for byte)")
+        return raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="surrogateescape")
+
+
+def read_list(path, *, kind="any", warn=None):
     """Read a MIREX list file.
 
     Parameters
@@ -73,6 +90,10 @@ def read_list(path, *, kind="any"):
     kind : {'train', 'test', 'any'}
         ``'train'`` requires a label on every line; ``'test'`` ignores any
         columns after the path; ``'any'`` keeps whatever columns are present.
+    warn : callable, optional
+        Lenient mode: called with a one-line message (``FILE:LINE: ...``) for
+        each malformed line, which is skipped, and for the first byte that is
+        not UTF-8, which is kept (see the module notes). Without it, both raise.
 
     Returns
     -------
@@ -82,7 +103,8 @@ def read_list(path, *, kind="any"):
     Raises
     ------
     ListFileError
-        If the file cannot be read, is not UTF-8, is empty, or a line is malformed.
+        If the file cannot be read or has no usable line; without ``warn``,
+        also if it is not UTF-8 or a line is malformed.
     """
     if kind not in _KINDS:
         raise ValueError(f"kind must be one of {_KINDS}, not {kind!r}")
@@ -91,21 +113,19 @@ def read_list(path, *, kind="any"):
             raw = fh.read()
     except OSError as exc:
         raise ListFileError(f"{path}: cannot read list file ({exc.strerror or exc})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ListFileError(f"{path}:{line}: not valid UTF-8") from None
+    text = _decode(raw, path, warn)
     entries = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):  # str.splitlines would also split on \x85, \u2028...
         line = line.strip()
         if not line:
             continue
         fields = _split(line)
-        if kind == "train" and len(fields) < 2 and " " in line:
-            fields = line.rsplit(None, 1)
         if kind == "train" and len(fields) < 2:
-            raise ListFileError(f"{path}:{number}: expected 'path<TAB>label', got {line!r}")
+            message = f"{path}:{number}: expected 'path<TAB>label', got {line!r}"
+            if warn is None:
+                raise ListFileError(message)
+            warn(f"{message}; line skipped")
+            continue
         if kind == "test":
             fields = fields[:1]
         label = fields[1] if len(fields) > 1 else None
@@ -121,6 +141,23 @@ def unique_paths(entries):
     return list(dict.fromkeys(e.path for e in entries))
 
 
+def _unwritable(field):
+    """Why ``field`` would not read back as itself, or None."""
+    if not field:
+        return "is empty"
+    if re.search(r"[\t\r\n]", field):
+        return "contains a tab or line break"
+    if field != field.strip():
+        return "has leading or trailing blanks"
+    if field.startswith("\ufeff"):
+        return "starts with a byte-order mark"
+    try:
+        field.encode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError:
+        return "cannot be encoded"
+    return None
+
+
 def write_list(path, rows):
     """Write ``(path, label)`` rows as a tab-separated list, atomically.
 
@@ -129,17 +166,23 @@ def write_list(path, rows):
     path : str or Path
         Destination file; it is complete or absent, never partial.
     rows : iterable of (str, str)
-        Paths are written exactly as given.
+        Paths are written exactly as given (undecodable bytes kept by a
+        lenient :func:`read_list` are written back as the original bytes).
 
     Raises
     ------
     ListFileError
-        If a field contains a tab or a line break, which the format cannot carry.
+        If a field would not read back as itself (empty, a tab or line break,
+        leading or trailing blanks), or the file cannot be written.
     """
     lines = []
     for number, fields in enumerate(rows, start=1):
-        for field in fields:
-            if re.search(r"[\t\r\n]", str(field)):
-                raise ListFileError(f"{path}:{number}: field {field!r} contains a tab or line break")
+        for field in map(str, fields):
+            problem = _unwritable(field)
+            if problem:
+                raise ListFileError(f"{path}:{number}: field {field!r} {problem}")
         lines.append("\t".join(map(str, fields)) + "\n")
-    write_text(path, "".join(lines))
+    try:
+        write_text(path, "".join(lines), errors="surrogateescape")
+    except OSError as exc:
+        raise ListFileError(f"{path}: cannot write list file ({exc.strerror or exc})") from None

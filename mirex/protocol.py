@@ -4,17 +4,22 @@
 classifier and stores it in the scratch folder; ``test`` labels every
 distinct path of the test list and writes the output list atomically. Files
 that cannot be decoded are reported once on stderr: skipped in training,
-given the most frequent training label in testing.
+given the most frequent training label in testing. Malformed list lines are
+reported with their line number and skipped. The scratch folder and the
+output location are checked before any feature is computed, so an unusable
+one fails within seconds; a feature cache that cannot be written only costs
+a warning.
 """
+import os
 import sys
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 from mirex import classifier
+from mirex.atomic import check_writable
 from mirex.cache import FeatureCache
-from mirex.errors import DataError, ScratchError
+from mirex.errors import DataError, ListFileError, ScratchError
 from mirex.extract import extract
 from mirex.extractors import make_extractor
 from mirex.listfile import read_list, unique_paths, write_list
@@ -29,10 +34,25 @@ def _warn(message):
 def _scratch(scratch):
     scratch = Path(scratch)
     try:
-        scratch.mkdir(parents=True, exist_ok=True)
+        check_writable(scratch)
     except OSError as exc:
-        raise ScratchError(f"{scratch}: cannot create scratch folder ({exc.strerror or exc})") from None
+        raise ScratchError(f"{scratch}: cannot write to scratch folder ({exc.strerror or exc})") from None
     return scratch
+
+
+def _two_labels(labels, *, train_list, skipped=0):
+    if len(set(labels)) < 2:
+        after = f" after skipping {skipped} unusable file(s)" if skipped else ""
+        raise DataError(f"{train_list}: need at least two labels to train, got {sorted(set(labels))}{after}")
+
+
+def _check_output(output):
+    if os.path.isdir(output):
+        raise ListFileError(f"{output}: output is a folder, not a file")
+    try:
+        check_writable(Path(output).parent)
+    except OSError as exc:
+        raise ListFileError(f"{output}: cannot write output here ({exc.strerror or exc})") from None
 
 
 def _features(paths, *, extractor, scratch, cache_dir, n_jobs, progress):
@@ -40,6 +60,8 @@ def _features(paths, *, extractor, scratch, cache_dir, n_jobs, progress):
     result = extract(paths, extractor=extractor, cache=cache, n_jobs=n_jobs, progress=progress)
     for message in result.errors.values():
         _warn(message)
+    if cache.write_error:
+        _warn(cache.write_error)
     return result
 
 
@@ -68,18 +90,23 @@ def train(*, scratch, train_list, features="dcnn", model=None, lda=True, n_jobs=
     model : dict
         What :func:`mirex.classifier.fit` returned, plus ``n_train`` and ``skipped``.
     """
-    entries = read_list(train_list, kind="train")
+    entries = read_list(train_list, kind="train", warn=_warn)
     scratch = _scratch(scratch)
     extractor = make_extractor(features=features, model=model, lda=lda)
-    labelled = {}
+    first = {}
     for entry in entries:  # a duplicate path keeps its first label
-        labelled.setdefault(entry.path, entry.label)
-    paths = list(labelled)
+        kept = first.setdefault(entry.path, entry)
+        if kept.label != entry.label:
+            _warn(f"{train_list}:{entry.line}: {entry.path} is labelled {kept.label!r} on line {kept.line}; "
+                  f"label {entry.label!r} ignored")
+    paths = list(first)
+    _two_labels([e.label for e in first.values()], train_list=train_list)  # fail before any extraction
     result = _features(paths, extractor=extractor, scratch=scratch, cache_dir=cache_dir, n_jobs=n_jobs, progress=progress)
     ok = result.ok
     if not ok.any():
-        raise DataError(f"{train_list}: none of the {len(paths)} training files could be decoded")
-    labels = [labelled[p] for p, good in zip(paths, ok) if good]
+        raise DataError(f"{train_list}: none of the {len(paths)} training files could be used")
+    labels = [first[p].label for p, good in zip(paths, ok) if good]
+    _two_labels(labels, train_list=train_list, skipped=len(result.errors))
     fitted = classifier.fit(extractor.reduce(result.features[ok]), labels, n_jobs=n_jobs or 1)
     fitted.update(n_train=int(ok.sum()), skipped=int((~ok).sum()))
     classifier.save(fitted, scratch=scratch, extra={"extractor": extractor.describe()})
@@ -104,8 +131,9 @@ def test(*, scratch, test_list, output, features=None, model=None, lda=None, n_j
         ``(path as given, label)`` in input order.
     """
     scratch = Path(scratch)
-    entries = read_list(test_list, kind="test")
+    entries = read_list(test_list, kind="test", warn=_warn)
     stored = classifier.load(scratch=scratch)
+    _check_output(output)
     spec = stored["extractor"]
     _check_same(spec, features=features, model=model, lda=lda)
     extractor = make_extractor(features=spec["features"], model=spec["model"], lda=spec["lda"])
@@ -118,7 +146,7 @@ def test(*, scratch, test_list, output, features=None, model=None, lda=None, n_j
     if ok.any():
         labels[ok] = stored["estimator"].predict(extractor.reduce(result.features[ok]))
     if result.errors:
-        _warn(f"{len(result.errors)} test file(s) could not be decoded; labelled {stored['majority']!r}")
+        _warn(f"{len(result.errors)} test file(s) could not be used; labelled {stored['majority']!r}")
     rows = list(zip(paths, (str(x) for x in labels)))
     write_list(output, rows)
     return rows
@@ -143,7 +171,7 @@ def embed(*, list_file, out, features="dcnn", model=None, lda=True, n_jobs=None,
     from mirex.atomic import atomic_path
     from mirex.cache import project_cache_dir
 
-    entries = read_list(list_file, kind="any")
+    entries = read_list(list_file, kind="any", warn=_warn)
     extractor = make_extractor(features=features, model=model, lda=lda)
     paths = [e.path for e in entries]
     if scheduler is None:

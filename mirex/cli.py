@@ -30,6 +30,24 @@ def _feature_options(parser, *, for_test=False):
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def _positive(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _scheduler_options(parser):
+    group = parser.add_argument_group("Dask (optional: pip install -e '.[dask]')")
+    group.add_argument("--scheduler", metavar="ADDRESS",
+                       help="compute on a Dask cluster: tcp://HOST:PORT of a running scheduler, or 'local' for "
+                            "worker processes on this machine; results go by the chunk to OUT's .chunks folder "
+                            "and a re-run resumes there")
+    group.add_argument("--workers", type=_positive, metavar="N",
+                       help="worker processes of --scheduler local (default: all cores)")
+    group.add_argument("--chunk-size", type=_positive, metavar="N", help="list lines per Dask task (default: 256)")
+
+
 def _train(args):
     from mirex.protocol import train
 
@@ -50,8 +68,14 @@ def _test(args):
 def _embed(args):
     from mirex.protocol import embed
 
+    if args.workers and args.scheduler != "local":
+        raise MirexError("--workers is the size of a local cluster: give it with --scheduler local")
+    if args.chunk_size and not args.scheduler:
+        raise MirexError("--chunk-size applies to Dask tasks: give it with --scheduler")
+
     values = embed(list_file=args.list, out=args.out, features=args.features, model=args.model, lda=args.lda,
-                   n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet)
+                   n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet, scheduler=args.scheduler,
+                   workers=args.workers, chunk_size=args.chunk_size)
     print(f"wrote {values.shape[0]} x {values.shape[1]} features to {args.out}", file=sys.stderr)
 
 
@@ -122,6 +146,7 @@ def build_parser():
     p.add_argument("list", metavar="LIST", help="a path list or a train list (extra columns ignored)")
     p.add_argument("--out", required=True, metavar="FILE.npy")
     _feature_options(p)
+    _scheduler_options(p)
     p.set_defaults(func=_embed)
 
     p = sub.add_parser("import-keras2", help="import a Keras 2 HDF5 artist model as a bundle")

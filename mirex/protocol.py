@@ -155,10 +155,17 @@ def test(*, scratch, test_list, output, features=None, model=None, lda=None, n_j
     return rows
 
 
-def embed(*, list_file, out, features="dcnn", model=None, lda=True, n_jobs=None, cache_dir=None, progress=True):
+def embed(*, list_file, out, features="dcnn", model=None, lda=True, n_jobs=None, cache_dir=None, progress=True,
+          scheduler=None, workers=None, chunk_size=None):
     """Write song features of every line of ``list_file`` to ``out`` (``.npy``), in list order.
 
     Rows of files that cannot be decoded are NaN (each reported on stderr).
+
+    With ``scheduler`` (``'local'`` or ``tcp://HOST:PORT``) the features are
+    computed on a Dask cluster by :func:`mirex.distributed.extract_distributed`,
+    chunk by chunk into the resumable folder ``out`` with suffix ``.chunks``;
+    ``workers`` (local cluster size), ``chunk_size`` and ``n_jobs`` (threads
+    per task) apply there, and ``cache_dir`` defaults to each worker's own cache.
 
     Returns
     -------
@@ -169,10 +176,17 @@ def embed(*, list_file, out, features="dcnn", model=None, lda=True, n_jobs=None,
 
     entries = read_list(list_file, kind="any", warn=_warn)
     extractor = make_extractor(features=features, model=model, lda=lda)
-    result = extract(
-        [e.path for e in entries], extractor=extractor, cache=FeatureCache(cache_dir or project_cache_dir()),
-        n_jobs=n_jobs, progress=progress,
-    )
+    paths = [e.path for e in entries]
+    if scheduler is None:
+        result = extract(paths, extractor=extractor, cache=FeatureCache(cache_dir or project_cache_dir()),
+                         n_jobs=n_jobs, progress=progress)
+    else:
+        from mirex.distributed import CHUNK_SIZE, extract_distributed
+
+        result = extract_distributed(paths, extractor=extractor, features=features, model=model, scheduler=scheduler,
+                                     folder=Path(out).with_suffix(".chunks"), workers=workers,
+                                     chunk_size=chunk_size or CHUNK_SIZE, cache_dir=cache_dir, n_jobs=n_jobs,
+                                     progress=progress)
     for message in result.errors.values():
         _warn(message)
     values = result.features

@@ -1,0 +1,339 @@
+"""Feature extraction spread over a Dask cluster, with chunked, resumable output.
+
+The list is cut into chunks of ``chunk_size`` paths. Each chunk runs on a Dask
+worker through the ordinary :func:`mirex.extract.extract` (the worker builds
+the extractor once per process and uses its feature cache); the client
+stores each finished chunk as soon as it arrives, so it is the only writer.
+The chunks of a run live in a folder::
+
+    OUT.chunks/
+        manifest.json     what the run is (hash of the list in order, model
+                          fingerprint, chunk size), which chunks are done and
+                          the error message of every failed row
+        paths.txt         the list order: one resolved path or URL per line
+        chunk-00000.npy   rows 0 .. chunk_size-1 (NaN rows for failed files)
+        ...
+
+Every file is written atomically. A re-run of the same list with the same
+model and chunk size computes only the chunks that are not done; a run of
+another list, model or chunk size starts the folder afresh.
+
+Workers need the project installed, the model bundle under the same name in
+their models folder (``$MIREX_MODELS_DIR``; checked by fingerprint), and the
+audio at the same absolute paths (a shared file system) or as URLs that
+fsspec can open (:mod:`mirex.remote`). Dask is imported only here.
+"""
+import contextlib
+import functools
+import hashlib
+import json
+import logging
+import os
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from mirex.atomic import atomic_path, write_text
+from mirex.errors import MirexError
+from mirex.extract import Extraction, default_jobs, extract
+from mirex.remote import is_url, local_copies
+
+__all__ = ["ClusterError", "ChunkStore", "connect", "map_chunks", "extract_distributed"]
+
+#: Chunk size used when none is given: large enough that the per-task overhead
+#: of the scheduler (milliseconds) vanishes next to the extraction (~0.1 s a clip).
+CHUNK_SIZE = 256
+
+
+class ClusterError(MirexError):
+    """The Dask scheduler cannot be reached or its workers cannot do the job."""
+
+
+@contextlib.contextmanager
+def connect(scheduler, *, workers=None):
+    """A Dask client for ``scheduler``; closed (and a local cluster shut down) on exit.
+
+    Parameters
+    ----------
+    scheduler : str
+        ``'local'`` for a cluster of worker processes on this machine, or the
+        address of a running scheduler (``tcp://HOST:PORT``).
+    workers : int, optional
+        Worker processes of a local cluster, one thread each (default: all cores).
+
+    Raises
+    ------
+    ClusterError
+        If Dask is not installed or the scheduler cannot be reached.
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ClusterError("--scheduler needs Dask: pip install -e '.[dask]' (make install does)") from None
+    if scheduler == "local":
+        with LocalCluster(n_workers=workers or default_jobs(), threads_per_worker=1, processes=True, host="127.0.0.1",
+                          dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+            yield client
+        return
+    try:
+        client = Client(scheduler)
+    except (OSError, ValueError) as exc:
+        raise ClusterError(f"{scheduler}: cannot reach the Dask scheduler ({exc})") from None
+    with client:
+        yield client
+
+
+def map_chunks(client, func, chunks, *, on_result, **kwargs):
+    """Run ``func(items, **kwargs)`` on the cluster for every chunk, handling results as they come.
+
+    Parameters
+    ----------
+    client : distributed.Client
+    func : callable
+        A module-level function (workers import it by name).
+    chunks : iterable of (int, list)
+        Chunk index and the items of that chunk.
+    on_result : callable
+        Called as ``on_result(index, value)`` in the caller's thread as each
+        chunk finishes, in completion order.
+    **kwargs
+        Passed to every call of ``func``.
+
+    A chunk whose worker dies is run again on another worker (Dask's own
+    bookkeeping); an exception raised by ``func`` is raised here.
+
+    Raises
+    ------
+    ClusterError
+        If a chunk's workers died every time it was tried (out of memory?).
+    """
+    from distributed import KilledWorker, as_completed
+
+    futures = {client.submit(func, items, pure=False, **kwargs): index for index, items in chunks}
+    for future in as_completed(list(futures)):
+        index = futures.pop(future)
+        try:
+            value = future.result()
+        except KilledWorker:
+            raise ClusterError(f"chunk {index}: its workers died each time it ran (out of memory? try a smaller "
+                               "--chunk-size)") from None
+        future.release()
+        on_result(index, value)
+
+
+class ChunkStore:
+    """The chunk folder of one run (see the module docstring for its layout).
+
+    Parameters
+    ----------
+    folder : str or Path
+        Created if absent.
+    paths : list of str
+        The run's list, in order.
+    chunk_size : int
+    fingerprint : str
+        The extractor's fingerprint.
+    """
+
+    MANIFEST = "manifest.json"
+    PATHS = "paths.txt"
+
+    def __init__(self, folder, *, paths, chunk_size, fingerprint):
+        if chunk_size < 1:
+            raise ValueError(f"chunk_size must be positive, not {chunk_size}")
+        self.folder = Path(folder)
+        self.paths = list(paths)
+        self.chunk_size = chunk_size
+        self.n_chunks = -(-len(self.paths) // chunk_size)
+        identity = {
+            "version": 1,
+            "paths_sha256": hashlib.sha256("\n".join(self.paths).encode()).hexdigest(),
+            "n_paths": len(self.paths),
+            "chunk_size": chunk_size,
+            "fingerprint": fingerprint,
+        }
+        manifest = self._read_manifest()
+        if manifest is not None and all(manifest.get(k) == v for k, v in identity.items()):
+            self.manifest = manifest
+            return
+        if manifest is not None:
+            print(f"mirex: warning: {self.folder} holds chunks of another list, model or chunk size; "
+                  "starting afresh", file=sys.stderr)
+            for old in self.folder.glob("chunk-*.npy"):
+                old.unlink()
+        self.manifest = {**identity, "paths": self.PATHS, "chunks_done": [], "errors": {}}
+        write_text(self.folder / self.PATHS, "".join(p + "\n" for p in self.paths))
+        self._write_manifest()
+
+    def _read_manifest(self):
+        try:
+            return json.loads((self.folder / self.MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def _write_manifest(self):
+        write_text(self.folder / self.MANIFEST, json.dumps(self.manifest, indent=1) + "\n")
+
+    def file(self, index):
+        """The ``.npy`` file of chunk ``index``."""
+        return self.folder / f"chunk-{index:05d}.npy"
+
+    def rows(self, index):
+        """The slice of the list that chunk ``index`` covers."""
+        return slice(index * self.chunk_size, min((index + 1) * self.chunk_size, len(self.paths)))
+
+    def size(self, index):
+        """The number of rows of chunk ``index``."""
+        rows = self.rows(index)
+        return rows.stop - rows.start
+
+    def todo(self):
+        """Indices of the chunks not stored yet (listed as done and present on disk)."""
+        done = set(self.manifest["chunks_done"])
+        return [i for i in range(self.n_chunks) if i not in done or not self.file(i).is_file()]
+
+    def put(self, index, values, errors):
+        """Store chunk ``index``: its rows and the errors of its rows (offsets within the chunk)."""
+        with atomic_path(self.file(index), suffix=".npy") as tmp:
+            with open(tmp, "wb") as fh:
+                np.save(fh, np.asarray(values, dtype=np.float32), allow_pickle=False)
+        rows = self.rows(index)
+        kept = {k: v for k, v in self.manifest["errors"].items() if not rows.start <= int(k) < rows.stop}
+        kept.update({str(rows.start + offset): message for offset, message in errors.items()})
+        self.manifest["errors"] = dict(sorted(kept.items(), key=lambda item: int(item[0])))
+        self.manifest["chunks_done"] = sorted(set(self.manifest["chunks_done"]) | {index})
+        self._write_manifest()
+
+    def assemble(self):
+        """All chunks in list order as one array, and the errors by row.
+
+        Returns
+        -------
+        features : np.ndarray, float32, shape (n_paths, dim)
+        errors : dict of int to str
+        """
+        parts = [np.load(self.file(i), allow_pickle=False) for i in range(self.n_chunks)]
+        dim = max((p.shape[1] for p in parts), default=0)  # a chunk of failures only has no columns
+        features = np.full((len(self.paths), dim), np.nan, dtype=np.float32)
+        for index, part in enumerate(parts):
+            if part.shape[1]:
+                features[self.rows(index)] = part
+        return features, {int(k): v for k, v in self.manifest["errors"].items()}
+
+
+@functools.cache
+def _worker_extractor(features, model):
+    from mirex.extractors import make_extractor
+
+    return make_extractor(features=features, model=model, lda=False)  # the client applies the LDA
+
+
+def embed_chunk(paths, *, features, model, fingerprint, cache_dir, n_jobs):
+    """Song features of one chunk; runs on a worker.
+
+    Parameters
+    ----------
+    paths : list of str
+        Absolute paths or URLs.
+    features, model : str
+        What :func:`mirex.extractors.make_extractor` builds (once per worker process).
+    fingerprint : str
+        The client's extractor fingerprint; the worker's must match.
+    cache_dir : str or None
+        The feature cache (default: the worker's :func:`mirex.cache.project_cache_dir`).
+    n_jobs : int
+        Network threads for this chunk (decoding stays in the worker process).
+
+    Returns
+    -------
+    values : np.ndarray, shape (len(paths), dim)
+    errors : dict of int to str
+        Offset within the chunk and reason of each failed file, naming the path as given.
+    """
+    from mirex.cache import FeatureCache, project_cache_dir
+
+    extractor = _worker_extractor(features, model)
+    if extractor.fingerprint != fingerprint:
+        raise ClusterError(f"worker {os.uname().nodename}: model {model!r} differs from the client's "
+                           f"({extractor.fingerprint} != {fingerprint}); give the workers the same models folder "
+                           "(MIREX_MODELS_DIR)")
+    with local_copies(paths) as (local, fetch_errors), warnings.catch_warnings():
+        # a (daemonic) Dask worker cannot start processes: joblib decodes in it, and says so each time
+        warnings.filterwarnings("ignore", message="Inside a Dask worker", category=UserWarning)
+        result = extract(local, extractor=extractor, cache=FeatureCache(cache_dir or project_cache_dir()),
+                         n_jobs=n_jobs)
+    errors = {i: message.replace(local[i], paths[i]) for i, message in result.errors.items()}
+    errors.update(fetch_errors)
+    return result.features, errors
+
+
+def _portable(model):
+    """A bundle name as is (resolved in each worker's models folder); a bundle folder made absolute."""
+    from mirex.bundle import default_model
+
+    model = model or default_model()
+    return str(Path(model).resolve()) if Path(model).is_dir() else model
+
+
+def extract_distributed(paths, *, extractor, features, model, scheduler, folder, workers=None,
+                        chunk_size=CHUNK_SIZE, cache_dir=None, n_jobs=None, progress=False, on_chunk=None):
+    """Song features of ``paths`` computed on a Dask cluster, stored by the chunk in ``folder``.
+
+    Parameters
+    ----------
+    paths : sequence of str
+        Local paths (made absolute here; workers must see them at that path) or URLs.
+    extractor : object
+        The client's extractor (from ``make_extractor(features=..., model=...)``):
+        its fingerprint names the run and must match the workers'.
+    features : {'dcnn', 'mfcc'}
+    model : str or None
+        Bundle name (looked up in each worker's models folder) or folder.
+    scheduler : str
+        ``'local'`` or ``tcp://HOST:PORT`` (see :func:`connect`).
+    folder : str or Path
+        The chunk folder; finished chunks found there are not computed again.
+    workers : int, optional
+        Worker processes when ``scheduler`` is ``'local'``.
+    chunk_size : int
+        Paths per task.
+    cache_dir : str or Path, optional
+        Feature cache for the workers (a shared folder); default: each
+        worker's own project cache.
+    n_jobs : int, optional
+        Network threads per task (default: 1: start one single-threaded
+        worker process per core).
+    progress : bool
+        Show a progress bar on stderr.
+    on_chunk : callable, optional
+        Called as ``on_chunk(index)`` after chunk ``index`` is stored.
+
+    Returns
+    -------
+    Extraction
+        ``hits`` counts the rows stored by an earlier run.
+    """
+    from tqdm import tqdm
+
+    paths = [p if is_url(p) else os.path.abspath(p) for p in paths]
+    store = ChunkStore(folder, paths=paths, chunk_size=chunk_size, fingerprint=extractor.fingerprint)
+    todo = store.todo()
+    resumed = len(paths) - sum(store.size(i) for i in todo)
+    if todo:
+        bar = tqdm(total=len(paths), initial=resumed, unit="clip", desc="features", disable=not progress, leave=False)
+
+        def keep(index, value):
+            store.put(index, *value)
+            bar.update(store.size(index))
+            if on_chunk is not None:
+                on_chunk(index)
+
+        with connect(scheduler, workers=workers) as client, contextlib.closing(bar):
+            map_chunks(client, embed_chunk, [(i, paths[store.rows(i)]) for i in todo], on_result=keep,
+                       features=features, model=_portable(model) if features == "dcnn" else None,
+                       fingerprint=extractor.fingerprint, n_jobs=n_jobs or 1,
+                       cache_dir=str(Path(cache_dir).resolve()) if cache_dir else None)
+    values, errors = store.assemble()
+    return Extraction(features=values, errors=errors, hits=resumed)

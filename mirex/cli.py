@@ -41,11 +41,26 @@ def _scheduler_options(parser):
     group = parser.add_argument_group("Dask (optional: pip install -e '.[dask]')")
     group.add_argument("--scheduler", metavar="ADDRESS",
                        help="compute on a Dask cluster: tcp://HOST:PORT of a running scheduler, or 'local' for "
-                            "worker processes on this machine; results go by the chunk to OUT's .chunks folder "
-                            "and a re-run resumes there")
+                            "worker processes on this machine (embed: results go by the chunk to OUT's .chunks "
+                            "folder and a re-run resumes there; pretrain: the log-mel cache)")
     group.add_argument("--workers", type=_positive, metavar="N",
                        help="worker processes of --scheduler local (default: all cores)")
     group.add_argument("--chunk-size", type=_positive, metavar="N", help="list lines per Dask task (default: 256)")
+
+
+def _check_scheduler_options(args):
+    if args.workers and args.scheduler != "local":
+        raise MirexError("--workers is the size of a local cluster: give it with --scheduler local")
+    if args.chunk_size and not args.scheduler:
+        raise MirexError("--chunk-size applies to Dask tasks: give it with --scheduler")
+
+
+def _cluster(args):
+    """The Dask settings of parsed arguments, or None without --scheduler."""
+    _check_scheduler_options(args)
+    if not args.scheduler:
+        return None
+    return {"scheduler": args.scheduler, "workers": args.workers, **({"chunk_size": args.chunk_size} if args.chunk_size else {})}
 
 
 def _train(args):
@@ -68,11 +83,7 @@ def _test(args):
 def _embed(args):
     from mirex.protocol import embed
 
-    if args.workers and args.scheduler != "local":
-        raise MirexError("--workers is the size of a local cluster: give it with --scheduler local")
-    if args.chunk_size and not args.scheduler:
-        raise MirexError("--chunk-size applies to Dask tasks: give it with --scheduler")
-
+    _check_scheduler_options(args)
     values = embed(list_file=args.list, out=args.out, features=args.features, model=args.model, lda=args.lda,
                    n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet, scheduler=args.scheduler,
                    workers=args.workers, chunk_size=args.chunk_size)
@@ -91,7 +102,7 @@ def _pretrain(args):
 
     pretrain(artist_list=args.artist_list, out=args.out, model=args.model, epochs=args.epochs,
              batch_size=args.batch_size, lr=args.lr, patience=args.patience, seed=args.seed, resume=args.resume,
-             n_jobs=args.n_jobs, progress=not args.quiet)
+             n_jobs=args.n_jobs, progress=not args.quiet, cluster=_cluster(args))
 
 
 def _fit_lda(args):
@@ -168,6 +179,7 @@ def build_parser():
     p.add_argument("-numThreads", "--num-threads", dest="n_jobs", type=int, metavar="N",
                    help="decoding workers and threads (default: all cores)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    _scheduler_options(p)
     p.set_defaults(func=_pretrain)
 
     p = sub.add_parser("fit-lda", help="fit (or refit) a bundle's LDA on an artist list")

@@ -337,3 +337,50 @@ def extract_distributed(paths, *, extractor, features, model, scheduler, folder,
                        cache_dir=str(Path(cache_dir).resolve()) if cache_dir else None)
     values, errors = store.assemble()
     return Extraction(features=values, errors=errors, hits=resumed)
+
+
+def build_mel_cache_distributed(paths, *, folder, frontend, scheduler, workers=None, chunk_size=CHUNK_SIZE,
+                                progress=False):
+    """Fill the pre-training log-mel cache on a Dask cluster.
+
+    Each task runs :func:`mirex.pretrain.melcache.build_mel_cache` on a chunk
+    of ``paths``; the workers write the content-keyed entries themselves, so
+    ``folder`` must be a folder all of them see at the same path (and entries
+    already there are not computed again).
+
+    Parameters
+    ----------
+    paths : sequence of str
+        Audio files, seen by the workers at the same (absolute) paths.
+    folder : str or Path
+        The mel cache.
+    frontend : mirex.frontend.FrontEnd
+    scheduler, workers, chunk_size
+        As for :func:`extract_distributed`.
+    progress : bool
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    keys, errors
+        As :func:`~mirex.pretrain.melcache.build_mel_cache` returns them, for all of ``paths``.
+    """
+    from tqdm import tqdm
+
+    from mirex.pretrain.melcache import build_mel_cache
+
+    paths = [os.path.abspath(p) for p in paths]
+    keys, errors = [None] * len(paths), {}
+    bar = tqdm(total=len(paths), unit="clip", desc="log-mels", disable=not progress, leave=False)
+
+    def keep(start, value):
+        chunk_keys, chunk_errors = value
+        keys[start : start + len(chunk_keys)] = chunk_keys
+        errors.update({start + i: message for i, message in chunk_errors.items()})
+        bar.update(len(chunk_keys))
+
+    chunks = [(start, paths[start : start + chunk_size]) for start in range(0, len(paths), chunk_size)]
+    with connect(scheduler, workers=workers) as client, contextlib.closing(bar):
+        map_chunks(client, build_mel_cache, chunks, on_result=keep, folder=str(Path(folder).resolve()),
+                   frontend=frontend, n_jobs=1, progress=False)
+    return keys, dict(sorted(errors.items()))

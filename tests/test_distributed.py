@@ -178,3 +178,18 @@ def test_plain_embed_does_not_import_dask(tmp_path, clips):
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_pretrain_mel_cache_on_the_cluster_equals_single_process(tmp_path, clips, cluster):
+    from mirex.distributed import build_mel_cache_distributed
+    from mirex.frontend import FrontEnd
+    from mirex.pretrain.melcache import build_mel_cache
+
+    paths = clips[0][:10] + [str(tmp_path / "missing.wav")]
+    keys, errors = build_mel_cache_distributed(paths, folder=tmp_path / "dask-mels", frontend=FrontEnd(),
+                                               scheduler=cluster.scheduler_address, chunk_size=CHUNK)
+    single_keys, single_errors = build_mel_cache(paths, folder=tmp_path / "mels", frontend=FrontEnd(), n_jobs=1)
+    assert keys == single_keys and list(errors) == list(single_errors) == [10]
+    for a, b in zip(sorted((tmp_path / "dask-mels").rglob("*.npy")), sorted((tmp_path / "mels").rglob("*.npy"))):
+        assert a.name == b.name
+        np.testing.assert_allclose(np.load(a), np.load(b), atol=1e-5)

@@ -73,13 +73,19 @@ def _settings(work, *, artist_list, resume, asked):
     return settings
 
 
-def _mel_splits(clips, *, work, seed, n_jobs, progress, log):
+def _mel_splits(clips, *, work, seed, n_jobs, progress, log, cluster=None):
     """Split the clips, fill the mel cache, pack each split; returns artists, splits and the front end."""
     from mirex.pretrain.melcache import MelSplit, build_mel_cache, pack_split
 
     base = FrontEnd()
-    keys, errors = build_mel_cache([c.path for c in clips], folder=work / "mels", frontend=base, n_jobs=n_jobs,
-                                   progress=progress)
+    paths = [c.path for c in clips]
+    if cluster:
+        from mirex.distributed import build_mel_cache_distributed
+
+        keys, errors = build_mel_cache_distributed(paths, folder=work / "mels", frontend=base, progress=progress,
+                                                   **cluster)
+    else:
+        keys, errors = build_mel_cache(paths, folder=work / "mels", frontend=base, n_jobs=n_jobs, progress=progress)
     for message in errors.values():
         log(f"mirex: warning: {message} (skipped)")
     key = {c.path: k for c, k in zip(clips, keys)}
@@ -182,7 +188,7 @@ def _markdown(report):
 
 
 def pretrain(*, artist_list, out, model=None, epochs=None, batch_size=None, lr=None, patience=None, seed=None,
-             resume=False, n_jobs=None, root=None, progress=True, log=None):
+             resume=False, n_jobs=None, root=None, progress=True, log=None, cluster=None):
     """Train the artist DCNN on an artist list and write bundle ``out`` with its LDA and report.
 
     Parameters
@@ -208,6 +214,11 @@ def pretrain(*, artist_list, out, model=None, epochs=None, batch_size=None, lr=N
         Progress bars (Keras's, with loss and accuracy).
     log : callable, optional
         Receives one-line messages (default: print to stderr).
+    cluster : dict, optional
+        Compute the log-mel cache on a Dask cluster: ``scheduler`` and
+        optionally ``workers`` and ``chunk_size``, as for
+        :func:`mirex.distributed.build_mel_cache_distributed`. The models
+        folder must then be shared with the workers.
 
     Returns
     -------
@@ -228,7 +239,7 @@ def pretrain(*, artist_list, out, model=None, epochs=None, batch_size=None, lr=N
         model=model, epochs=epochs, batch_size=batch_size, lr=lr, patience=patience, seed=seed))
     clips = read_artist_list(artist_list)
     artists, splits, frontend = _mel_splits(clips, work=work, seed=settings["seed"], n_jobs=n_jobs,
-                                            progress=progress, log=log)
+                                            progress=progress, log=log, cluster=cluster)
     mel_seconds = time.perf_counter() - started
     features, training, plan = _build(settings, n_artists=len(artists), frontend=frontend)
     checkpoint, best = work / "checkpoint.npz", work / "best.npz"

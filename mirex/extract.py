@@ -1,13 +1,21 @@
 """Song features for a list of files: cache, decoding workers, batching.
 
-Files are hashed, looked up in the cache, and only the misses are decoded, in
-worker processes (joblib), streamed in order and batched through the
-extractor; each result is written to the cache as soon as its batch is done,
-so memory stays flat in the list length and a killed run loses at most one
-batch. A file that cannot be decoded yields a row of NaN and an error
-message; callers decide what to do with it.
+The work is split in two stages that run at the same time:
+
+- per file, in worker processes (loky): hash the file's bytes, look the hash
+  up in the cache, and on a miss decode the audio and run the extractor's
+  clip stage (for the DCNN: log-mel and standardised segments; NumPy and
+  SciPy only, no PyTorch in the workers);
+- per batch of clips, in this process: the extractor's batch stage (the
+  network), then each result is written to the cache at once.
+
+At most a few tasks per worker are in flight and results are consumed in
+order, so memory stays flat in the list length and a killed run loses at most
+one batch. A file that cannot be read or decoded yields a row of NaN and an
+error message; callers decide what to do with it.
 """
 import os
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,7 +24,14 @@ from mirex.audio import load
 from mirex.cache import content_key
 from mirex.errors import AudioError
 
-__all__ = ["Extraction", "extract", "default_jobs"]
+__all__ = ["Extraction", "extract", "default_jobs", "thread_split"]
+
+#: Files per worker task.
+TASK_FILES = 4
+#: Tasks in flight per worker (bounds memory; keeps workers busy).
+TASKS_PER_WORKER = 2
+#: Environment of the workers: one thread each for BLAS and OpenMP.
+_WORKER_ENV = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 
 
 def default_jobs():
@@ -25,6 +40,19 @@ def default_jobs():
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def thread_split(n_jobs):
+    """How ``n_jobs`` cores are shared: (worker processes, network threads).
+
+    The clip stage (decoding, hashing, log-mel) and the network take similar
+    time per clip, so each gets half the cores; with a single core everything
+    runs in this process (no workers).
+    """
+    if n_jobs <= 1:
+        return 0, 1
+    threads = max(1, n_jobs // 2)
+    return n_jobs - threads, threads
 
 
 @dataclass
@@ -53,33 +81,61 @@ class Extraction:
         return mask
 
 
-def _decode(path, sr):
-    try:
-        return load(path, sr=sr)
-    except AudioError as exc:
-        return exc
-
-
-def _decoded(paths, *, sr, n_jobs):
-    """Decode ``paths`` in order, in worker processes when ``n_jobs > 1``."""
-    if n_jobs <= 1 or len(paths) < 2:
-        return (_decode(p, sr) for p in paths)
-    from joblib import Parallel, delayed
-
-    return Parallel(n_jobs=n_jobs, return_as="generator", batch_size=4, pre_dispatch="4*n_jobs")(
-        delayed(_decode)(p, sr) for p in paths
-    )
-
-
-def _keys(paths, errors):
-    keys = []
-    for index, path in enumerate(paths):
+def _clip(path, *, sr, stage, cache, namespace):
+    """The per-file stage: ``('hit', row, None)``, ``('clip', value, key)`` or ``('error', message, None)``."""
+    key = None
+    if cache is not None:
         try:
-            keys.append(content_key(path))
+            key = content_key(path)
         except OSError as exc:
-            keys.append(None)
-            errors[index] = f"{path}: {'no such file' if isinstance(exc, FileNotFoundError) else exc.strerror or exc}"
-    return keys
+            reason = "no such file" if isinstance(exc, FileNotFoundError) else exc.strerror or exc
+            return "error", f"{path}: {reason}", None
+        hit = cache.get(namespace, key)
+        if hit is not None:
+            return "hit", hit, key
+    try:
+        return "clip", stage(load(path, sr=sr)), key
+    except AudioError as exc:
+        return "error", str(exc), None
+
+
+def _clips(paths, **kwargs):
+    """The per-file stage of several files (one worker task)."""
+    return [_clip(path, **kwargs) for path in paths]
+
+
+def _in_order(paths, *, workers, **kwargs):
+    """Results of the per-file stage, in order; in ``workers`` processes when > 0.
+
+    Tasks are submitted only as results are consumed, so at most
+    ``TASKS_PER_WORKER * workers`` tasks are pending at any time.
+    """
+    if not workers:
+        for path in paths:
+            yield _clip(path, **kwargs)
+        return
+    from joblib.externals.loky import ProcessPoolExecutor
+
+    executor = ProcessPoolExecutor(max_workers=workers, env=_WORKER_ENV)
+    tasks = iter(range(0, len(paths), TASK_FILES))
+    pending = deque()
+
+    def submit():
+        start = next(tasks, None)
+        if start is not None:
+            pending.append(executor.submit(_clips, paths[start : start + TASK_FILES], **kwargs))
+
+    finished = False
+    try:
+        for _ in range(TASKS_PER_WORKER * workers):
+            submit()
+        while pending:
+            results = pending.popleft().result()
+            submit()
+            yield from results
+        finished = True
+    finally:
+        executor.shutdown(wait=finished, kill_workers=not finished)
 
 
 def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=32, progress=False):
@@ -94,9 +150,9 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=32, progre
     cache : mirex.cache.FeatureCache, optional
         Where features are kept between calls.
     n_jobs : int, optional
-        Worker processes for decoding and threads for the network (default: all cores).
+        Cores to use (default: all); see :func:`thread_split`.
     batch_clips : int
-        Clips per batch through the extractor.
+        Clips per batch through the extractor's batch stage.
     progress : bool
         Show a progress bar on stderr.
 
@@ -107,38 +163,37 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=32, progre
     import torch
     from tqdm import tqdm
 
-    n_jobs = n_jobs or default_jobs()
-    torch.set_num_threads(n_jobs)
-    errors = {}
-    keys = _keys(paths, errors)
-    rows = {}
-    for index, key in enumerate(keys):
-        if key is not None and cache is not None:
-            hit = cache.get(extractor.fingerprint, key)
-            if hit is not None:
-                rows[index] = hit
-    hits = len(rows)
-    todo = [i for i, key in enumerate(keys) if key is not None and i not in rows]
-    bar = tqdm(total=len(paths), initial=hits + len(errors), unit="clip", desc="features", disable=not progress, leave=False)
+    workers, threads = thread_split(n_jobs or default_jobs())
+    torch.set_num_threads(threads)
+    paths = [os.fspath(p) for p in paths]
+    errors, rows = {}, {}
+    hits = 0
+    bar = tqdm(total=len(paths), unit="clip", desc="features", disable=not progress, leave=False)
 
     def flush(batch):
-        values = extractor.song_features([y for _, y in batch])
-        for (index, _), value in zip(batch, values):
-            rows[index] = value
+        values = extractor.batch_stage([value for _, value, _ in batch])
+        for (index, _, key), row in zip(batch, values):
+            rows[index] = row
             if cache is not None:
-                cache.put(extractor.fingerprint, keys[index], value)
+                cache.put(extractor.fingerprint, key, row)
         bar.update(len(batch))
 
     batch = []
-    for index, signal in zip(todo, _decoded([paths[i] for i in todo], sr=extractor.sr, n_jobs=n_jobs)):
-        if isinstance(signal, AudioError):
-            errors[index] = str(signal)
-            bar.update(1)
+    results = _in_order(paths, workers=workers, sr=extractor.sr, stage=extractor.clip_stage, cache=cache,
+                        namespace=extractor.fingerprint)
+    for index, (kind, value, key) in enumerate(results):
+        if kind == "clip":
+            batch.append((index, value, key))
+            if len(batch) >= batch_clips:
+                flush(batch)
+                batch = []
             continue
-        batch.append((index, signal))
-        if len(batch) >= batch_clips:
-            flush(batch)
-            batch = []
+        if kind == "hit":
+            rows[index] = value
+            hits += 1
+        else:
+            errors[index] = value
+        bar.update(1)
     if batch:
         flush(batch)
     bar.close()

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.fft
 import scipy.sparse
 
-__all__ = ["FrontEnd", "LogMel", "logmel", "logmel_batch", "segments", "standardise", "song_segments", "stack_segments"]
+__all__ = ["FrontEnd", "LogMel", "mel_basis", "logmel", "logmel_batch", "segments", "standardise", "song_segments", "stack_segments"]
 
 
 @dataclass(frozen=True)
@@ -50,18 +50,43 @@ class FrontEnd:
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
-@lru_cache(maxsize=8)
-def _mel_basis(sr, n_fft, n_mels):
-    import librosa
+def _hz_to_mel(hz):
+    """Slaney's mel scale: linear below 1 kHz, logarithmic above (librosa's ``htk=False``)."""
+    hz = np.asarray(hz, dtype=np.float64)
+    step, knee = 200.0 / 3, 1000.0
+    logstep = np.log(6.4) / 27.0
+    return np.where(hz >= knee, knee / step + np.log(np.maximum(hz, knee) / knee) / logstep, hz / step)
 
-    return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels).astype(np.float32)
+
+def _mel_to_hz(mel):
+    step, knee = 200.0 / 3, 1000.0
+    logstep = np.log(6.4) / 27.0
+    return np.where(mel >= knee / step, knee * np.exp(logstep * (mel - knee / step)), mel * step)
+
+
+@lru_cache(maxsize=8)
+def mel_basis(sr, n_fft, n_mels):
+    """Slaney mel filterbank, shape (n_mels, 1 + n_fft // 2), float32.
+
+    Triangular filters from 0 Hz to ``sr / 2`` equally spaced on Slaney's mel
+    scale, each scaled to unit area: ``librosa.filters.mel(sr=sr, n_fft=n_fft,
+    n_mels=n_mels)`` (computed here in NumPy, as importing librosa costs
+    seconds per process).
+    """
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(0.0), _hz_to_mel(sr / 2.0), n_mels + 2))
+    ramps = np.subtract.outer(edges, np.fft.rfftfreq(n_fft, 1.0 / sr))
+    widths = np.diff(edges)
+    rising = -ramps[:-2] / widths[:-1, None]
+    falling = ramps[2:] / widths[1:, None]
+    weights = np.maximum(0, np.minimum(rising, falling)) * (2.0 / (edges[2:] - edges[:-2]))[:, None]
+    return weights.astype(np.float32)
 
 
 class LogMel:
     """The log-mel transform of one front end, ready to apply to many clips.
 
     Holds the Hann window and the sparse mel matrix: small and picklable, so
-    decoding workers receive it with their tasks and never import librosa.
+    decoding workers receive it with their tasks.
 
     Parameters
     ----------
@@ -72,7 +97,7 @@ class LogMel:
         self.frontend = frontend
         n = np.arange(frontend.n_fft)
         self.window = (0.5 - 0.5 * np.cos(2 * np.pi * n / frontend.n_fft)).astype(np.float32)
-        self.mel = scipy.sparse.csr_matrix(_mel_basis(frontend.sr, frontend.n_fft, frontend.n_mels))
+        self.mel = scipy.sparse.csr_matrix(mel_basis(frontend.sr, frontend.n_fft, frontend.n_mels))
 
     def __call__(self, y):
         """Time-major log-mel of one mono signal, shape (frames, n_mels), float32."""
@@ -97,11 +122,6 @@ class LogMel:
 @lru_cache(maxsize=8)
 def _logmel(frontend):
     return LogMel(frontend)
-
-
-def n_frames(n_samples, *, frontend):
-    """Number of centred STFT frames of a signal of ``n_samples``."""
-    return 1 + n_samples // frontend.hop_length
 
 
 def logmel(y, *, frontend):

@@ -1,6 +1,7 @@
 # mirex: artist-label DCNN features for MIREX audio classification.
 # `make install` builds .venv; `make test` runs the test suite; `make models`
-# imports the published MSD artist models into models/.
+# imports the published MSD artist models into models/; `make bench` measures
+# feature-extraction speed and memory (results/bench.csv).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -11,7 +12,15 @@ TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 PRETRAINED_DIR ?= $(or $(MIREX_PRETRAINED_DIR),../shared/pretrained/msd-artist-siamese)
 
-.PHONY: install test models clean
+# Benchmark sizes (make bench BENCH_CLIPS=200 ...); BENCH_JOBS empty = all cores.
+BENCH_CLIPS ?= 200
+BENCH_BASELINE_CLIPS ?= 50
+BENCH_MEM_CLIPS ?= 2000
+BENCH_PROTOCOL_CLIPS ?= 1000
+BENCH_JOBS ?=
+BENCH_DATA ?= results/bench-data
+
+.PHONY: install test models bench clean
 
 install: $(STAMP)
 
@@ -27,6 +36,11 @@ test: $(STAMP)
 
 models: $(STAMP)
 	$(PY) -m mirex fetch-models --from "$(PRETRAINED_DIR)"
+
+bench: $(STAMP) models
+	$(PY) -m mirex.bench --clips $(BENCH_CLIPS) --baseline-clips $(BENCH_BASELINE_CLIPS) \
+		--mem-clips $(BENCH_MEM_CLIPS) --protocol-clips $(BENCH_PROTOCOL_CLIPS) --data $(BENCH_DATA) \
+		$(if $(BENCH_JOBS),--jobs $(BENCH_JOBS)) --out results/bench.csv
 
 clean:
 	rm -rf $(VENV) features/* .pytest_cache

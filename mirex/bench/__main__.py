@@ -2,9 +2,9 @@
 
 Measurements, each in a fresh process (see :mod:`mirex.bench.measure`):
 
-1. the baseline (:mod:`mirex.bench.baseline`) on ``--clips`` clips;
-2. :func:`mirex.extract.extract` with the default bundle on the same clips,
-   cache disabled, then with a cold cache;
+1. the baseline (:mod:`mirex.bench.baseline`) on ``--baseline-clips`` clips;
+2. :func:`mirex.extract.extract` with the default bundle on ``--clips``
+   clips, cache disabled, then with a cold cache;
 3. the same with a cold cache on ``--mem-clips`` clips (memory must stay flat);
 4. ``run_train.sh`` and ``run_test.sh`` over a ``--folds``-fold split of
    ``--protocol-clips`` clips, one scratch folder (features cached after the
@@ -36,6 +36,8 @@ COLUMNS = ("measurement", "clips", "jobs", "wall_s", "clips_per_s", "cpu_ms_per_
 def _parser():
     parser = argparse.ArgumentParser(prog="python -m mirex.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=int, default=200, help="clips of the throughput runs (default 200)")
+    parser.add_argument("--baseline-clips", type=int, default=50,
+                        help="clips of the baseline run (default 50: it is slow; rates compare per clip)")
     parser.add_argument("--mem-clips", type=int, default=2000, help="clips of the memory run (default 2000)")
     parser.add_argument("--protocol-clips", type=int, default=1000, help="clips of the train/test run (default 1000)")
     parser.add_argument("--folds", type=int, default=3)
@@ -120,14 +122,15 @@ def main(argv=None):
     """Run the benchmark; return 0."""
     args = _parser().parse_args(argv)
     jobs = args.jobs or default_jobs()
-    clips = make_clips(args.data, count=max(args.clips, args.mem_clips, args.protocol_clips))
+    largest = max(args.clips, args.baseline_clips, args.mem_clips, args.protocol_clips)
+    clips = make_clips(args.data, count=largest)
     paths = [p for p, _ in clips]
     print(f"mirex bench {datetime.date.today()}: {_machine()}; {jobs} jobs; "
           f"load average at start {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     work = tempfile.mkdtemp(prefix="mirex-bench-")
     try:
         rows = []
-        for name, kind, count, cache in (("baseline", "baseline", args.clips, False), ("fast", "fast", args.clips, False),
+        for name, kind, count, cache in (("baseline", "baseline", args.baseline_clips, False), ("fast", "fast", args.clips, False),
                                          ("cold", "fast", args.clips, True), ("memory", "fast", args.mem_clips, True)):
             rows.append(_extraction(name, kind, paths[:count], work=work, jobs=jobs, cache=cache))
             print(f"  {rows[-1]['measurement']} on {count} clips: {rows[-1]['clips_per_s']} clips/s, "

@@ -151,11 +151,15 @@ def _child(argv=None):
         bundle.embed_segments(warm)
         extractor = DCNNExtractor(bundle)
         cache = FeatureCache(args.cache) if args.cache else None
-        run = lambda: extract(paths, extractor=extractor, cache=cache, n_jobs=args.jobs).features  # noqa: E731
+
+        def run():
+            return extract(paths, extractor=extractor, cache=cache, n_jobs=args.jobs).features
     else:
         torch.set_num_threads(args.jobs)
         bundle.feature_model.predict_on_batch(warm)
-        run = lambda: baseline_features(paths, bundle=bundle)  # noqa: E731
+
+        def run():
+            return baseline_features(paths, bundle=bundle)
     cpu, start = _cpu_seconds(), time.perf_counter()
     features = run()
     seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu

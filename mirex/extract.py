@@ -45,14 +45,16 @@ def default_jobs():
 def thread_split(n_jobs):
     """How ``n_jobs`` cores are shared: (worker processes, network threads).
 
-    The clip stage (decoding, hashing, log-mel) and the network take similar
-    time per clip, so each gets half the cores; with a single core everything
-    runs in this process (no workers).
+    The per-file stage (hashing, decoding, log-mel) costs about twice the
+    network's CPU time per clip, so workers get two thirds of the cores and
+    the network the rest, at least one thread (on two cores: two workers and
+    one thread; the main process mostly waits). With a single core
+    everything runs in this process (no workers).
     """
     if n_jobs <= 1:
         return 0, 1
-    threads = max(1, n_jobs // 2)
-    return n_jobs - threads, threads
+    threads = max(1, n_jobs // 3)
+    return max(2, n_jobs - threads), threads
 
 
 @dataclass

@@ -15,7 +15,10 @@ import numpy as np
 import scipy.fft
 import scipy.sparse
 
-__all__ = ["FrontEnd", "LogMel", "mel_basis", "logmel", "logmel_batch", "segments", "standardise", "song_segments", "stack_segments"]
+__all__ = [
+    "FrontEnd", "LogMel", "mel_basis", "logmel", "logmel_batch", "segments", "standardise", "song_segments",
+    "stack_segments",
+]
 
 
 @dataclass(frozen=True)

@@ -65,8 +65,8 @@ def test_workers_and_one_process_agree_keep_order_and_report_bad_files(clips, ex
 
 def test_cores_are_split_between_workers_and_network_threads():
     assert ex.thread_split(1) == (0, 1)
-    assert ex.thread_split(2) == (1, 1)
-    assert ex.thread_split(16) == (8, 8)
+    assert ex.thread_split(2) == (2, 1)
+    assert ex.thread_split(16) == (11, 5)
 
 
 def test_workers_run_ahead_of_the_consumer_by_a_bounded_number_of_files(tmp_path):

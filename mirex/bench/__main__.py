@@ -130,8 +130,9 @@ def main(argv=None):
     work = tempfile.mkdtemp(prefix="mirex-bench-")
     try:
         rows = []
-        for name, kind, count, cache in (("baseline", "baseline", args.baseline_clips, False), ("fast", "fast", args.clips, False),
-                                         ("cold", "fast", args.clips, True), ("memory", "fast", args.mem_clips, True)):
+        runs = (("baseline", "baseline", args.baseline_clips, False), ("fast", "fast", args.clips, False),
+                ("cold", "fast", args.clips, True), ("memory", "fast", args.mem_clips, True))
+        for name, kind, count, cache in runs:
             rows.append(_extraction(name, kind, paths[:count], work=work, jobs=jobs, cache=cache))
             print(f"  {rows[-1]['measurement']} on {count} clips: {rows[-1]['clips_per_s']} clips/s, "
                   f"peak {rows[-1]['peak_rss_mb']} MB", flush=True)

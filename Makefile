@@ -2,7 +2,8 @@
 # `make install` builds .venv; `make test` runs the test suite; `make models`
 # imports the published MSD artist models into models/; `make demo-data` renders
 # the classical-composer demo dataset into data/composers/ (needs FluidSynth);
-# `make evaluate` runs the MIREX-style leaderboard on it.
+# `make evaluate` runs the MIREX-style leaderboard on it; `make bench` measures
+# feature-extraction speed and memory (results/bench.csv).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -14,7 +15,15 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= data/composers
 PRETRAINED_DIR ?= $(or $(MIREX_PRETRAINED_DIR),../shared/pretrained/msd-artist-siamese)
 
-.PHONY: install test models demo-data evaluate clean
+# Benchmark sizes (make bench BENCH_CLIPS=200 ...); BENCH_JOBS empty = all cores.
+BENCH_CLIPS ?= 200
+BENCH_BASELINE_CLIPS ?= 50
+BENCH_MEM_CLIPS ?= 2000
+BENCH_PROTOCOL_CLIPS ?= 1000
+BENCH_JOBS ?=
+BENCH_DATA ?= results/bench-data
+
+.PHONY: install test models demo-data evaluate bench clean
 
 install: $(STAMP)
 
@@ -50,6 +59,11 @@ demo-data: $(STAMP)
 EVAL_ARGS ?=
 evaluate: models demo-data
 	$(PY) -m mirex evaluate $(DEMO_DIR)/composers.txt --out results/composers $(EVAL_ARGS)
+
+bench: $(STAMP) models
+	$(PY) -m mirex.bench --clips $(BENCH_CLIPS) --baseline-clips $(BENCH_BASELINE_CLIPS) \
+		--mem-clips $(BENCH_MEM_CLIPS) --protocol-clips $(BENCH_PROTOCOL_CLIPS) --data $(BENCH_DATA) \
+		$(if $(BENCH_JOBS),--jobs $(BENCH_JOBS)) --out results/bench.csv
 
 clean:
 	rm -rf $(VENV) features/* .pytest_cache

@@ -99,11 +99,16 @@ class Bundle:
 
         return joblib.load(self.path / LDA)
 
+    @cached_property
+    def frozen_model(self):
+        """The feature model as plain PyTorch operations, for fast inference."""
+        from mirex.inference import FrozenFeatureModel
+
+        return FrozenFeatureModel(self.feature_model)
+
     def embed_segments(self, segs, *, batch_size=512):
         """256-d features of standardised segments, shape (n, 256), float32."""
-        model = self.feature_model
-        parts = [model.predict_on_batch(segs[i : i + batch_size]) for i in range(0, len(segs), batch_size)]
-        return np.concatenate(parts).astype(np.float32, copy=False)
+        return self.frozen_model(segs, batch_size=batch_size)
 
     def reduce(self, features):
         """Apply the bundle's LDA to song features (identity without one)."""

@@ -2,9 +2,13 @@
 
 An extractor turns a batch of decoded signals into one feature row per signal.
 It has a ``fingerprint`` (the feature cache's namespace), a sample rate ``sr``
-and ``song_features(signals)``. Post-processing that does not change the cached
-features (the bundle's LDA) is applied by ``reduce``.
+and ``song_features(signals)``, which is two stages: ``clip_stage`` (a small
+picklable callable applied to each signal, run in decoding workers) and
+``batch_stage`` (applied to a batch of its results). Post-processing that does
+not change the cached features (the bundle's LDA) is applied by ``reduce``.
 """
+from functools import cached_property
+
 import numpy as np
 
 from mirex import frontend as fe
@@ -34,13 +38,22 @@ class DCNNExtractor:
         return {"features": "dcnn", "model": self.bundle.name, "bundle": str(self.bundle.path.resolve()),
                 "fingerprint": self.fingerprint, "lda": self.use_lda}
 
+    @cached_property
+    def clip_stage(self):
+        """Signal -> standardised segments (picklable; runs in decoding workers)."""
+        return fe.LogMel(self.bundle.frontend).segments
+
+    def batch_stage(self, clips):
+        """Mean segment embedding of each clip's segments, shape (len(clips), 256)."""
+        segs, owner = fe.stack_segments(clips)
+        emb = self.bundle.embed_segments(segs)
+        sums = np.zeros((len(clips), emb.shape[1]), dtype=np.float64)
+        np.add.at(sums, owner, emb)
+        return (sums / np.bincount(owner, minlength=len(clips))[:, None]).astype(np.float32)
+
     def song_features(self, signals):
         """Mean segment embedding of each signal, shape (len(signals), 256)."""
-        segs, owner = fe.song_segments(signals, frontend=self.bundle.frontend)
-        emb = self.bundle.embed_segments(segs)
-        sums = np.zeros((len(signals), emb.shape[1]), dtype=np.float64)
-        np.add.at(sums, owner, emb)
-        return (sums / np.bincount(owner, minlength=len(signals))[:, None]).astype(np.float32)
+        return self.batch_stage([self.clip_stage(y) for y in signals])
 
     def reduce(self, features):
         """Apply the bundle's LDA if enabled."""
@@ -58,16 +71,23 @@ class MFCCExtractor:
         """Settings that a classifier trained on these features depends on."""
         return {"features": "mfcc", "model": None, "fingerprint": self.fingerprint, "lda": False}
 
-    def song_features(self, signals):
-        """Mean and std of MFCCs and deltas of each signal, shape (len(signals), 80)."""
+    @staticmethod
+    def clip_stage(y):
+        """Mean and std of the MFCCs and deltas of one signal, shape (80,)."""
         import librosa
 
-        rows = []
-        for y in signals:
-            mfcc = librosa.feature.mfcc(y=y, sr=self.sr, n_mfcc=self.n_mfcc)
-            both = np.vstack([mfcc, librosa.feature.delta(mfcc, mode="nearest")])
-            rows.append(np.concatenate([both.mean(axis=1), both.std(axis=1)]))
-        return np.asarray(rows, dtype=np.float32)
+        mfcc = librosa.feature.mfcc(y=y, sr=MFCCExtractor.sr, n_mfcc=MFCCExtractor.n_mfcc)
+        both = np.vstack([mfcc, librosa.feature.delta(mfcc, mode="nearest")])
+        return np.concatenate([both.mean(axis=1), both.std(axis=1)]).astype(np.float32)
+
+    @staticmethod
+    def batch_stage(clips):
+        """Stack the per-clip rows, shape (len(clips), 80)."""
+        return np.asarray(clips, dtype=np.float32)
+
+    def song_features(self, signals):
+        """Mean and std of MFCCs and deltas of each signal, shape (len(signals), 80)."""
+        return self.batch_stage([self.clip_stage(y) for y in signals])
 
     def reduce(self, features):
         """Identity: the baseline has no learned reduction."""

@@ -245,7 +245,11 @@ class Flaky:
 
     sr, fingerprint = MFCCExtractor.sr, "flaky-test"
 
-    def song_features(self, signals):
+    @staticmethod
+    def clip_stage(y):
+        return y
+
+    def batch_stage(self, signals):
         if any(len(y) < SR // 10 for y in signals):
             raise RuntimeError("too short\nsecond line")
         values = MFCCExtractor().song_features(signals)

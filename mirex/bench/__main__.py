@@ -1,0 +1,174 @@
+"""``python -m mirex.bench``: the benchmark behind ``make bench``.
+
+Measurements, each in a fresh process (see :mod:`mirex.bench.measure`):
+
+1. the baseline (:mod:`mirex.bench.baseline`) on ``--baseline-clips`` clips;
+2. :func:`mirex.extract.extract` with the default bundle on ``--clips``
+   clips, cache disabled, then with a cold cache;
+3. the same with a cold cache on ``--mem-clips`` clips (memory must stay flat);
+4. ``run_train.sh`` and ``run_test.sh`` over a ``--folds``-fold split of
+   ``--protocol-clips`` clips, one scratch folder (features cached after the
+   first fold);
+5. the CPU cost of each stage (:mod:`mirex.bench.stages`).
+
+Prints a table and writes it to ``--out`` (CSV), the stage costs beside it
+(``*-stages.csv``).
+"""
+import argparse
+import csv
+import datetime
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from mirex.bench.data import make_clips
+from mirex.bench.measure import measure_extraction, run_measured
+from mirex.extract import default_jobs
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+COLUMNS = ("measurement", "clips", "jobs", "wall_s", "clips_per_s", "cpu_ms_per_clip", "peak_rss_mb",
+           "speedup_vs_baseline", "load1", "date")
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="python -m mirex.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--clips", type=int, default=200, help="clips of the throughput runs (default 200)")
+    parser.add_argument("--baseline-clips", type=int, default=50,
+                        help="clips of the baseline run (default 50: it is slow; rates compare per clip)")
+    parser.add_argument("--mem-clips", type=int, default=2000, help="clips of the memory run (default 2000)")
+    parser.add_argument("--protocol-clips", type=int, default=1000, help="clips of the train/test run (default 1000)")
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--stage-clips", type=int, default=32, help="clips of the per-stage profile (default 32)")
+    parser.add_argument("--jobs", type=int, default=None, help="cores to use (default: all)")
+    parser.add_argument("--data", default=str(ROOT / "results" / "bench-data"), help="folder of the cached clips")
+    parser.add_argument("--out", default=str(ROOT / "results" / "bench.csv"))
+    return parser
+
+
+def _write_list(path, lines):
+    Path(path).write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def _row(measurement, *, clips, jobs, seconds, peak_mb, load, cpu_seconds=None):
+    return {
+        "measurement": measurement, "clips": clips, "jobs": jobs, "wall_s": round(seconds, 2),
+        "clips_per_s": round(clips / seconds, 1),
+        "cpu_ms_per_clip": None if cpu_seconds is None else round(1000 * cpu_seconds / clips, 1),
+        "peak_rss_mb": round(peak_mb), "speedup_vs_baseline": None, "load1": round(load, 2),
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+    }
+
+
+def _extraction(name, kind, paths, *, work, jobs, cache):
+    list_file = _write_list(Path(work) / f"{name}.txt", paths)
+    cache_dir = Path(work) / f"cache-{name}" if cache else None
+    load = os.getloadavg()[0]
+    result = measure_extraction(kind, list_file=list_file, n_jobs=jobs, cache_dir=cache_dir)
+    if cache_dir:
+        shutil.rmtree(cache_dir, ignore_errors=True)
+    label = {"baseline": "baseline: librosa + Keras per clip", "fast": "extract()"}[kind]
+    label += "" if kind == "baseline" else (", cold cache" if cache else ", no cache")
+    return _row(label, clips=result["clips"], jobs=jobs, seconds=result["seconds"], peak_mb=result["peak_mb"],
+                load=load, cpu_seconds=result["cpu_seconds"])
+
+
+def _protocol(clips, *, folds, work, jobs):
+    """Train/test calls over ``folds`` folds, one scratch folder; rows and accuracy per fold."""
+    scratch, rows, correct = Path(work) / "scratch", [], 0
+    for fold in range(folds):
+        test = [c for i, c in enumerate(clips) if i % folds == fold]
+        train = [c for i, c in enumerate(clips) if i % folds != fold]
+        train_list = _write_list(Path(work) / f"train{fold}.txt", [f"{p}\t{label}" for p, label in train])
+        test_list = _write_list(Path(work) / f"test{fold}.txt", [p for p, _ in test])
+        output = Path(work) / f"out{fold}.txt"
+        for script, args, count in (("run_train.sh", [train_list], len(train)),
+                                    ("run_test.sh", [test_list, output], len(test))):
+            load = os.getloadavg()[0]
+            done, seconds, peak = run_measured([str(ROOT / script), str(scratch), *map(str, args),
+                                                "-numThreads", str(jobs), "--quiet"])
+            if done.returncode != 0:
+                raise RuntimeError(f"{script} failed:\n{done.stderr[-2000:]}")
+            rows.append(_row(f"{script} fold {fold + 1}", clips=count, jobs=jobs, seconds=seconds, peak_mb=peak,
+                             load=load))
+        predicted = dict(line.split("\t") for line in output.read_text(encoding="utf-8").splitlines())
+        correct += sum(predicted[p] == label for p, label in test)
+    total = sum(r["wall_s"] for r in rows)
+    rows.append({**_row(f"train + test, {folds} folds", clips=len(clips), jobs=jobs, seconds=total,
+                        peak_mb=max(r["peak_rss_mb"] for r in rows), load=os.getloadavg()[0]),
+                 "clips_per_s": None})
+    return rows, correct / len(clips)
+
+
+def _machine():
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    return f"{platform.node()}, {default_jobs()} cores ({model}), Python {platform.python_version()}"
+
+
+def _print_table(rows, file=sys.stdout):
+    shown = [c for c in COLUMNS if c != "date"]
+    cells = [[("" if r[c] is None else str(r[c])) for c in shown] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(shown)]
+    print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(shown, widths))), file=file)
+    for row in cells:
+        print("  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(row, widths))), file=file)
+
+
+def main(argv=None):
+    """Run the benchmark; return 0."""
+    args = _parser().parse_args(argv)
+    jobs = args.jobs or default_jobs()
+    largest = max(args.clips, args.baseline_clips, args.mem_clips, args.protocol_clips)
+    clips = make_clips(args.data, count=largest)
+    paths = [p for p, _ in clips]
+    print(f"mirex bench {datetime.date.today()}: {_machine()}; {jobs} jobs; "
+          f"load average at start {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    work = tempfile.mkdtemp(prefix="mirex-bench-")
+    try:
+        rows = []
+        runs = (("baseline", "baseline", args.baseline_clips, False), ("fast", "fast", args.clips, False),
+                ("cold", "fast", args.clips, True), ("memory", "fast", args.mem_clips, True))
+        for name, kind, count, cache in runs:
+            rows.append(_extraction(name, kind, paths[:count], work=work, jobs=jobs, cache=cache))
+            print(f"  {rows[-1]['measurement']} on {count} clips: {rows[-1]['clips_per_s']} clips/s, "
+                  f"peak {rows[-1]['peak_rss_mb']} MB", flush=True)
+        for row in rows[1:]:
+            row["speedup_vs_baseline"] = round(row["clips_per_s"] / rows[0]["clips_per_s"], 1)
+        protocol, accuracy = _protocol(clips[: args.protocol_clips], folds=args.folds, work=work, jobs=jobs)
+        rows += protocol
+        from mirex.bench.stages import stage_costs
+        from mirex.bundle import load_bundle
+
+        stages = stage_costs(paths[: args.stage_clips], bundle=load_bundle())
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    stage_file = out.with_name(out.stem + "-stages.csv")
+    with open(stage_file, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([("stage", "cpu_ms_per_clip"), *((s, round(ms, 2)) for s, ms in stages.items())])
+    print()
+    _print_table(rows)
+    fast, cold, memory = rows[1], rows[2], rows[3]
+    print(f"\nspeed-up of extract() over the baseline: {fast['speedup_vs_baseline']}x "
+          f"({fast['clips_per_s']} vs {rows[0]['clips_per_s']} clips/s)")
+    print(f"peak RSS, {memory['clips']} vs {cold['clips']} clips: {memory['peak_rss_mb']} vs {cold['peak_rss_mb']} MB "
+          f"({memory['peak_rss_mb'] / cold['peak_rss_mb']:.2f}x)")
+    print(f"train/test accuracy over {args.folds} folds: {accuracy:.3f}")
+    print(f"\nCPU per clip by stage ({args.stage_clips} clips, one thread):")
+    for stage, ms in stages.items():
+        print(f"  {stage:34s} {ms:7.2f} ms")
+    print(f"\nwritten: {out}, {stage_file}; load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

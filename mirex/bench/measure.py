@@ -1,0 +1,171 @@
+"""One measurement in a fresh process, and the peak memory of a process tree.
+
+Peak resident memory is the sum, over the measured process and every process
+descending from it (decoding workers included), of each one's peak resident
+set (``VmHWM`` in ``/proc/PID/status``; the last value seen, sampled every
+20 ms, so that a forked child counts from its ``exec``, not with the parent's
+pages it shared for a moment).
+Shared pages count once per process, so this is an upper bound of the
+machine's peak; a flat figure means no process grows with the list.
+
+Run as ``python -m mirex.bench.measure KIND LIST`` it is the measured child:
+it loads the default bundle and warms the network (not timed), then times
+song-feature extraction of the paths in LIST and prints one JSON line with
+the clips, wall seconds and CPU seconds (its own and its workers') of that
+part.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+__all__ = ["ProcessTreeMemory", "run_measured", "measure_extraction", "KINDS"]
+
+#: What the child can time.
+KINDS = ("fast", "baseline")
+
+
+def _children():
+    """Map parent pid -> child pids of every process visible in /proc."""
+    tree = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(entry.path, "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            tree.setdefault(ppid, []).append(int(entry.name))
+    return tree
+
+
+def _peak_kb(pid):
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+class ProcessTreeMemory:
+    """Sample the peak resident memory of ``pid`` and its descendants in a thread.
+
+    Use as a context manager; :attr:`peak_mb` holds the result (MiB).
+    """
+
+    def __init__(self, pid, *, interval=0.02):
+        self.pid, self.interval = pid, interval
+        self.peaks = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self):
+        tree, todo = _children(), [self.pid]
+        while todo:
+            pid = todo.pop()
+            todo.extend(tree.get(pid, ()))
+            peak = _peak_kb(pid)
+            if peak is not None:  # the latest value: VmHWM restarts when a forked child execs
+                self.peaks[pid] = peak
+
+    def _run(self):
+        while not self._stop.is_set():
+            self._sample()
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def peak_mb(self):
+        """Sum of the per-process peaks seen, in MiB."""
+        return sum(self.peaks.values()) / 1024
+
+
+def run_measured(command, *, env=None, cwd=None):
+    """Run ``command``; return (completed process, wall seconds, peak MiB of its tree)."""
+    start = time.perf_counter()
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                          cwd=cwd) as proc:
+        with ProcessTreeMemory(proc.pid) as memory:
+            stdout, stderr = proc.communicate()
+    done = subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
+    return done, time.perf_counter() - start, memory.peak_mb
+
+
+def measure_extraction(kind, *, list_file, n_jobs, cache_dir=None):
+    """Time one extraction in a fresh process.
+
+    Returns
+    -------
+    dict
+        ``clips``, ``seconds`` and ``cpu_seconds`` of the timed part, ``peak_mb``
+        of the whole process tree.
+    """
+    command = [sys.executable, "-m", "mirex.bench.measure", kind, str(list_file), "--jobs", str(n_jobs)]
+    if cache_dir:
+        command += ["--cache", str(cache_dir)]
+    done, _, peak = run_measured(command)
+    if done.returncode != 0:
+        raise RuntimeError(f"measurement {kind} failed:\n{done.stderr[-2000:]}")
+    return {**json.loads(done.stdout.strip().splitlines()[-1]), "peak_mb": peak}
+
+
+def _cpu_seconds():
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def _child(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m mirex.bench.measure")
+    parser.add_argument("kind", choices=KINDS)
+    parser.add_argument("list_file")
+    parser.add_argument("--jobs", type=int, required=True)
+    parser.add_argument("--cache")
+    args = parser.parse_args(argv)
+
+    import numpy as np
+    import torch
+
+    from mirex.bench.baseline import baseline_features
+    from mirex.bundle import load_bundle
+    from mirex.cache import FeatureCache
+    from mirex.extract import extract
+    from mirex.extractors import DCNNExtractor
+
+    paths = Path(args.list_file).read_text(encoding="utf-8").splitlines()
+    bundle = load_bundle()
+    warm = np.zeros((2, bundle.frontend.segment_frames, bundle.frontend.n_mels), np.float32)
+    if args.kind == "fast":
+        bundle.embed_segments(warm)
+        extractor = DCNNExtractor(bundle)
+        cache = FeatureCache(args.cache) if args.cache else None
+
+        def run():
+            return extract(paths, extractor=extractor, cache=cache, n_jobs=args.jobs).features
+    else:
+        torch.set_num_threads(args.jobs)
+        bundle.feature_model.predict_on_batch(warm)
+
+        def run():
+            return baseline_features(paths, bundle=bundle)
+    cpu, start = _cpu_seconds(), time.perf_counter()
+    features = run()
+    seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
+    assert np.isfinite(features).all(), "some clips failed"
+    print(json.dumps({"clips": len(paths), "seconds": seconds, "cpu_seconds": cpu}))
+
+
+if __name__ == "__main__":
+    _child()

@@ -12,7 +12,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from mirex.bundle import default_model, import_keras2, load_bundle, sha256
+from mirex.bundle import import_keras2, load_bundle, sha256
 from mirex.errors import BundleError, MirexError
 
 __all__ = ["PUBLISHED", "fetch_models"]

@@ -14,7 +14,6 @@ from mirex.bundle import load_bundle, sha256
 from mirex.errors import DataError, MirexError
 from mirex.frontend import FrontEnd, logmel, segments
 from mirex.pretrain import build_mel_cache, fit_bundle_lda, pretrain
-from mirex.pretrain.checkpoint import load_variables
 from mirex.pretrain.melcache import MelSplit, pack_split
 from mirex.pretrain.splits import Clip, read_artist_list, split_counts, split_songs
 

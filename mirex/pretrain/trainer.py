@@ -13,7 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 
 from mirex.errors import DataError, MirexError
 from mirex.frontend import FrontEnd
@@ -224,7 +223,6 @@ def pretrain(*, artist_list, out, model=None, epochs=None, batch_size=None, lr=N
     -------
     mirex.bundle.Bundle
     """
-    import keras
 
     from mirex.bundle import save_bundle
     from mirex.pretrain.batches import Batches, EpochSync

@@ -13,7 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-
 from mirex.errors import DataError, MirexError
 from mirex.frontend import FrontEnd
 from mirex.listfile import write_list
@@ -223,7 +222,6 @@ def pretrain(*, artist_list, out, model=None, epochs=None, batch_size=None, lr=N
     -------
     mirex.bundle.Bundle
     """
-
     from mirex.bundle import save_bundle
     from mirex.pretrain.batches import Batches, EpochSync
     from mirex.pretrain.checkpoint import Progress, load_variables

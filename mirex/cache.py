@@ -29,13 +29,10 @@ def project_cache_dir():
 
 def content_key(path):
     """Hex BLAKE2b digest of a file's bytes (raises OSError if unreadable)."""
-    digest = hashlib.blake2b(digest_size=20)
     if "\0" in os.fspath(path):  # open() would raise ValueError
         raise FileNotFoundError(errno.ENOENT, "no such file", os.fspath(path))
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, lambda: hashlib.blake2b(digest_size=20)).hexdigest()
 
 
 class FeatureCache:

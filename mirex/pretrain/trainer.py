@@ -6,7 +6,6 @@ Everything a run needs between invocations lives in ``MODELS/NAME.training/``:
 epoch) and ``best.npz`` (the best epoch by validation loss). The bundle
 ``MODELS/NAME/`` is written at the end, atomically, from the best epoch.
 """
-import hashlib
 import json
 import resource
 import sys
@@ -38,8 +37,10 @@ def training_dir(name, *, root=None):
 
 
 def _digest(path):
+    from mirex.bundle import sha256
+
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        return sha256(path)
     except OSError as exc:
         raise MirexError(f"{path}: cannot read artist list ({exc.strerror or exc})") from None
 

@@ -56,8 +56,9 @@ def _check_output(output):
         raise ListFileError(f"{output}: cannot write output here ({exc.strerror or exc})") from None
 
 
-def _features(paths, *, extractor, scratch, cache_dir, n_jobs, progress):
-    cache = FeatureCache(cache_dir or scratch / "features")
+def _features(paths, *, extractor, cache_dir, n_jobs, progress):
+    """Extract with a feature cache in ``cache_dir``; every problem is warned about once."""
+    cache = FeatureCache(cache_dir)
     result = extract(paths, extractor=extractor, cache=cache, n_jobs=n_jobs, progress=progress)
     for message in result.errors.values():
         _warn(message)
@@ -102,7 +103,8 @@ def train(*, scratch, train_list, features="dcnn", model=None, lda=True, n_jobs=
                   f"label {entry.label!r} ignored")
     paths = list(first)
     _two_labels([e.label for e in first.values()], train_list=train_list)  # fail before any extraction
-    result = _features(paths, extractor=extractor, scratch=scratch, cache_dir=cache_dir, n_jobs=n_jobs, progress=progress)
+    result = _features(paths, extractor=extractor, cache_dir=cache_dir or scratch / "features", n_jobs=n_jobs,
+                       progress=progress)
     ok = result.ok
     if not ok.any():
         raise DataError(f"{train_list}: none of the {len(paths)} training files could be used")
@@ -143,7 +145,8 @@ def test(*, scratch, test_list, output, features=None, model=None, lda=None, n_j
     if extractor.fingerprint != spec["fingerprint"]:
         raise ScratchError(f"model {spec['model']!r} changed since training; run run_train.sh again")
     paths = unique_paths(entries)
-    result = _features(paths, extractor=extractor, scratch=scratch, cache_dir=cache_dir, n_jobs=n_jobs, progress=progress)
+    result = _features(paths, extractor=extractor, cache_dir=cache_dir or scratch / "features", n_jobs=n_jobs,
+                       progress=progress)
     labels = np.full(len(paths), stored["majority"], dtype=object)
     ok = result.ok
     if ok.any():
@@ -178,8 +181,8 @@ def embed(*, list_file, out, features="dcnn", model=None, lda=True, n_jobs=None,
     extractor = make_extractor(features=features, model=model, lda=lda)
     paths = [e.path for e in entries]
     if scheduler is None:
-        result = extract(paths, extractor=extractor, cache=FeatureCache(cache_dir or project_cache_dir()),
-                         n_jobs=n_jobs, progress=progress)
+        result = _features(paths, extractor=extractor, cache_dir=cache_dir or project_cache_dir(), n_jobs=n_jobs,
+                           progress=progress)
     else:
         from mirex.distributed import CHUNK_SIZE, extract_distributed
 
@@ -187,8 +190,8 @@ def embed(*, list_file, out, features="dcnn", model=None, lda=True, n_jobs=None,
                                      folder=Path(out).with_suffix(".chunks"), workers=workers,
                                      chunk_size=chunk_size or CHUNK_SIZE, cache_dir=cache_dir, n_jobs=n_jobs,
                                      progress=progress)
-    for message in result.errors.values():
-        _warn(message)
+        for message in result.errors.values():
+            _warn(message)
     values = result.features
     if result.ok.any():
         values = np.full((len(entries), extractor.reduce(values[result.ok][:1]).shape[1]), np.nan, dtype=np.float32)

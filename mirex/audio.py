@@ -2,6 +2,7 @@
 import contextlib
 import os
 import sys
+import threading
 import warnings
 
 import numpy as np
@@ -13,6 +14,11 @@ from mirex.errors import AudioError
 __all__ = ["load"]
 
 _BLOCK = 1 << 18  # frames read at a time, so only the mono signal is ever held whole
+#: How the files begin that libsndfile parses itself (WAV, RF64, Wave64, FLAC, Ogg, AIFF, AU, CAF): never
+#: through mpg123, which prints notes on fd 2 about what it cannot parse.
+_SILENT_FORMATS = (b"RIFF", b"RIFX", b"RF64", b"BW64", b"riff", b"fLaC", b"OggS", b"FORM", b".snd", b"caff")
+#: Held while fd 2 is redirected: it is the whole process's, and decoding runs in several threads.
+_STDERR = threading.RLock()
 
 
 def _decode_soundfile(path):
@@ -36,18 +42,27 @@ def _decode_librosa(path):
     return y, rate
 
 
+def _silent_format(path):
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) in _SILENT_FORMATS
+    except OSError:  # the decoder will say why
+        return False
+
+
 @contextlib.contextmanager
 def _quiet_stderr():
-    """Silence the decoders' C libraries (mpg123 prints notes on fd 2); errors are reported by exception."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+    """Silence the decoders' C libraries (mpg123); errors are reported by exception. One thread at a time."""
+    with _STDERR:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), 2)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def _reason(exc):
@@ -86,12 +101,13 @@ def load(path, *, sr=22050):
         raise AudioError(f"{path}: no such file")
     if os.path.getsize(path) == 0:
         raise AudioError(f"{path}: empty file")
-    with _quiet_stderr():
+    with contextlib.nullcontext() if _silent_format(path) else _quiet_stderr():
         try:
             y, rate = _decode_soundfile(path)
         except Exception as first:  # libsndfile failed: try audioread before giving up
             try:
-                y, rate = _decode_librosa(path)
+                with _quiet_stderr():
+                    y, rate = _decode_librosa(path)
             except Exception:
                 raise AudioError(f"{path}: cannot decode audio ({_reason(first)})") from None
     if y.size == 0:

@@ -17,17 +17,22 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from mirex.atomic import write_text
+from mirex.cache import content_key
 from mirex.errors import BundleError
 from mirex.frontend import FrontEnd
 
 __all__ = ["Bundle", "models_dir", "default_model", "load_bundle", "save_bundle", "replace_lda", "import_keras2",
            "sha256"]
+
+#: Held while a bundle builds its network, so threads that embed at once build it once.
+_BUILDING = threading.Lock()
 
 WEIGHTS = "dcnn.weights.h5"
 LDA = "lda.joblib"
@@ -44,10 +49,8 @@ def default_model():
     return os.environ.get("MIREX_MODEL") or "msd-siamese-10000"
 
 
-def sha256(path):
-    """Hex sha256 of a file's bytes."""
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
+#: Hex SHA-256 of a file's bytes: the checksum of each file in a manifest.
+sha256 = content_key
 
 
 class Bundle:
@@ -104,8 +107,10 @@ class Bundle:
         return FrozenFeatureModel(self.feature_model)
 
     def embed_segments(self, segs, *, batch_size=512):
-        """256-d features of standardised segments, shape (n, 256), float32."""
-        return self.frozen_model(segs, batch_size=batch_size)
+        """256-d features of standardised segments, shape (n, 256), float32 (thread-safe)."""
+        with _BUILDING:
+            network = self.frozen_model
+        return network(segs, batch_size=batch_size)
 
     def reduce(self, features):
         """Apply the bundle's LDA to song features (identity without one)."""

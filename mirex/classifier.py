@@ -27,7 +27,8 @@ def fit(features, labels, *, n_jobs=1, folds=3, seed=0):
     features : np.ndarray, shape (n, d)
     labels : sequence of str
     n_jobs : int
-        Parallel grid-search fits.
+        Parallel grid-search fits, in threads (libsvm releases the GIL; no
+        worker processes, so no copies of the data).
     folds : int
         Cross-validation folds; fewer when the rarest label has fewer examples,
         and no search at all (C=1, gamma=1/d) when it has only one.
@@ -62,7 +63,8 @@ def fit(features, labels, *, n_jobs=1, folds=3, seed=0):
         search = GridSearchCV(
             pipeline, grid, cv=StratifiedKFold(splits, shuffle=True, random_state=seed), n_jobs=n_jobs, refit=True
         )
-        search.fit(features, labels)
+        with joblib.parallel_config(backend="threading"):
+            search.fit(features, labels)
         pipeline, params, score = search.best_estimator_, search.best_params_, float(search.best_score_)
     else:
         pipeline.fit(features, labels)

@@ -20,7 +20,7 @@ def _positive_int(text):
 
 def _feature_options(parser, *, for_test=False):
     parser.add_argument("-numThreads", "--num-threads", dest="n_jobs", type=_positive_int, metavar="N",
-                        help="worker processes and threads (default: all cores)")
+                        help="threads, one core each (default: all cores)")
     parser.add_argument("--model", help="model bundle name or folder (default: the default bundle)")
     parser.add_argument("--features", choices=("dcnn", "mfcc"), default=None if for_test else "dcnn",
                         help="feature extractor (default: dcnn%s)" % (", or as trained" if for_test else ""))
@@ -177,7 +177,7 @@ def build_parser():
     p.add_argument("--seed", type=int, help="seed of the split, initialisation and crops (default: 0)")
     p.add_argument("--resume", action="store_true", help="continue NAME.training/ from its last checkpoint")
     p.add_argument("-numThreads", "--num-threads", dest="n_jobs", type=int, metavar="N",
-                   help="decoding workers and threads (default: all cores)")
+                   help="threads, one core each (default: all cores)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     _scheduler_options(p)
     p.set_defaults(func=_pretrain)
@@ -188,7 +188,7 @@ def build_parser():
     p.add_argument("--out", metavar="NEWNAME", help="write a new bundle instead of replacing NAME's LDA")
     p.add_argument("--components", type=int, help="LDA dimensions (default and maximum: min(100, artists - 1))")
     p.add_argument("-numThreads", "--num-threads", dest="n_jobs", type=int, metavar="N",
-                   help="worker processes and threads (default: all cores)")
+                   help="threads, one core each (default: all cores)")
     p.add_argument("--cache", dest="cache_dir", metavar="DIR", help="feature cache folder (default: features/)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_fit_lda)

@@ -30,7 +30,6 @@ import json
 import logging
 import os
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -244,7 +243,7 @@ def embed_chunk(paths, *, features, model, fingerprint, cache_dir, n_jobs):
     cache_dir : str or None
         The feature cache (default: the worker's :func:`mirex.cache.project_cache_dir`).
     n_jobs : int
-        Network threads for this chunk (decoding stays in the worker process).
+        Threads for this chunk (see :func:`mirex.extract.extract`).
 
     Returns
     -------
@@ -259,9 +258,7 @@ def embed_chunk(paths, *, features, model, fingerprint, cache_dir, n_jobs):
         raise ClusterError(f"worker {os.uname().nodename}: model {model!r} differs from the client's "
                            f"({extractor.fingerprint} != {fingerprint}); give the workers the same models folder "
                            "(MIREX_MODELS_DIR)")
-    with local_copies(paths) as (local, fetch_errors), warnings.catch_warnings():
-        # a (daemonic) Dask worker cannot start processes: joblib decodes in it, and says so each time
-        warnings.filterwarnings("ignore", message="Inside a Dask worker", category=UserWarning)
+    with local_copies(paths) as (local, fetch_errors):
         result = extract(local, extractor=extractor, cache=FeatureCache(cache_dir or project_cache_dir()),
                          n_jobs=n_jobs)
     errors = {i: message.replace(local[i], paths[i]) for i, message in result.errors.items()}
@@ -303,8 +300,8 @@ def extract_distributed(paths, *, extractor, features, model, scheduler, folder,
         Feature cache for the workers (a shared folder); default: each
         worker's own project cache.
     n_jobs : int, optional
-        Network threads per task (default: 1: start one single-threaded
-        worker process per core).
+        Threads per task (default: 1: start one single-threaded worker
+        process per core).
     progress : bool
         Show a progress bar on stderr.
     on_chunk : callable, optional

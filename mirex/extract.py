@@ -1,27 +1,33 @@
-"""Song features for a list of files: cache, decoding workers, batching.
+"""Song features for a list of files: cache, threads, batches.
 
-The work is split in two stages that run at the same time:
+The list is cut into batches of a few files, and each batch is one task for a
+pool of threads that runs the whole path: hash each file's bytes and look the
+hash up in the cache; for the misses, decode the audio and run the
+extractor's clip stage (for the DCNN: log-mel and standardised segments),
+then its batch stage over all of them (the network, one call per batch), and
+write each new row to the cache at once.
 
-- per file, in worker processes (loky): hash the file's bytes, look the hash
-  up in the cache, and on a miss decode the audio and run the extractor's
-  clip stage (for the DCNN: log-mel and standardised segments; NumPy and
-  SciPy only, no PyTorch in the workers);
-- per batch of clips, in this process: the extractor's batch stage (the
-  network), then each result is written to the cache at once.
+The heavy operations (file reads, hashing, decoding, FFTs, the sparse mel
+product, the convolutions) all release the GIL, so threads keep every core
+busy with no worker processes to start, nothing copied between processes and
+one copy of the network in memory. The network runs single-threaded in each
+task: batches in parallel use the cores better than one batch on all of them.
 
-At most a few tasks per worker are in flight and results are consumed in
+At most two tasks per thread are in flight and results are consumed in
 order, so memory stays flat in the list length and a killed run loses at most
-one batch. A file that cannot be read or decoded, or whose features cannot
-be computed or are not finite, yields a row of NaN and an error message (a
-batch that fails is retried clip by clip, so one odd file never costs the
-others); callers decide what to do with it.
+those few batches. A file that cannot be read or decoded, or whose features
+cannot be computed or are not finite, yields a row of NaN and an error
+message (a batch that fails is retried clip by clip, so one odd file never
+costs the others); callers decide what to do with it.
 
-:func:`decode_many` and :func:`content_keys` give the same workers and keys
-to other pipelines (the pre-training log-mel cache).
+:func:`in_order` gives the same threads to other per-file work (the
+pre-training log-mel cache).
 """
 import os
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 
 import numpy as np
 
@@ -29,14 +35,10 @@ from mirex.audio import load
 from mirex.cache import content_key
 from mirex.errors import AudioError
 
-__all__ = ["Extraction", "extract", "default_jobs", "thread_split", "decode_many", "content_keys"]
+__all__ = ["Extraction", "extract", "default_jobs", "in_order", "file_key"]
 
-#: Files per worker task.
-TASK_FILES = 4
-#: Tasks in flight per worker (bounds memory; keeps workers busy).
-TASKS_PER_WORKER = 2
-#: Environment of the workers: one thread each for BLAS and OpenMP.
-_WORKER_ENV = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+#: Tasks in flight per thread (bounds memory; keeps threads busy).
+TASKS_PER_THREAD = 2
 
 
 def default_jobs():
@@ -47,19 +49,38 @@ def default_jobs():
         return os.cpu_count() or 1
 
 
-def thread_split(n_jobs):
-    """How ``n_jobs`` cores are shared: (worker processes, network threads).
+def in_order(work, tasks, *, n_jobs):
+    """``work(task)`` of each task, in order, in ``n_jobs`` threads.
 
-    The per-file stage (hashing, decoding, log-mel) costs about twice the
-    network's CPU time per clip, so workers get two thirds of the cores and
-    the network the rest, at least one thread (on two cores: two workers and
-    one thread; the main process mostly waits). With a single core
-    everything runs in this process (no workers).
+    Tasks are submitted only as results are consumed, so at most
+    ``TASKS_PER_THREAD * n_jobs`` of them are pending at any time; with one
+    job everything runs in the calling thread.
+
+    Parameters
+    ----------
+    work : callable
+        Thread-safe; its heavy parts should release the GIL.
+    tasks : iterable
+    n_jobs : int
+
+    Yields
+    ------
+    The result of each task.
     """
+    tasks = iter(tasks)
     if n_jobs <= 1:
-        return 0, 1
-    threads = max(1, n_jobs // 3)
-    return max(2, n_jobs - threads), threads
+        yield from map(work, tasks)
+        return
+    with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="mirex") as pool:
+        pending = deque(pool.submit(work, task) for task in islice(tasks, TASKS_PER_THREAD * n_jobs))
+        try:
+            while pending:
+                result = pending.popleft().result()
+                pending.extend(pool.submit(work, task) for task in islice(tasks, 1))
+                yield result
+        finally:  # stopped early (an error, an interrupt): drop what has not started
+            for future in pending:
+                future.cancel()
 
 
 @dataclass
@@ -88,7 +109,7 @@ class Extraction:
         return mask
 
 
-def _key(path):
+def file_key(path):
     """``(content key, None)``, or ``(None, message)`` for a file that cannot be read."""
     try:
         return content_key(path), None
@@ -102,107 +123,67 @@ def _failure(path, exc):
     return f"{path}: feature extraction failed ({type(exc).__name__}: {reason})"
 
 
-def _clip(path, *, sr, stage, cache, namespace):
-    """The per-file stage: ``('hit', row, key)``, ``('clip', value, key)`` or ``('error', message, None)``."""
-    key = None
-    if cache is not None:
-        key, message = _key(path)
-        if message:
-            return "error", message, None
-        hit = cache.get(namespace, key)
-        if hit is not None:
-            return "hit", hit, key
-    try:
-        return "clip", stage(load(path, sr=sr)), key
-    except AudioError as exc:
-        return "error", str(exc), None
-    except Exception as exc:  # an odd decodable file must not stop the run
-        return "error", _failure(path, exc), None
+class _Batch:
+    """One task of :func:`extract`: the features of a few files.
 
-
-def _clips(paths, **kwargs):
-    """The per-file stage of several files (one worker task)."""
-    return [_clip(path, **kwargs) for path in paths]
-
-
-def _in_order(paths, *, workers, **kwargs):
-    """Results of the per-file stage, in order; in ``workers`` processes when > 0.
-
-    Tasks are submitted only as results are consumed, so at most
-    ``TASKS_PER_WORKER * workers`` tasks are pending at any time.
+    Called with ``[(index, path), ...]``, it returns ``[(index, kind, value)]``
+    with kind ``'row'`` (computed), ``'hit'`` (from the cache) or ``'error'``
+    (value: a one-line message).
     """
-    if not workers:
-        for path in paths:
-            yield _clip(path, **kwargs)
-        return
-    from joblib.externals.loky import ProcessPoolExecutor
 
-    executor = ProcessPoolExecutor(max_workers=workers, env=_WORKER_ENV)
-    tasks = iter(range(0, len(paths), TASK_FILES))
-    pending = deque()
+    def __init__(self, extractor, cache):
+        self.extractor, self.cache = extractor, cache
 
-    def submit():
-        start = next(tasks, None)
-        if start is not None:
-            pending.append(executor.submit(_clips, paths[start : start + TASK_FILES], **kwargs))
+    def __call__(self, items):
+        done, clips = [], []
+        for index, path in items:
+            kind, value, key = self._clip(path)
+            if kind == "clip":
+                clips.append((index, path, value, key))
+            else:
+                done.append((index, kind, value))
+        for index, path, row, key in self._rows(clips):
+            if isinstance(row, str):
+                done.append((index, "error", row))
+                continue
+            done.append((index, "row", row))
+            if self.cache is not None:
+                self.cache.put(self.extractor.fingerprint, key, row)
+        return done
 
-    finished = False
-    try:
-        for _ in range(TASKS_PER_WORKER * workers):
-            submit()
-        while pending:
-            results = pending.popleft().result()
-            submit()
-            yield from results
-        finished = True
-    finally:
-        executor.shutdown(wait=finished, kill_workers=not finished)
+    def _clip(self, path):
+        """``('hit', row, key)``, ``('clip', clip stage value, key)`` or ``('error', message, None)``."""
+        key = None
+        if self.cache is not None:
+            key, message = file_key(path)
+            if message:
+                return "error", message, None
+            hit = self.cache.get(self.extractor.fingerprint, key)
+            if hit is not None:
+                return "hit", hit, key
+        try:
+            return "clip", self.extractor.clip_stage(load(path, sr=self.extractor.sr)), key
+        except AudioError as exc:
+            return "error", str(exc), None
+        except Exception as exc:  # an odd decodable file must not stop the run
+            return "error", _failure(path, exc), None
 
-
-def _unchanged(signal):
-    return signal
-
-
-def decode_many(paths, *, sr, n_jobs):
-    """Decode ``paths`` in order, in worker processes when ``n_jobs > 1``.
-
-    Yields each signal, or the :class:`AudioError` of a file that failed.
-    """
-    workers = n_jobs if n_jobs > 1 and len(paths) > 1 else 0
-    for kind, value, _ in _in_order(paths, workers=workers, sr=sr, stage=_unchanged, cache=None, namespace=None):
-        yield value if kind == "clip" else AudioError(value)
-
-
-def content_keys(paths, errors):
-    """Content hash of each path (None where unreadable, with a message put in ``errors``)."""
-    keys = []
-    for index, path in enumerate(paths):
-        key, message = _key(path)
-        keys.append(key)
-        if message:
-            errors[index] = message
-    return keys
-
-
-def _batch_rows(extractor, batch, paths, errors):
-    """``(index, row, key)`` of a batch of ``(index, clip value, key)``; failures go to ``errors``."""
-    try:
-        values = extractor.batch_stage([value for _, value, _ in batch])
-    except Exception as exc:
-        if len(batch) > 1:  # find the clip that fails; keep the others
-            return [done for item in batch for done in _batch_rows(extractor, [item], paths, errors)]
-        errors[batch[0][0]] = _failure(paths[batch[0][0]], exc)
-        return []
-    done = []
-    for (index, _, key), row in zip(batch, values):
-        if np.isfinite(row).all():
-            done.append((index, row, key))
-        else:
-            errors[index] = f"{paths[index]}: features are not finite (extreme sample values?)"
-    return done
+    def _rows(self, clips):
+        """``(index, path, row or error message, key)`` of each ``(index, path, clip value, key)``."""
+        if not clips:
+            return []
+        try:
+            rows = self.extractor.batch_stage([value for _, _, value, _ in clips])
+        except Exception as exc:
+            if len(clips) > 1:  # find the clip that fails; keep the others
+                return [done for clip in clips for done in self._rows([clip])]
+            return [(clips[0][0], clips[0][1], _failure(clips[0][1], exc), None)]
+        return [(index, path, row if np.isfinite(row).all()
+                 else f"{path}: features are not finite (extreme sample values?)", key)
+                for (index, path, _, key), row in zip(clips, rows)]
 
 
-def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=32, progress=False):
+def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progress=False):
     """Compute (or fetch from the cache) song features of ``paths``.
 
     Parameters
@@ -210,13 +191,13 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=32, progre
     paths : sequence of str
         Audio files (absolute, or relative to the working directory).
     extractor : object
-        An extractor from :mod:`mirex.extractors`.
+        An extractor from :mod:`mirex.extractors`; its stages must be thread-safe.
     cache : mirex.cache.FeatureCache, optional
         Where features are kept between calls.
     n_jobs : int, optional
-        Cores to use (default: all); see :func:`thread_split`.
+        Threads, one core each (default: all cores).
     batch_clips : int
-        Clips per batch through the extractor's batch stage.
+        Clips per task, and so per call of the extractor's batch stage.
     progress : bool
         Show a progress bar on stderr.
 
@@ -227,39 +208,25 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=32, progre
     import torch
     from tqdm import tqdm
 
-    workers, threads = thread_split(n_jobs or default_jobs())
-    torch.set_num_threads(threads)
     paths = [os.fspath(p) for p in paths]
+    items = list(enumerate(paths))
     errors, rows = {}, {}
     hits = 0
-    bar = tqdm(total=len(paths), unit="clip", desc="features", disable=not progress, leave=False)
-
-    def flush(batch):
-        for index, row, key in _batch_rows(extractor, batch, paths, errors):
-            rows[index] = row
-            if cache is not None:
-                cache.put(extractor.fingerprint, key, row)
-        bar.update(len(batch))
-
-    batch = []
-    results = _in_order(paths, workers=workers, sr=extractor.sr, stage=extractor.clip_stage, cache=cache,
-                        namespace=extractor.fingerprint)
-    for index, (kind, value, key) in enumerate(results):
-        if kind == "clip":
-            batch.append((index, value, key))
-            if len(batch) >= batch_clips:
-                flush(batch)
-                batch = []
-            continue
-        if kind == "hit":
-            rows[index] = value
-            hits += 1
-        else:
-            errors[index] = value
-        bar.update(1)
-    if batch:
-        flush(batch)
-    bar.close()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # per task; tasks run in parallel
+    try:
+        with tqdm(total=len(paths), unit="clip", desc="features", disable=not progress, leave=False) as bar:
+            tasks = (items[start : start + batch_clips] for start in range(0, len(items), batch_clips))
+            for done in in_order(_Batch(extractor, cache), tasks, n_jobs=n_jobs or default_jobs()):
+                for index, kind, value in done:
+                    if kind == "error":
+                        errors[index] = value
+                    else:
+                        rows[index] = value
+                        hits += kind == "hit"
+                bar.update(len(done))
+    finally:
+        torch.set_num_threads(threads)
     dim = len(next(iter(rows.values()))) if rows else 0
     features = np.full((len(paths), dim), np.nan, dtype=np.float32)
     for index, value in rows.items():

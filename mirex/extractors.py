@@ -2,9 +2,10 @@
 
 An extractor turns a batch of decoded signals into one feature row per signal.
 It has a ``fingerprint`` (the feature cache's namespace), a sample rate ``sr``
-and ``song_features(signals)``, which is two stages: ``clip_stage`` (a small
-picklable callable applied to each signal, run in decoding workers) and
-``batch_stage`` (applied to a batch of its results). Post-processing that does
+and ``song_features(signals)``, which is two stages: ``clip_stage`` (applied
+to each signal) and ``batch_stage`` (applied to a batch of its results). Both
+are thread-safe: :func:`mirex.extract.extract` runs batches in parallel
+threads. Post-processing that does
 not change the cached features (the bundle's LDA) is applied by ``reduce``.
 """
 from functools import cached_property
@@ -40,7 +41,7 @@ class DCNNExtractor:
 
     @cached_property
     def clip_stage(self):
-        """Signal -> standardised segments (picklable; runs in decoding workers)."""
+        """Signal -> standardised segments."""
         return fe.LogMel(self.bundle.frontend).segments
 
     def batch_stage(self, clips):

@@ -1,11 +1,11 @@
 """The mel front end: log-mel spectrograms, 3-s segments and standardisation.
 
 All parameters live in a :class:`FrontEnd`, which a model bundle stores in its
-manifest. The log-mel is computed per clip in float32 with NumPy and SciPy
-(no PyTorch, so decoding workers stay light): a real FFT of the Hann-windowed
-frames, the magnitude, and the Slaney mel projection as a sparse matrix (each
-FFT bin feeds at most two bands: about 1,000 of the 65,664 weights are
-non-zero). It equals ``log10(1 + 10 * librosa.feature.melspectrogram(power=1))``
+manifest. The log-mel is computed per clip in float32 with NumPy and SciPy,
+whose FFT and sparse product release the GIL (clips run in parallel
+threads): a real FFT of the Hann-windowed frames, the magnitude, and the
+Slaney mel projection as a sparse matrix (each FFT bin feeds at most two
+bands: about 1,000 of the 65,664 weights are non-zero). It equals ``log10(1 + 10 * librosa.feature.melspectrogram(power=1))``
 to float32 precision.
 """
 from dataclasses import asdict, dataclass
@@ -16,8 +16,7 @@ import scipy.fft
 import scipy.sparse
 
 __all__ = [
-    "FrontEnd", "LogMel", "mel_basis", "logmel", "logmel_batch", "segments", "standardise", "song_segments",
-    "stack_segments",
+    "FrontEnd", "LogMel", "mel_basis", "logmel", "segments", "standardise", "stack_segments",
 ]
 
 
@@ -88,8 +87,7 @@ def mel_basis(sr, n_fft, n_mels):
 class LogMel:
     """The log-mel transform of one front end, ready to apply to many clips.
 
-    Holds the Hann window and the sparse mel matrix: small and picklable, so
-    decoding workers receive it with their tasks.
+    Holds the Hann window and the sparse mel matrix; calls are thread-safe.
 
     Parameters
     ----------
@@ -132,24 +130,6 @@ def logmel(y, *, frontend):
     return _logmel(frontend)(y)
 
 
-def logmel_batch(signals, *, frontend):
-    """Log-mel spectrograms of several signals.
-
-    Parameters
-    ----------
-    signals : sequence of np.ndarray, float32, shape (n_i,)
-        Mono signals at ``frontend.sr``.
-    frontend : FrontEnd
-
-    Returns
-    -------
-    mels : list of np.ndarray, float32, shape (frames_i, n_mels)
-        Time-major log-mels, one per signal (clip by clip: per-clip working
-        sets stay in cache, which is faster than one padded batch).
-    """
-    return [logmel(y, frontend=frontend) for y in signals]
-
-
 def segments(mel, *, frontend):
     """Cut a time-major log-mel into non-overlapping segments.
 
@@ -173,18 +153,6 @@ def segments(mel, *, frontend):
 def standardise(x, *, frontend):
     """Standardise with the bundle's training mean and std."""
     return (x - np.float32(frontend.mean)) / np.float32(frontend.std)
-
-
-def song_segments(signals, *, frontend):
-    """Standardised segments of several signals and the clip each belongs to.
-
-    Returns
-    -------
-    segs : np.ndarray, float32, shape (total_segments, segment_frames, n_mels)
-    owner : np.ndarray, int, shape (total_segments,)
-        Index into ``signals`` of each segment's clip.
-    """
-    return stack_segments([_logmel(frontend).segments(y) for y in signals])
 
 
 def stack_segments(parts):

@@ -1,7 +1,7 @@
 """One measurement in a fresh process, and the peak memory of a process tree.
 
 Peak resident memory is the sum, over the measured process and every process
-descending from it (decoding workers included), of each one's peak resident
+descending from it (if it starts any), of each one's peak resident
 set (``VmHWM`` in ``/proc/PID/status``; the last value seen, sampled every
 20 ms, so that a forked child counts from its ``exec``, not with the parent's
 pages it shared for a moment).
@@ -11,7 +11,7 @@ machine's peak; a flat figure means no process grows with the list.
 Run as ``python -m mirex.bench.measure KIND LIST`` it is the measured child:
 it loads the default bundle and warms the network (not timed), then times
 song-feature extraction of the paths in LIST and prints one JSON line with
-the clips, wall seconds and CPU seconds (its own and its workers') of that
+the clips, wall seconds and CPU seconds (its own and its children's) of that
 part.
 """
 import argparse

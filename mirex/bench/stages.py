@@ -2,10 +2,8 @@
 
 Where the time goes, independent of how busy the machine is (CPU time, not
 wall time): the fast path's stages (hashing for the cache, decoding, log-mel
-and segments, the transfer of segments from a worker, the network, the cache
-write) and the baseline's (``librosa.load``, librosa mel, one Keras call).
+and segments, the network, the cache write) and the baseline's (``librosa.load``, librosa mel, one Keras call).
 """
-import pickle
 import tempfile
 import time
 from collections import Counter
@@ -56,7 +54,7 @@ def stage_costs(paths, *, bundle, batch_clips=32):
         timed("fast: hash file (cache key)", content_key, path)
         y = timed("fast: decode (soundfile)", load, path)
         segs = timed("fast: log-mel + segments", extractor.clip_stage, y)
-        clips.append(timed("fast: worker -> main transfer", lambda s: pickle.loads(pickle.dumps(s, protocol=5)), segs))
+        clips.append(segs)
     rows = [timed("fast: network + song mean", extractor.batch_stage, clips[i : i + batch_clips])
             for i in range(0, len(clips), batch_clips)]
     with tempfile.TemporaryDirectory() as folder:

@@ -20,10 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from mirex.atomic import atomic_path
+from mirex.audio import load
 from mirex.cache import FeatureCache
 from mirex.errors import AudioError
-from mirex.extract import content_keys, decode_many, default_jobs
-from mirex.frontend import logmel_batch
+from mirex.extract import default_jobs, file_key, in_order
+from mirex.frontend import logmel
 
 __all__ = ["mel_namespace", "build_mel_cache", "pack_split", "MelSplit"]
 
@@ -34,7 +35,29 @@ def mel_namespace(frontend):
     return "logmel-" + hashlib.sha256(json.dumps(params).encode()).hexdigest()[:12]
 
 
-def build_mel_cache(paths, *, folder, frontend, n_jobs=None, batch_clips=16, progress=False):
+class _Mels:
+    """One task of :func:`build_mel_cache`: store the missing log-mels of ``[(index, path)]``.
+
+    Returns ``[(index, key, message)]``: the content key, or None and a one-line reason.
+    """
+
+    def __init__(self, *, cache, namespace, frontend):
+        self.cache, self.namespace, self.frontend = cache, namespace, frontend
+
+    def __call__(self, items):
+        done = []
+        for index, path in items:
+            key, message = file_key(path)
+            if key is not None and self.cache.shape(self.namespace, key) is None:
+                try:
+                    self.cache.put(self.namespace, key, logmel(load(path, sr=self.frontend.sr), frontend=self.frontend))
+                except AudioError as exc:
+                    key, message = None, str(exc)
+            done.append((index, key, message))
+        return done
+
+
+def build_mel_cache(paths, *, folder, frontend, n_jobs=None, batch_clips=8, progress=False):
     """Compute the log-mels of ``paths`` that the cache in ``folder`` lacks.
 
     Parameters
@@ -46,9 +69,9 @@ def build_mel_cache(paths, *, folder, frontend, n_jobs=None, batch_clips=16, pro
     frontend : mirex.frontend.FrontEnd
         STFT and mel parameters (its mean and std are not used).
     n_jobs : int, optional
-        Decoding worker processes (default: all cores).
+        Threads (default: all cores).
     batch_clips : int
-        Clips per batched STFT.
+        Files per task.
     progress : bool
         Show a progress bar on stderr.
 
@@ -59,37 +82,20 @@ def build_mel_cache(paths, *, folder, frontend, n_jobs=None, batch_clips=16, pro
     errors : dict of int to str
         Index and one-line reason of each path that could not be read or decoded.
     """
-    import torch
     from tqdm import tqdm
 
-    n_jobs = n_jobs or default_jobs()
-    torch.set_num_threads(n_jobs)
-    cache, namespace = FeatureCache(folder), mel_namespace(frontend)
-    errors = {}
-    keys = content_keys(paths, errors)
-    todo = [i for i, key in enumerate(keys) if key is not None and cache.shape(namespace, key) is None]
-    bar = tqdm(total=len(paths), initial=len(paths) - len(todo), unit="clip", desc="log-mels", disable=not progress,
-               leave=False, file=sys.stderr)
-
-    def flush(batch):
-        for (index, _), mel in zip(batch, logmel_batch([y for _, y in batch], frontend=frontend)):
-            cache.put(namespace, keys[index], mel)
-        bar.update(len(batch))
-
-    batch = []
-    for index, signal in zip(todo, decode_many([paths[i] for i in todo], sr=frontend.sr, n_jobs=n_jobs)):
-        if isinstance(signal, AudioError):
-            errors[index] = str(signal)
-            keys[index] = None
-            bar.update(1)
-            continue
-        batch.append((index, signal))
-        if len(batch) >= batch_clips:
-            flush(batch)
-            batch = []
-    if batch:
-        flush(batch)
-    bar.close()
+    work = _Mels(cache=FeatureCache(folder), namespace=mel_namespace(frontend), frontend=frontend)
+    items = list(enumerate(paths))
+    tasks = (items[start : start + batch_clips] for start in range(0, len(items), batch_clips))
+    keys, errors = [None] * len(paths), {}
+    with tqdm(total=len(paths), unit="clip", desc="log-mels", disable=not progress, leave=False,
+              file=sys.stderr) as bar:
+        for done in in_order(work, tasks, n_jobs=n_jobs or default_jobs()):
+            for index, key, message in done:
+                keys[index] = key
+                if message:
+                    errors[index] = message
+            bar.update(len(done))
     return keys, dict(sorted(errors.items()))
 
 

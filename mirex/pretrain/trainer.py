@@ -181,8 +181,8 @@ def _markdown(report):
               "scores. softmax: the training head; centroid: nearest artist centroid (cosine) of training songs.",
               "", f"Wall time (this invocation): {report['wall_time_s']['total']:.0f} s (mel cache "
               f"{report['wall_time_s']['mel_cache']:.0f} s, training {report['wall_time_s']['training']:.0f} s); "
-              f"all epochs {report['epoch_time_s']:.0f} s. Peak RSS {report['peak_rss_mb']['self']:.0f} MB "
-              f"(decoding workers {report['peak_rss_mb']['children']:.0f} MB). Device: {report['device']}.", ""]
+              f"all epochs {report['epoch_time_s']:.0f} s. Peak RSS {report['peak_rss_mb']:.0f} MB. "
+              f"Device: {report['device']}.", ""]
     return "\n".join(lines)
 
 
@@ -206,7 +206,7 @@ def pretrain(*, artist_list, out, model=None, epochs=None, batch_size=None, lr=N
         Continue the run in ``out.training`` from its last checkpoint (only
         ``epochs`` and ``patience`` may change).
     n_jobs : int, optional
-        Decoding workers and torch threads (default: all cores).
+        Threads for log-mels and training (default: all cores).
     root : str or Path, optional
         The models folder (default :func:`mirex.bundle.models_dir`).
     progress : bool
@@ -223,7 +223,10 @@ def pretrain(*, artist_list, out, model=None, epochs=None, batch_size=None, lr=N
     -------
     mirex.bundle.Bundle
     """
+    import torch
+
     from mirex.bundle import save_bundle
+    from mirex.extract import default_jobs
     from mirex.pretrain.batches import Batches, EpochSync
     from mirex.pretrain.checkpoint import Progress, load_variables
     from mirex.pretrain.lda import fit_lda
@@ -238,6 +241,7 @@ def pretrain(*, artist_list, out, model=None, epochs=None, batch_size=None, lr=N
     artists, splits, frontend = _mel_splits(clips, work=work, seed=settings["seed"], n_jobs=n_jobs,
                                             progress=progress, log=log, cluster=cluster)
     mel_seconds = time.perf_counter() - started
+    torch.set_num_threads(n_jobs or default_jobs())
     features, training, plan = _build(settings, n_artists=len(artists), frontend=frontend)
     checkpoint, best = work / "checkpoint.npz", work / "best.npz"
     state = load_variables(checkpoint, model=training, optimizer=training.optimizer) if checkpoint.exists() else None
@@ -261,8 +265,6 @@ def pretrain(*, artist_list, out, model=None, epochs=None, batch_size=None, lr=N
     results, train_songs = _evaluate(settings, features=features, model=training, splits=splits,
                                      n_artists=len(artists))
     lda = fit_lda(train_songs, splits["train"].artists)
-    usage = {who: resource.getrusage(which).ru_maxrss / 1024
-             for who, which in (("self", resource.RUSAGE_SELF), ("children", resource.RUSAGE_CHILDREN))}
     report = {
         "name": out, "model": settings["model"], "artists": len(artists),
         "songs": {s: int(len(set(splits[s].songs))) for s in SPLITS}, "clips": {s: len(splits[s]) for s in SPLITS},
@@ -273,7 +275,7 @@ def pretrain(*, artist_list, out, model=None, epochs=None, batch_size=None, lr=N
         "history": state["history"], "device": _device(),
         "wall_time_s": {"mel_cache": mel_seconds, "training": fit_seconds,
                         "total": time.perf_counter() - started},
-        "epoch_time_s": sum(h.get("seconds", 0.0) for h in state["history"]), "peak_rss_mb": usage,
+        "epoch_time_s": sum(h.get("seconds", 0.0) for h in state["history"]), "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
     bundle = save_bundle(
         name=out, feature_model=features, frontend=frontend, source=f"pretrain {settings['model']}: {artist_list}",

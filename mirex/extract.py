@@ -34,6 +34,7 @@ import numpy as np
 from mirex.audio import load
 from mirex.cache import content_key
 from mirex.errors import AudioError
+from mirex.malloc import keep_freed_memory
 
 __all__ = ["Extraction", "extract", "default_jobs", "in_order", "file_key"]
 
@@ -208,6 +209,7 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progres
     import torch
     from tqdm import tqdm
 
+    keep_freed_memory()
     paths = [os.fspath(p) for p in paths]
     items = list(enumerate(paths))
     errors, rows = {}, {}

@@ -15,6 +15,7 @@ from mirex.audio import load
 from mirex.bench.baseline import baseline_logmel
 from mirex.cache import FeatureCache, content_key
 from mirex.extractors import DCNNExtractor
+from mirex.malloc import keep_freed_memory
 
 __all__ = ["stage_costs"]
 
@@ -38,6 +39,7 @@ def stage_costs(paths, *, bundle, batch_clips=32):
     import torch
 
     torch.set_num_threads(1)
+    keep_freed_memory()  # as extract() does
     extractor = DCNNExtractor(bundle)
     bundle.embed_segments(np.zeros((2, bundle.frontend.segment_frames, bundle.frontend.n_mels), np.float32))
     bundle.feature_model.predict_on_batch(np.zeros((2, bundle.frontend.segment_frames, bundle.frontend.n_mels)))

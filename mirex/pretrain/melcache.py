@@ -25,6 +25,7 @@ from mirex.cache import FeatureCache
 from mirex.errors import AudioError
 from mirex.extract import default_jobs, file_key, in_order
 from mirex.frontend import logmel
+from mirex.malloc import keep_freed_memory
 
 __all__ = ["mel_namespace", "build_mel_cache", "pack_split", "MelSplit"]
 
@@ -84,6 +85,7 @@ def build_mel_cache(paths, *, folder, frontend, n_jobs=None, batch_clips=8, prog
     """
     from tqdm import tqdm
 
+    keep_freed_memory()
     work = _Mels(cache=FeatureCache(folder), namespace=mel_namespace(frontend), frontend=frontend)
     items = list(enumerate(paths))
     tasks = (items[start : start + batch_clips] for start in range(0, len(items), batch_clips))

@@ -1,5 +1,6 @@
 """Fast feature extraction: same numbers as the straightforward path, order, errors, bounded work in flight."""
 import sys
+import threading
 import time
 
 import numpy as np
@@ -62,10 +63,12 @@ def test_threads_and_one_thread_agree_keep_order_and_report_bad_files(clips, ext
 
 
 def test_in_order_keeps_order_and_runs_a_bounded_number_of_tasks_ahead():
-    started = []
+    started, threads = [], set()
 
     def work(task):
         started.append(task)
+        threads.add(threading.get_ident())
+        time.sleep(0.01)
         return task * task
 
     results = ex.in_order(work, range(60), n_jobs=3)
@@ -73,7 +76,10 @@ def test_in_order_keeps_order_and_runs_a_bounded_number_of_tasks_ahead():
     time.sleep(0.5)  # unbounded threads would finish the whole list meanwhile
     assert len(started) <= ex.TASKS_PER_THREAD * 3 + 1
     assert list(results) == [i * i for i in range(1, 60)]
+    assert len(threads) == 3 and threading.get_ident() not in threads
+    threads.clear()
     assert list(ex.in_order(work, range(5), n_jobs=1)) == [0, 1, 4, 9, 16]
+    assert threads == {threading.get_ident()}
 
 
 def test_decoders_that_print_are_silenced_without_losing_stderr(tmp_path, capfd, extractor):

@@ -82,7 +82,7 @@ def train(*, scratch, train_list, features="dcnn", model=None, lda=True, n_jobs=
     lda : bool
         Apply the bundle's LDA when it has one.
     n_jobs : int, optional
-        Worker processes and threads (default: all cores).
+        Threads, one core each, for extraction and the SVM search (default: all cores).
     cache_dir : str or Path, optional
         Feature cache (default: ``scratch/features``).
     progress : bool

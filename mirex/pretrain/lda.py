@@ -54,6 +54,7 @@ def fit_bundle_lda(*, model, artist_list, out=None, n_components=None, n_jobs=No
         instead of replacing the original's LDA.
     n_components : int, optional
     n_jobs : int, optional
+        Threads for feature extraction (default: all cores).
     cache_dir : str or Path, optional
         Feature cache (default: the project's ``features/``).
     progress : bool

@@ -36,7 +36,7 @@ from mirex.cache import content_key
 from mirex.errors import AudioError
 from mirex.malloc import keep_freed_memory
 
-__all__ = ["Extraction", "extract", "default_jobs", "in_order", "file_key"]
+__all__ = ["Extraction", "extract", "default_jobs", "in_order", "indexed_batches", "file_key"]
 
 #: Tasks in flight per thread (bounds memory; keeps threads busy).
 TASKS_PER_THREAD = 2
@@ -82,6 +82,12 @@ def in_order(work, tasks, *, n_jobs):
         finally:  # stopped early (an error, an interrupt): drop what has not started
             for future in pending:
                 future.cancel()
+
+
+def indexed_batches(paths, size):
+    """Tasks for :func:`in_order`: lists of up to ``size`` ``(index, path)`` pairs, in order."""
+    items = list(enumerate(paths))
+    return (items[start : start + size] for start in range(0, len(items), size))
 
 
 @dataclass
@@ -211,15 +217,14 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progres
 
     keep_freed_memory()
     paths = [os.fspath(p) for p in paths]
-    items = list(enumerate(paths))
     errors, rows = {}, {}
     hits = 0
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # per task; tasks run in parallel
     try:
         with tqdm(total=len(paths), unit="clip", desc="features", disable=not progress, leave=False) as bar:
-            tasks = (items[start : start + batch_clips] for start in range(0, len(items), batch_clips))
-            for done in in_order(_Batch(extractor, cache), tasks, n_jobs=n_jobs or default_jobs()):
+            batches = indexed_batches(paths, batch_clips)
+            for done in in_order(_Batch(extractor, cache), batches, n_jobs=n_jobs or default_jobs()):
                 for index, kind, value in done:
                     if kind == "error":
                         errors[index] = value

@@ -2,11 +2,11 @@
 
 An extractor turns a batch of decoded signals into one feature row per signal.
 It has a ``fingerprint`` (the feature cache's namespace), a sample rate ``sr``
-and ``song_features(signals)``, which is two stages: ``clip_stage`` (applied
-to each signal) and ``batch_stage`` (applied to a batch of its results). Both
+and two stages: ``clip_stage`` (applied to each signal) and ``batch_stage``
+(applied to a batch of its results); :func:`song_features` chains them. Both
 are thread-safe: :func:`mirex.extract.extract` runs batches in parallel
-threads. Post-processing that does
-not change the cached features (the bundle's LDA) is applied by ``reduce``.
+threads. Post-processing that does not change the cached features (the
+bundle's LDA) is applied by ``reduce``.
 """
 from functools import cached_property
 
@@ -15,7 +15,7 @@ import numpy as np
 from mirex import frontend as fe
 from mirex.bundle import load_bundle
 
-__all__ = ["DCNNExtractor", "MFCCExtractor", "make_extractor", "FEATURES"]
+__all__ = ["DCNNExtractor", "MFCCExtractor", "song_features", "make_extractor", "FEATURES"]
 
 
 class DCNNExtractor:
@@ -52,10 +52,6 @@ class DCNNExtractor:
         np.add.at(sums, owner, emb)
         return (sums / np.bincount(owner, minlength=len(clips))[:, None]).astype(np.float32)
 
-    def song_features(self, signals):
-        """Mean segment embedding of each signal, shape (len(signals), 256)."""
-        return self.batch_stage([self.clip_stage(y) for y in signals])
-
     def reduce(self, features):
         """Apply the bundle's LDA if enabled."""
         return self.bundle.reduce(features) if self.use_lda else features
@@ -86,13 +82,14 @@ class MFCCExtractor:
         """Stack the per-clip rows, shape (len(clips), 80)."""
         return np.asarray(clips, dtype=np.float32)
 
-    def song_features(self, signals):
-        """Mean and std of MFCCs and deltas of each signal, shape (len(signals), 80)."""
-        return self.batch_stage([self.clip_stage(y) for y in signals])
-
     def reduce(self, features):
         """Identity: the baseline has no learned reduction."""
         return features
+
+
+def song_features(extractor, signals):
+    """One feature row per decoded signal: both stages of ``extractor`` in this thread."""
+    return extractor.batch_stage([extractor.clip_stage(y) for y in signals])
 
 
 FEATURES = ("dcnn", "mfcc")

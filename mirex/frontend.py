@@ -5,8 +5,9 @@ manifest. The log-mel is computed per clip in float32 with NumPy and SciPy,
 whose FFT and sparse product release the GIL (clips run in parallel
 threads): a real FFT of the Hann-windowed frames, the magnitude, and the
 Slaney mel projection as a sparse matrix (each FFT bin feeds at most two
-bands: about 1,000 of the 65,664 weights are non-zero). It equals ``log10(1 + 10 * librosa.feature.melspectrogram(power=1))``
-to float32 precision.
+bands: about 1,000 of the 65,664 weights are non-zero). It equals
+``log10(1 + 10 * librosa.feature.melspectrogram(power=1))`` to float32
+precision.
 """
 from dataclasses import asdict, dataclass
 from functools import lru_cache

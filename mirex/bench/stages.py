@@ -2,7 +2,8 @@
 
 Where the time goes, independent of how busy the machine is (CPU time, not
 wall time): the fast path's stages (hashing for the cache, decoding, log-mel
-and segments, the network, the cache write) and the baseline's (``librosa.load``, librosa mel, one Keras call).
+and segments, the network, the cache write) and the baseline's
+(``librosa.load``, librosa mel, one Keras call).
 """
 import tempfile
 import time

@@ -23,7 +23,7 @@ from mirex.atomic import atomic_path
 from mirex.audio import load
 from mirex.cache import FeatureCache
 from mirex.errors import AudioError
-from mirex.extract import default_jobs, file_key, in_order
+from mirex.extract import default_jobs, file_key, in_order, indexed_batches
 from mirex.frontend import logmel
 from mirex.malloc import keep_freed_memory
 
@@ -87,8 +87,7 @@ def build_mel_cache(paths, *, folder, frontend, n_jobs=None, batch_clips=8, prog
 
     keep_freed_memory()
     work = _Mels(cache=FeatureCache(folder), namespace=mel_namespace(frontend), frontend=frontend)
-    items = list(enumerate(paths))
-    tasks = (items[start : start + batch_clips] for start in range(0, len(items), batch_clips))
+    tasks = indexed_batches(paths, batch_clips)
     keys, errors = [None] * len(paths), {}
     with tqdm(total=len(paths), unit="clip", desc="log-mels", disable=not progress, leave=False,
               file=sys.stderr) as bar:

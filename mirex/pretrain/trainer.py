@@ -275,7 +275,8 @@ def pretrain(*, artist_list, out, model=None, epochs=None, batch_size=None, lr=N
         "history": state["history"], "device": _device(),
         "wall_time_s": {"mel_cache": mel_seconds, "training": fit_seconds,
                         "total": time.perf_counter() - started},
-        "epoch_time_s": sum(h.get("seconds", 0.0) for h in state["history"]), "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "epoch_time_s": sum(h.get("seconds", 0.0) for h in state["history"]),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
     bundle = save_bundle(
         name=out, feature_model=features, frontend=frontend, source=f"pretrain {settings['model']}: {artist_list}",

@@ -150,7 +150,9 @@ def test_scan_credits_from_copyright_with_the_upstream_path(tmp_path):
     music = tmp_path / "usr/share/games/ardentryst/Music"
     _write_ogg(music / "castle.ogg", _tone(1.0))
     _write_ogg(music / "jingle.ogg", _tone(1.0))
+    _write_ogg(music / "theme1_raw.ogg", _tone(1.0))  # a repeat of theme1.ogg: excluded
     tracks = {t.name: t for t in games_packages.scan("ardentryst", tmp_path)}
+    assert sorted(tracks) == ["castle", "jingle"]
     assert (tracks["castle"].artist, tracks["castle"].licence) == ("Jordan Example", "CC-BY-SA-3.0")
     assert (tracks["jingle"].artist, tracks["jingle"].licence) == ("", "CC0-1.0")
 

@@ -98,7 +98,8 @@ class Package:
     ``upstream`` maps an installed prefix to the upstream prefix that
     ``debian/copyright`` uses; ``licence`` is fixed text, or None to take the
     ``License:`` of the governing DEP-5 stanza; ``archives`` are zip files in
-    the package whose contents are unpacked beside them (into ``NAME.d/``).
+    the package whose contents are unpacked beside them (into ``NAME.d/``);
+    ``exclude`` are globs of files that repeat another track.
     """
 
     credit: object
@@ -107,6 +108,7 @@ class Package:
     licence: str = None
     stems: tuple = ()
     archives: tuple = ()
+    exclude: tuple = ()
 
 
 _G = "usr/share/games/"
@@ -121,7 +123,9 @@ PACKAGES = {
     "colobot-common-sounds": Package(by_tag, (_G + "colobot/music/*.ogg",), upstream=(_G + "colobot/", "data/")),
     "redeclipse-data": Package(by_dep5, (_G + "redeclipse/data/sounds/music/*.ogg",),
                                upstream=(_G + "redeclipse/", "")),
-    "ardentryst": Package(by_dep5, (_G + "ardentryst/Music/*.ogg",), upstream=(_G + "ardentryst/", "")),
+    # theme1_raw.ogg repeats most of theme1.ogg (normalised cross-correlation 0.75)
+    "ardentryst": Package(by_dep5, (_G + "ardentryst/Music/*.ogg",), upstream=(_G + "ardentryst/", ""),
+                          exclude=(_G + "ardentryst/Music/theme1_raw.ogg",)),
     "davegnukem-data": Package(by_tag, (_G + "davegnukem/music/*/*.ogg",), upstream=(_G + "davegnukem/", "data/")),
     "pushover-data": Package(by_dep5_role("music"), ("usr/share/pushover/themes/*.ogg",),
                              upstream=("usr/share/pushover/", "data/")),
@@ -188,7 +192,8 @@ def scan(name, root):
         Every music file the package's globs find, in path order, credited or not.
     """
     package, root = PACKAGES[name], Path(root)
-    paths = sorted({p for pattern in package.music for p in root.glob(pattern) if p.is_file()})
+    excluded = {p for pattern in package.exclude for p in root.glob(pattern)}
+    paths = sorted({p for pattern in package.music for p in root.glob(pattern) if p.is_file()} - excluded)
     tracks = []
     for path, track_name in zip(paths, _track_names(paths, package)):
         relative = path.relative_to(root).as_posix()

@@ -105,9 +105,10 @@ def cut_track(sources, stem, *, length, max_clips=3):
     clips : list of (str, int)
         Each clip's path and its start in samples.
     """
-    manifest = Path(f"{stem}.json")
-    if manifest.exists():
-        return [(path, start) for path, start in json.loads(manifest.read_text())]
+    stem = Path(stem)
+    manifest = stem.with_name(f"{stem.name}.json")
+    if manifest.exists():  # it names the clips relative to its folder, which may have moved
+        return [(str(stem.parent / name), start) for name, start in json.loads(manifest.read_text())]
     signal = _mix(sources)
     first, last = _active_span(signal)
     written = []
@@ -115,12 +116,12 @@ def cut_track(sources, stem, *, length, max_clips=3):
         clip = signal[start:start + length]
         if np.sqrt(np.mean(np.square(clip, dtype=np.float64))) < SILENCE:
             continue
-        path = f"{stem}_c{len(written)}.wav"
-        with atomic_path(path) as tmp:
+        name = f"{stem.name}_c{len(written)}.wav"
+        with atomic_path(stem.parent / name) as tmp:
             sf.write(tmp, clip * np.float32(PEAK / np.abs(clip).max()), SAMPLE_RATE, subtype="PCM_16", format="WAV")
-        written.append((path, start))
+        written.append((name, start))
     write_text(manifest, json.dumps(written))
-    return written
+    return [(str(stem.parent / name), start) for name, start in written]
 
 
 def write_tables(list_path, side_path, clips):

@@ -34,7 +34,7 @@ from mirex.datasets import games_credits as credits
 from mirex.datasets.games_packages import PACKAGES, scan
 from mirex.errors import DataError, MirexError
 
-__all__ = ["AptMissing", "build_games", "main"]
+__all__ = ["AptMissing", "download", "unpack", "build_games", "summary", "main"]
 
 log = logging.getLogger(__name__)
 

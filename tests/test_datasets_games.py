@@ -188,6 +188,10 @@ def test_cut_track_mixes_stems_and_writes_mono_22050(tmp_path):
     # without the second stem the music ends at 40 s: one clip, in the middle of it
     solo = games_clips.cut_track(sources[:1], tmp_path / "solo", length=length)
     assert [(p, s / SR) for p, s in solo] == [(str(tmp_path / "solo_c0.wav"), pytest.approx(5, abs=0.01))]
+    one = games_clips.cut_track(sources, tmp_path / "out" / "t", length=length, max_clips=1)  # other settings
+    assert [p for p, _ in one] == [cut[0][0]] and one[0][1] / SR == pytest.approx(25, abs=0.01)
+    assert not os.path.exists(cut[1][0])  # the clip of the earlier cut is gone
+    cut = games_clips.cut_track(sources, tmp_path / "out" / "t", length=length, max_clips=2)
     for source in sources:  # a finished track is read back from its record, not decoded again
         os.unlink(source)
     assert games_clips.cut_track(sources, tmp_path / "out" / "t", length=length, max_clips=2) == cut

@@ -87,7 +87,8 @@ def cut_track(sources, stem, *, length, max_clips=3):
     placed (:func:`clip_starts`), and a clip whose RMS is below -60 dBFS is
     skipped. Each clip is written as ``<stem>_cN.wav`` (PCM 16-bit, mono,
     22,050 Hz, peak-normalised to -1 dBFS); ``<stem>.json``, written last,
-    records the clips and marks the track done.
+    records the clips and the settings and marks the track done (a cut with
+    other settings is redone).
 
     Parameters
     ----------
@@ -107,8 +108,10 @@ def cut_track(sources, stem, *, length, max_clips=3):
     """
     stem = Path(stem)
     manifest = stem.with_name(f"{stem.name}.json")
-    if manifest.exists():  # it names the clips relative to its folder, which may have moved
-        return [(str(stem.parent / name), start) for name, start in json.loads(manifest.read_text())]
+    settings = {"length": length, "max_clips": max_clips}
+    record = json.loads(manifest.read_text()) if manifest.exists() else {}
+    if isinstance(record, dict) and record.get("settings") == settings:  # clips are named relative to the folder, which may have moved
+        return [(str(stem.parent / name), start) for name, start in record["clips"]]
     signal = _mix(sources)
     first, last = _active_span(signal)
     written = []
@@ -120,7 +123,10 @@ def cut_track(sources, stem, *, length, max_clips=3):
         with atomic_path(stem.parent / name) as tmp:
             sf.write(tmp, clip * np.float32(PEAK / np.abs(clip).max()), SAMPLE_RATE, subtype="PCM_16", format="WAV")
         written.append((name, start))
-    write_text(manifest, json.dumps(written))
+    for stale in stem.parent.glob(f"{stem.name}_c*.wav"):  # from a cut with other settings
+        if stale.name not in {name for name, _ in written}:
+            stale.unlink()
+    write_text(manifest, json.dumps({"settings": settings, "clips": written}))
     return [(str(stem.parent / name), start) for name, start in written]
 
 

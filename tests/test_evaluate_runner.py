@@ -88,9 +88,9 @@ def test_run_evaluation_with_fake_scripts(tmp_path, capsys):
     assert board.loc[1, "normalised_accuracy"] == pytest.approx(1 / 3)
     assert [c for c in board.columns if c.startswith("fold")] == ["fold1", "fold2", "fold3"]
     assert (board["time_s"] > 0).all()
-    # The scripts got the graders' arguments and the system's options.
+    # run_train.sh got the graders' arguments and the system's options.
     options = (out / "scratch" / "first" / "options.txt").read_text().split()
-    assert options == ["-numThreads", "2", "--features", "mfcc", "--cache", str(tmp_path / "cache")]
+    assert options == ["--features", "mfcc", "-numThreads", "2", "--cache", str(tmp_path / "cache")]
     for k in (1, 2, 3):
         train = pd.read_csv(out / "folds" / f"fold{k}" / "train.txt", sep="\t", header=None)
         test = pd.read_csv(out / "folds" / f"fold{k}" / "test.txt", sep="\t", header=None)

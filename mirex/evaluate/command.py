@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from mirex.evaluate.systems import SYSTEMS, resolve_systems
+from mirex.extract import add_jobs_argument
 
 __all__ = ["run_evaluation", "add_arguments", "main"]
 
@@ -38,7 +39,7 @@ def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=
         ``path<TAB>label[<TAB>group]`` per line; the group is the artist filter.
     systems : dict of str to list of str, or iterable of str, optional
         A systems dict, or specs for :func:`~mirex.evaluate.systems.resolve_systems`;
-        default: dcnn, dcnn-lda (when the default bundle has an LDA), mfcc.
+        default: every named system.
     folds : int
         Number of cross-validation folds.
     out_dir : str or Path, optional
@@ -94,14 +95,13 @@ def add_arguments(parser):
     """Add the ``mirex evaluate`` arguments to an argparse parser."""
     parser.add_argument("dataset_list", help="list of path<TAB>label[<TAB>artist] lines")
     parser.add_argument("--systems", nargs="+", metavar="SYSTEM",
-                        help=f"systems to compare: names ({', '.join(SYSTEMS)}) or NAME=OPTIONS; "
-                             "default: dcnn, dcnn-lda (if the model has an LDA), mfcc")
+                        help=f"systems to compare: names ({', '.join(SYSTEMS)}) or NAME=OPTIONS "
+                             "(options of run_train.sh); default: all of the names")
     parser.add_argument("--folds", type=_fold_count, default=3, help="cross-validation folds (default 3)")
     parser.add_argument("--out", metavar="DIR", help="results folder (default results/DATASET)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the fold split (default 0)")
     parser.add_argument("--cache", metavar="DIR", help="feature cache (default the project's features/)")
-    parser.add_argument("-numThreads", "--jobs", dest="jobs", type=int, metavar="N",
-                        help="threads passed on to the scripts")
+    add_jobs_argument(parser)
 
 
 def main(args):
@@ -109,6 +109,6 @@ def main(args):
     from mirex.evaluate.report import format_leaderboard
 
     board = run_evaluation(dataset_list=args.dataset_list, systems=args.systems, folds=args.folds,
-                           out_dir=args.out, n_jobs=args.jobs, cache_dir=args.cache, seed=args.seed)
+                           out_dir=args.out, n_jobs=args.n_jobs, cache_dir=args.cache, seed=args.seed)
     print(format_leaderboard(board=board))
     return 0

@@ -119,3 +119,22 @@ def test_missing_script(tmp_path):
     with pytest.raises(EvaluationError, match="run_train.sh: no such script"):
         run_evaluation(dataset_list=_dataset(tmp_path), systems={"x": []}, out_dir=tmp_path / "r",
                        scripts_dir=tmp_path)
+
+
+def test_accuracy_by_stratum_of_a_side_table(tmp_path):
+    dataset = _dataset(tmp_path)
+    paths = [line.split("\t")[0] for line in dataset.read_text().splitlines()]
+    side = _write(tmp_path / "side.tsv", ["path\tsource", *(f"{p}\t{'one' if 'Blues' in p else 'two'}"
+                                                             for p in paths[:-2])])
+    out = tmp_path / "results"
+    run_evaluation(dataset_list=dataset, systems={"byname": [], "first": ["--features", "mfcc"]}, folds=3,
+                   out_dir=out, scripts_dir=FAKE_SCRIPTS, strata=(side, "source"))
+    table = pd.read_csv(out / "strata.csv", index_col="stratum")
+    assert table["clips"].to_dict() == {"(none)": 2, "one": 8, "two": 14}
+    assert (table["byname"] == 1.0).all()
+    # "first" answers blues, the first training label, for every clip: right on the blues stratum only
+    assert table.loc["one", "first"] == 1.0 and table.loc["two", "first"] == 0.0
+    assert "## Accuracy by source" in (out / "summary.md").read_text()
+    with pytest.raises(DataError, match="no column 'stratum'"):
+        run_evaluation(dataset_list=dataset, systems={"a": []}, out_dir=out, scripts_dir=FAKE_SCRIPTS,
+                       strata=(side, "stratum"))

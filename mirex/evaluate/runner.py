@@ -46,12 +46,15 @@ class SystemResult:
     timings : DataFrame
         Index ``fold``; columns ``train_s`` and ``test_s`` (wall-clock seconds
         of each script call, feature extraction included).
+    answers : tuple of str or None
+        The label output for each clip of the dataset (None: no answer).
     """
 
     name: str
     options: list
     scores: Scores
     timings: pd.DataFrame
+    answers: tuple = ()
 
 
 def write_fold_lists(*, dataset, fold, folder):
@@ -208,4 +211,4 @@ def run_system(*, name, options, dataset, folds, fold_lists, out_dir, scripts_di
             answers[i], fold_of[i] = answer, fold.number
         timings.append({"fold": fold.number, "train_s": train_s, "test_s": test_s})
     scores = score(reference=dataset.labels, estimated=answers, folds=fold_of)
-    return SystemResult(name, list(options), scores, pd.DataFrame(timings).set_index("fold"))
+    return SystemResult(name, list(options), scores, pd.DataFrame(timings).set_index("fold"), tuple(answers))

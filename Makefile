@@ -13,6 +13,7 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= data/composers
+GAME_DIR ?= data/games
 PRETRAINED_DIR ?= $(or $(MIREX_PRETRAINED_DIR),../shared/pretrained/msd-artist-siamese)
 
 # Benchmark sizes (make bench BENCH_CLIPS=200 ...); BENCH_JOBS empty = all cores.
@@ -23,7 +24,7 @@ BENCH_PROTOCOL_CLIPS ?= 1000
 BENCH_JOBS ?=
 BENCH_DATA ?= results/bench-data
 
-.PHONY: install test models demo-data evaluate bench clean
+.PHONY: install test models demo-data game-data evaluate bench clean
 
 install: $(STAMP)
 
@@ -53,6 +54,13 @@ demo-data: $(STAMP)
 	  fi; \
 	fi
 	$(PY) -m mirex.datasets.composers --out $(DEMO_DIR)
+
+# Artist identification on the music of Debian game packages (docs/games-dataset.md):
+# apt-get download + dpkg-deb -x (no root needed), about 1.5 GB cached under
+# $(GAME_DIR)/debs. Without apt-get it stops with exit status 2 and one line
+# "error: no apt-get: ..." on stderr.
+game-data: $(STAMP)
+	$(PY) -m mirex.datasets.games --out $(GAME_DIR)
 
 # The leaderboard on the composer demo set: dcnn, dcnn-lda (when the default
 # bundle has an LDA) and the mfcc baseline, 3 folds with a work filter.

@@ -1,5 +1,8 @@
 """Model bundles: a folder holding everything needed to turn audio into features.
 
+A bundle is plain data; inference belongs to :mod:`mirex.features`, which
+reads the weights file straight into a frozen PyTorch network.
+
 A bundle ``models/NAME/`` holds
 
 - ``manifest.json``: name, source, number of artists, front-end parameters
@@ -17,7 +20,6 @@ import os
 import re
 import shutil
 import tempfile
-import threading
 from functools import cached_property
 from pathlib import Path
 
@@ -30,9 +32,6 @@ from mirex.frontend import FrontEnd
 
 __all__ = ["Bundle", "models_dir", "default_model", "load_bundle", "save_bundle", "replace_lda", "import_keras2",
            "sha256"]
-
-#: Held while a bundle builds its network, so threads that embed at once build it once.
-_BUILDING = threading.Lock()
 
 WEIGHTS = "dcnn.weights.h5"
 LDA = "lda.joblib"
@@ -54,7 +53,7 @@ sha256 = content_key
 
 
 class Bundle:
-    """A model bundle on disk; the network and LDA load lazily.
+    """A model bundle on disk: its manifest, front end and files (the LDA loads lazily).
 
     Parameters
     ----------
@@ -82,39 +81,13 @@ class Bundle:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @cached_property
-    def feature_model(self):
-        """The Keras feature model with the bundle's weights."""
-        from mirex.network import build_feature_model
-
-        model = build_feature_model(frames=self.frontend.segment_frames, n_mels=self.frontend.n_mels, l2=0)
-        model.load_weights(self.path / WEIGHTS)
-        return model
-
-    @cached_property
     def lda(self):
-        """The fitted LDA, or None."""
+        """The fitted artist LDA, or None."""
         if not self.has_lda:
             return None
         import joblib
 
         return joblib.load(self.path / LDA)
-
-    @cached_property
-    def frozen_model(self):
-        """The feature model as plain PyTorch operations, for fast inference."""
-        from mirex.inference import FrozenFeatureModel
-
-        return FrozenFeatureModel(self.feature_model)
-
-    def embed_segments(self, segs, *, batch_size=512):
-        """256-d features of standardised segments, shape (n, 256), float32 (thread-safe)."""
-        with _BUILDING:
-            network = self.frozen_model
-        return network(segs, batch_size=batch_size)
-
-    def reduce(self, features):
-        """Apply the bundle's LDA to song features (identity without one)."""
-        return features if self.lda is None else self.lda.transform(features).astype(np.float32)
 
 
 def load_bundle(name=None):

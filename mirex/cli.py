@@ -6,26 +6,18 @@ exit with status 2.
 import argparse
 import sys
 
+from mirex import features
 from mirex.errors import MirexError
 from mirex.evaluate import command as evaluate_command
+from mirex.extract import add_jobs_argument
+from mirex.tasks import classify
 
 __all__ = ["main", "build_parser"]
 
 
-def _positive_int(text):
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return int(text)
-
-
 def _feature_options(parser, *, for_test=False):
-    parser.add_argument("-numThreads", "--num-threads", dest="n_jobs", type=_positive_int, metavar="N",
-                        help="threads, one core each (default: all cores)")
-    parser.add_argument("--model", help="model bundle name or folder (default: the default bundle)")
-    parser.add_argument("--features", choices=("dcnn", "mfcc"), default=None if for_test else "dcnn",
-                        help="feature extractor (default: dcnn%s)" % (", or as trained" if for_test else ""))
-    parser.add_argument("--no-lda", dest="lda", action="store_const", const=False, default=None if for_test else True,
-                        help="do not apply the bundle's LDA")
+    features.add_arguments(parser, default=not for_test)
+    add_jobs_argument(parser)
     parser.add_argument("--cache", dest="cache_dir", metavar="DIR", help="feature cache folder")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -66,17 +58,18 @@ def _cluster(args):
 def _train(args):
     from mirex.protocol import train
 
-    fitted = train(scratch=args.scratch, train_list=args.train_list, features=args.features, model=args.model,
-                   lda=args.lda, n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet)
-    print(f"trained on {fitted['n_train']} files ({fitted['skipped']} skipped), {len(fitted['labels'])} labels, "
-          f"SVM {fitted['params']}", file=sys.stderr)
+    record = train(scratch=args.scratch, train_list=args.train_list,
+                   spec=features.resolve_spec(features=args.features, model=args.model), task_lda=args.task_lda,
+                   n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet)
+    print(f"trained on {record.n_train} files ({record.skipped} skipped), {len(record.labels)} labels, "
+          f"features {record.spec}: {record.describe()}", file=sys.stderr)
 
 
 def _test(args):
     from mirex.protocol import test
 
-    rows = test(scratch=args.scratch, test_list=args.test_list, output=args.output, features=args.features,
-                model=args.model, lda=args.lda, n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet)
+    rows = test(scratch=args.scratch, test_list=args.test_list, output=args.output, spec=args.features,
+                model=args.model, n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet)
     print(f"wrote {len(rows)} predictions to {args.output}", file=sys.stderr)
 
 
@@ -84,8 +77,9 @@ def _embed(args):
     from mirex.protocol import embed
 
     _check_scheduler_options(args)
-    values = embed(list_file=args.list, out=args.out, features=args.features, model=args.model, lda=args.lda,
-                   n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet, scheduler=args.scheduler,
+    values = embed(list_file=args.list, out=args.out,
+                   spec=features.resolve_spec(features=args.features, model=args.model), n_jobs=args.n_jobs,
+                   cache_dir=args.cache_dir, progress=not args.quiet, scheduler=args.scheduler,
                    workers=args.workers, chunk_size=args.chunk_size)
     print(f"wrote {values.shape[0]} x {values.shape[1]} features to {args.out}", file=sys.stderr)
 
@@ -144,6 +138,7 @@ def build_parser():
     p.add_argument("scratch", metavar="SCRATCH")
     p.add_argument("train_list", metavar="TRAINLIST", help="lines 'path<TAB>label'")
     _feature_options(p)
+    classify.add_arguments(p)
     p.set_defaults(func=_train)
 
     p = sub.add_parser("test", help="MIREX test call: label TESTLIST into OUTPUT")
@@ -176,8 +171,7 @@ def build_parser():
     p.add_argument("--patience", type=int, help="epochs without better validation loss before stopping (default: 5)")
     p.add_argument("--seed", type=int, help="seed of the split, initialisation and crops (default: 0)")
     p.add_argument("--resume", action="store_true", help="continue NAME.training/ from its last checkpoint")
-    p.add_argument("-numThreads", "--num-threads", dest="n_jobs", type=int, metavar="N",
-                   help="threads, one core each (default: all cores)")
+    add_jobs_argument(p)
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     _scheduler_options(p)
     p.set_defaults(func=_pretrain)
@@ -187,8 +181,7 @@ def build_parser():
     p.add_argument("artist_list", metavar="ARTIST_LIST", help="lines 'path<TAB>artist[<TAB>song]'")
     p.add_argument("--out", metavar="NEWNAME", help="write a new bundle instead of replacing NAME's LDA")
     p.add_argument("--components", type=int, help="LDA dimensions (default and maximum: min(100, artists - 1))")
-    p.add_argument("-numThreads", "--num-threads", dest="n_jobs", type=int, metavar="N",
-                   help="threads, one core each (default: all cores)")
+    add_jobs_argument(p)
     p.add_argument("--cache", dest="cache_dir", metavar="DIR", help="feature cache folder (default: features/)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_fit_lda)

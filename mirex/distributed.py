@@ -223,21 +223,22 @@ class ChunkStore:
 
 
 @functools.cache
-def _worker_extractor(features, model):
-    from mirex.extractors import make_extractor
+def _worker_extractor(spec):
+    from mirex.features import make_extractor
 
-    return make_extractor(features=features, model=model, lda=False)  # the client applies the LDA
+    return make_extractor(spec)  # its LDA is not applied here: the client reduces
 
 
-def embed_chunk(paths, *, features, model, fingerprint, cache_dir, n_jobs):
+def embed_chunk(paths, *, spec, fingerprint, cache_dir, n_jobs):
     """Song features of one chunk; runs on a worker.
 
     Parameters
     ----------
     paths : list of str
         Absolute paths or URLs.
-    features, model : str
-        What :func:`mirex.extractors.make_extractor` builds (once per worker process).
+    spec : str
+        The feature system (text form) that :func:`mirex.features.make_extractor`
+        builds, once per worker process.
     fingerprint : str
         The client's extractor fingerprint; the worker's must match.
     cache_dir : str or None
@@ -253,9 +254,9 @@ def embed_chunk(paths, *, features, model, fingerprint, cache_dir, n_jobs):
     """
     from mirex.cache import FeatureCache, project_cache_dir
 
-    extractor = _worker_extractor(features, model)
+    extractor = _worker_extractor(spec)
     if extractor.fingerprint != fingerprint:
-        raise ClusterError(f"worker {os.uname().nodename}: model {model!r} differs from the client's "
+        raise ClusterError(f"worker {os.uname().nodename}: {spec} differs from the client's "
                            f"({extractor.fingerprint} != {fingerprint}); give the workers the same models folder "
                            "(MIREX_MODELS_DIR)")
     with local_copies(paths) as (local, fetch_errors):
@@ -266,15 +267,17 @@ def embed_chunk(paths, *, features, model, fingerprint, cache_dir, n_jobs):
     return result.features, errors
 
 
-def _portable(model):
-    """A bundle name as is (resolved in each worker's models folder); a bundle folder made absolute."""
+def _portable(spec):
+    """The spec with its bundle name as is (resolved in each worker's models folder) or its folder made absolute."""
     from mirex.bundle import default_model
 
-    model = model or default_model()
-    return str(Path(model).resolve()) if Path(model).is_dir() else model
+    if not spec.uses_network:
+        return spec
+    model = spec.bundle or default_model()
+    return spec.with_bundle(str(Path(model).resolve()) if Path(model).is_dir() else model)
 
 
-def extract_distributed(paths, *, extractor, features, model, scheduler, folder, workers=None,
+def extract_distributed(paths, *, extractor, scheduler, folder, workers=None,
                         chunk_size=CHUNK_SIZE, cache_dir=None, n_jobs=None, progress=False, on_chunk=None):
     """Song features of ``paths`` computed on a Dask cluster, stored by the chunk in ``folder``.
 
@@ -282,12 +285,10 @@ def extract_distributed(paths, *, extractor, features, model, scheduler, folder,
     ----------
     paths : sequence of str
         Local paths (made absolute here; workers must see them at that path) or URLs.
-    extractor : object
-        The client's extractor (from ``make_extractor(features=..., model=...)``):
-        its fingerprint names the run and must match the workers'.
-    features : {'dcnn', 'mfcc'}
-    model : str or None
-        Bundle name (looked up in each worker's models folder) or folder.
+    extractor : mirex.features.Extractor
+        The client's extractor: its spec is what the workers compute (a
+        bundle name is looked up in each worker's models folder), its
+        fingerprint names the run and must match the workers'.
     scheduler : str
         ``'local'`` or ``tcp://HOST:PORT`` (see :func:`connect`).
     folder : str or Path
@@ -329,8 +330,7 @@ def extract_distributed(paths, *, extractor, features, model, scheduler, folder,
 
         with connect(scheduler, workers=workers) as client, contextlib.closing(bar):
             map_chunks(client, embed_chunk, [(i, paths[store.rows(i)]) for i in todo], on_result=keep,
-                       features=features, model=_portable(model) if features == "dcnn" else None,
-                       fingerprint=extractor.fingerprint, n_jobs=n_jobs or 1,
+                       spec=str(_portable(extractor.spec)), fingerprint=extractor.fingerprint, n_jobs=n_jobs or 1,
                        cache_dir=str(Path(cache_dir).resolve()) if cache_dir else None)
     values, errors = store.assemble()
     return Extraction(features=values, errors=errors, hits=resumed)

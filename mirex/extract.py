@@ -36,7 +36,7 @@ from mirex.cache import content_key
 from mirex.errors import AudioError
 from mirex.malloc import keep_freed_memory
 
-__all__ = ["Extraction", "extract", "default_jobs", "in_order", "indexed_batches", "file_key"]
+__all__ = ["Extraction", "extract", "default_jobs", "in_order", "indexed_batches", "file_key", "add_jobs_argument"]
 
 #: Tasks in flight per thread (bounds memory; keeps threads busy).
 TASKS_PER_THREAD = 2
@@ -48,6 +48,20 @@ def default_jobs():
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def _positive_int(text):
+    import argparse
+
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return int(text)
+
+
+def add_jobs_argument(parser):
+    """Add ``-numThreads N`` (alias ``--num-threads``; ``args.n_jobs``) to an argparse parser."""
+    parser.add_argument("-numThreads", "--num-threads", dest="n_jobs", type=_positive_int, metavar="N",
+                        help="threads, one core each (default: all cores)")
 
 
 def in_order(work, tasks, *, n_jobs):
@@ -130,64 +144,82 @@ def _failure(path, exc):
     return f"{path}: feature extraction failed ({type(exc).__name__}: {reason})"
 
 
+_NOT_FINITE = "{}: features are not finite (extreme sample values?)"
+
+
+@dataclass
+class _File:
+    """A file in a task of :func:`extract`: its cache key, cached entries, pass inputs, or an error."""
+
+    index: int
+    path: str
+    key: str = None
+    entries: dict = field(default_factory=dict)
+    inputs: dict = field(default_factory=dict)
+    error: str = None
+
+
 class _Batch:
     """One task of :func:`extract`: the features of a few files.
 
     Called with ``[(index, path), ...]``, it returns ``[(index, kind, value)]``
-    with kind ``'row'`` (computed), ``'hit'`` (from the cache) or ``'error'``
-    (value: a one-line message).
+    with kind ``'row'`` (computed), ``'hit'`` (every pass from the cache) or
+    ``'error'`` (value: a one-line message). Only the passes a file misses in
+    the cache are computed, all from one decoded signal.
     """
 
     def __init__(self, extractor, cache):
         self.extractor, self.cache = extractor, cache
 
     def __call__(self, items):
-        done, clips = [], []
-        for index, path in items:
-            kind, value, key = self._clip(path)
-            if kind == "clip":
-                clips.append((index, path, value, key))
-            else:
-                done.append((index, kind, value))
-        for index, path, row, key in self._rows(clips):
-            if isinstance(row, str):
-                done.append((index, "error", row))
-                continue
-            done.append((index, "row", row))
-            if self.cache is not None:
-                self.cache.put(self.extractor.fingerprint, key, row)
-        return done
+        files = [self._file(index, path) for index, path in items]
+        for name in self.extractor.passes:
+            todo = [f for f in files if name in f.inputs and f.error is None]
+            for f, entry in zip(todo, self._entries(name, todo)):
+                if isinstance(entry, str) or not np.isfinite(entry).all():
+                    f.error = entry if isinstance(entry, str) else _NOT_FINITE.format(f.path)
+                    continue
+                f.entries[name] = entry
+                if self.cache is not None:
+                    self.cache.put(name, f.key, entry)
+        return [self._outcome(f) for f in files]
 
-    def _clip(self, path):
-        """``('hit', row, key)``, ``('clip', clip stage value, key)`` or ``('error', message, None)``."""
-        key = None
+    def _file(self, index, path):
+        """Look a file's passes up in the cache and prepare the inputs of those it misses."""
+        f = _File(index, path)
         if self.cache is not None:
-            key, message = file_key(path)
-            if message:
-                return "error", message, None
-            hit = self.cache.get(self.extractor.fingerprint, key)
-            if hit is not None:
-                return "hit", hit, key
-        try:
-            return "clip", self.extractor.clip_stage(load(path, sr=self.extractor.sr)), key
-        except AudioError as exc:
-            return "error", str(exc), None
-        except Exception as exc:  # an odd decodable file must not stop the run
-            return "error", _failure(path, exc), None
+            f.key, f.error = file_key(path)
+            if f.error:
+                return f
+            for name in self.extractor.passes:
+                hit = self.cache.get(name, f.key)
+                if hit is not None:
+                    f.entries[name] = hit
+        missing = [name for name in self.extractor.passes if name not in f.entries]
+        if missing:
+            try:
+                f.inputs = self.extractor.prepare(load(path, sr=self.extractor.sr), missing)
+            except AudioError as exc:
+                f.error = str(exc)
+            except Exception as exc:  # an odd decodable file must not stop the run
+                f.error = _failure(path, exc)
+        return f
 
-    def _rows(self, clips):
-        """``(index, path, row or error message, key)`` of each ``(index, path, clip value, key)``."""
-        if not clips:
+    def _entries(self, name, files):
+        """The entry of pass ``name``, or an error message, for each file."""
+        if not files:
             return []
         try:
-            rows = self.extractor.batch_stage([value for _, _, value, _ in clips])
+            return list(self.extractor.compute(name, [f.inputs[name] for f in files]))
         except Exception as exc:
-            if len(clips) > 1:  # find the clip that fails; keep the others
-                return [done for clip in clips for done in self._rows([clip])]
-            return [(clips[0][0], clips[0][1], _failure(clips[0][1], exc), None)]
-        return [(index, path, row if np.isfinite(row).all()
-                 else f"{path}: features are not finite (extreme sample values?)", key)
-                for (index, path, _, key), row in zip(clips, rows)]
+            if len(files) > 1:  # find the file that fails; keep the others
+                return [entry for f in files for entry in self._entries(name, [f])]
+            return [_failure(files[0].path, exc)]
+
+    def _outcome(self, f):
+        if f.error is not None:
+            return f.index, "error", f.error
+        return f.index, "row" if f.inputs else "hit", self.extractor.combine(f.entries)
 
 
 def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progress=False):
@@ -198,7 +230,7 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progres
     paths : sequence of str
         Audio files (absolute, or relative to the working directory).
     extractor : object
-        An extractor from :mod:`mirex.extractors`; its stages must be thread-safe.
+        A :class:`mirex.features.Extractor` (or anything with its thread-safe stages).
     cache : mirex.cache.FeatureCache, optional
         Where features are kept between calls.
     n_jobs : int, optional

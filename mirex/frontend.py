@@ -17,7 +17,7 @@ import scipy.fft
 import scipy.sparse
 
 __all__ = [
-    "FrontEnd", "LogMel", "mel_basis", "logmel", "segments", "standardise", "stack_segments",
+    "FrontEnd", "MelSpectrogram", "LogMel", "mel_basis", "logmel", "segments", "standardise", "stack_segments",
 ]
 
 
@@ -85,10 +85,38 @@ def mel_basis(sr, n_fft, n_mels):
     return weights.astype(np.float32)
 
 
-class LogMel:
-    """The log-mel transform of one front end, ready to apply to many clips.
+class MelSpectrogram:
+    """A magnitude mel spectrogram (centred STFT, Hann window, zero padding), ready to apply to many clips.
 
-    Holds the Hann window and the sparse mel matrix; calls are thread-safe.
+    Holds the window and the sparse mel matrix; calls are thread-safe. Equals
+    ``librosa.feature.melspectrogram(power=1)`` with the same parameters to
+    float32 precision.
+
+    Parameters
+    ----------
+    frontend : FrontEnd
+        Its ``sr``, ``n_fft``, ``hop_length`` and ``n_mels`` are used.
+    """
+
+    def __init__(self, frontend):
+        sr, n_fft, n_mels = frontend.sr, frontend.n_fft, frontend.n_mels
+        self.n_fft, self.hop_length = n_fft, frontend.hop_length
+        n = np.arange(n_fft)
+        self.window = (0.5 - 0.5 * np.cos(2 * np.pi * n / n_fft)).astype(np.float32)
+        self.mel = scipy.sparse.csr_matrix(mel_basis(sr, n_fft, n_mels))
+
+    def __call__(self, y):
+        """Time-major mel spectrogram of one mono signal, shape (frames, n_mels), float32."""
+        padded = np.pad(np.asarray(y, dtype=np.float32), self.n_fft // 2)
+        frames = np.lib.stride_tricks.sliding_window_view(padded, self.n_fft)[:: self.hop_length]
+        # Frequency-major throughout: the FFT runs down the columns and the
+        # sparse product then reads contiguous rows of the magnitude.
+        magnitude = np.abs(scipy.fft.rfft((frames * self.window).T, axis=0, overwrite_x=True))
+        return np.ascontiguousarray((self.mel @ magnitude).T)
+
+
+class LogMel:
+    """The log-mel transform of one front end, ready to apply to many clips (thread-safe).
 
     Parameters
     ----------
@@ -97,28 +125,28 @@ class LogMel:
 
     def __init__(self, frontend):
         self.frontend = frontend
-        n = np.arange(frontend.n_fft)
-        self.window = (0.5 - 0.5 * np.cos(2 * np.pi * n / frontend.n_fft)).astype(np.float32)
-        self.mel = scipy.sparse.csr_matrix(mel_basis(frontend.sr, frontend.n_fft, frontend.n_mels))
+        self.spectrogram = MelSpectrogram(frontend)
 
     def __call__(self, y):
         """Time-major log-mel of one mono signal, shape (frames, n_mels), float32."""
-        fe = self.frontend
-        padded = np.pad(np.asarray(y, dtype=np.float32), fe.n_fft // 2)
-        frames = np.lib.stride_tricks.sliding_window_view(padded, fe.n_fft)[:: fe.hop_length]
-        # Frequency-major throughout: the FFT runs down the columns and the
-        # sparse product then reads contiguous rows of the magnitude.
-        magnitude = np.abs(scipy.fft.rfft((frames * self.window).T, axis=0, overwrite_x=True))
-        mel = np.ascontiguousarray((self.mel @ magnitude).T)
+        return self.compress(self.spectrogram(y))
+
+    @staticmethod
+    def compress(mel):
+        """``log10(1 + 10 mel)`` of a magnitude mel spectrogram, in place; returns it."""
         mel *= 10.0
         mel += 1.0
         np.log(mel, out=mel)  # NumPy's float32 log is vectorised, its log10 is not
         mel *= np.float32(1 / np.log(10))
         return mel
 
-    def segments(self, y):
-        """Standardised segments of one signal, shape (n_segments, segment_frames, n_mels)."""
-        return standardise(segments(self(y), frontend=self.frontend), frontend=self.frontend)
+    def segments(self, y, *, length=None):
+        """Standardised segments of one signal, shape (n_segments, length, n_mels).
+
+        ``length`` defaults to the front end's ``segment_frames``.
+        """
+        length = length or self.frontend.segment_frames
+        return standardise(segments(self(y), length=length), frontend=self.frontend)
 
 
 @lru_cache(maxsize=8)
@@ -131,7 +159,7 @@ def logmel(y, *, frontend):
     return _logmel(frontend)(y)
 
 
-def segments(mel, *, frontend):
+def segments(mel, *, length):
     """Cut a time-major log-mel into non-overlapping segments.
 
     Segments start at frame 0; a trailing remainder shorter than a segment is
@@ -140,9 +168,8 @@ def segments(mel, *, frontend):
 
     Returns
     -------
-    segs : np.ndarray, float32, shape (n_segments, segment_frames, n_mels)
+    segs : np.ndarray, float32, shape (n_segments, length, n_mels)
     """
-    length = frontend.segment_frames
     count = len(mel) // length
     if count == 0:
         padded = np.zeros((length, mel.shape[1]), dtype=np.float32)

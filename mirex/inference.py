@@ -1,47 +1,84 @@
-"""The feature model frozen for inference: plain PyTorch operations.
+"""The DCNN frozen for inference: plain PyTorch operations, weights read with h5py.
 
-Calling the Keras model costs layer bookkeeping and a layout change around
-every convolution (Keras is channels-last, PyTorch's convolutions are
-channels-first); the frozen copy transposes the input once, runs the same
-PyTorch kernels with the same batch-norm arithmetic as Keras, and pools
-before the ReLU (the two commute), without autograd. It gives the Keras
-model's outputs to float32 rounding.
+The weights come straight from a bundle's Keras 3 weights file (HDF5: each
+layer's group under ``layers/`` names the layer in its ``vars`` attributes),
+so extraction never imports Keras. One forward pass gives every block's
+output; the caller pools each over time. The arithmetic is the Keras
+model's (TensorFlow 'same' padding, batch norm with the moving statistics),
+without autograd, to float32 rounding.
 """
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from mirex.network import BLOCKS
+from mirex.errors import BundleError
 
-__all__ = ["FrozenFeatureModel"]
+__all__ = ["FrozenDCNN", "BLOCKS", "read_keras_weights"]
+
+#: (filters, kernel size, pool size) of the five conv blocks; pool None = no pooling.
+BLOCKS = ((128, 4, 4), (128, 4, 4), (128, 4, 4), (128, 2, 2), (256, 1, None))
 
 
-class FrozenFeatureModel:
-    """The DCNN of :func:`mirex.network.build_feature_model`, weights copied out.
+def read_keras_weights(path):
+    """Layer name -> list of arrays, from a Keras 3 ``.weights.h5`` file."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as handle:
+            weights = {}
+            for group in handle["layers"].values():
+                variables = group.get("vars")
+                if variables is not None and len(variables):
+                    name = variables.attrs.get("name", "")
+                    weights[name] = [np.asarray(variables[str(i)]) for i in range(len(variables))]
+            return weights
+    except (OSError, KeyError) as exc:
+        raise BundleError(f"{path}: not a readable weights file ({exc})") from None
+
+
+class FrozenDCNN:
+    """The Table-1 DCNN as plain PyTorch operations.
 
     Parameters
     ----------
-    model : keras.Model
-        A feature model (layers ``conv1d_i`` and ``batch_normalization_i``).
+    weights : dict of str to list of np.ndarray
+        Layer name -> arrays, as :func:`read_keras_weights` returns them
+        (``conv1d_i``: kernel (k, in, out), bias; ``batch_normalization_i``:
+        gamma, beta, moving mean, moving variance).
+    epsilon : float
+        Batch-norm epsilon.
     """
 
-    def __init__(self, model):
+    #: Frames the pooling stages need: shorter segments have no output step.
+    min_frames = int(np.prod([pool for _, _, pool in BLOCKS if pool]))
+    widths = tuple(filters for filters, _, _ in BLOCKS)
+
+    def __init__(self, weights, *, epsilon=1e-3):
         self.blocks = []
-        for index, (_, kernel_size, pool) in enumerate(BLOCKS, start=1):
-            kernel, bias = (np.asarray(w) for w in model.get_layer(f"conv1d_{index}").get_weights())
-            norm = model.get_layer(f"batch_normalization_{index}")
-            gamma, beta, mean, variance = (torch.from_numpy(np.asarray(w))[:, None] for w in norm.get_weights())
-            scale = variance.add(norm.epsilon).rsqrt_().mul(gamma)
+        for index, (filters, kernel_size, pool) in enumerate(BLOCKS, start=1):
+            try:
+                kernel, bias = weights[f"conv1d_{index}"]
+                gamma, beta, mean, variance = (torch.from_numpy(w)[:, None]
+                                               for w in weights[f"batch_normalization_{index}"])
+            except (KeyError, ValueError):
+                raise BundleError(f"block {index} missing or incomplete: not a Table-1 DCNN") from None
+            if kernel.shape[::2] != (kernel_size, filters):
+                raise BundleError(f"conv1d_{index} has shape {kernel.shape}, expected ({kernel_size}, *, {filters})")
             left = (kernel_size - 1) // 2  # TensorFlow 'same': the extra zero goes on the right
             self.blocks.append({
                 "weight": torch.from_numpy(np.ascontiguousarray(kernel.transpose(2, 1, 0))),
                 "bias": torch.from_numpy(bias),
                 "pad": (left, kernel_size - 1 - left),
-                "mean": mean, "scale": scale, "beta": beta, "pool": pool,
+                "mean": mean, "scale": variance.add(epsilon).rsqrt_().mul(gamma), "beta": beta, "pool": pool,
             })
 
-    def __call__(self, segs, *, batch_size=512):
-        """Features of standardised segments.
+    @classmethod
+    def from_file(cls, path):
+        """The network of a bundle's weights file."""
+        return cls(read_keras_weights(path))
+
+    def __call__(self, segs, *, batch_size=256):
+        """Every block's output for standardised segments, pooled over time.
 
         Parameters
         ----------
@@ -51,20 +88,24 @@ class FrozenFeatureModel:
 
         Returns
         -------
-        np.ndarray, float32, shape (n, 256)
+        pooled : np.ndarray, float32, shape (n, 2, sum of block widths)
+            ``[:, 0]`` the maximum, ``[:, 1]`` the mean over time of each
+            block's output (after ReLU and pooling), blocks in order.
         """
         segs = torch.from_numpy(np.ascontiguousarray(segs, dtype=np.float32))
         with torch.inference_mode():
-            return torch.cat([self._forward(segs[i : i + batch_size]) for i in range(0, len(segs), batch_size)]).numpy()
+            return torch.cat([self._forward(segs[i : i + batch_size])
+                              for i in range(0, len(segs), batch_size)]).numpy()
 
     def _forward(self, x):
         x = x.transpose(1, 2)  # (n, mel bands = channels, frames)
+        outputs = []
         for block in self.blocks:
             if any(block["pad"]):
                 x = F.pad(x, block["pad"])
             x = F.conv1d(x, block["weight"], block["bias"])
-            x = x.sub_(block["mean"]).mul_(block["scale"]).add_(block["beta"])
+            x = x.sub_(block["mean"]).mul_(block["scale"]).add_(block["beta"]).relu_()
             if block["pool"]:
                 x = F.max_pool1d(x, block["pool"])
-            x = x.relu_()
-        return x.amax(dim=-1)
+            outputs.append(torch.stack([x.amax(dim=-1), x.mean(dim=-1)], dim=1))
+        return torch.cat(outputs, dim=-1)

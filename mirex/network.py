@@ -8,11 +8,10 @@ Layer names follow the published Keras 2 models, so their weights map 1:1.
 import keras
 from keras import layers, ops, regularizers
 
+from mirex.inference import BLOCKS
+
 __all__ = ["BLOCKS", "build_feature_model", "build_softmax_model", "build_siamese_model", "hinge_loss",
            "ranking_accuracy"]
-
-#: (filters, kernel size, pool size) of the five conv blocks; pool None = no pooling.
-BLOCKS = ((128, 4, 4), (128, 4, 4), (128, 4, 4), (128, 2, 2), (256, 1, None))
 
 
 def build_feature_model(*, frames=129, n_mels=128, l2=1e-5, seed=None, bn_momentum=0.99):

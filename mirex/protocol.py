@@ -16,14 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
-from mirex import classifier
 from mirex.atomic import check_writable
-from mirex.bundle import load_bundle
 from mirex.cache import FeatureCache
 from mirex.errors import DataError, ListFileError, ScratchError
 from mirex.extract import extract
-from mirex.extractors import make_extractor
+from mirex.features import DEFAULT_PRESET, FeatureSpec, make_extractor
 from mirex.listfile import read_list, unique_paths, write_list
+from mirex.tasks import classify
+from mirex.tasks.record import load_record, save_record
 
 __all__ = ["train", "test"]
 
@@ -67,7 +67,7 @@ def _features(paths, *, extractor, cache_dir, n_jobs, progress):
     return result
 
 
-def train(*, scratch, train_list, features="dcnn", model=None, lda=True, n_jobs=None, cache_dir=None, progress=True):
+def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache_dir=None, progress=True):
     """Learn the training list and store the classifier in ``scratch``.
 
     Parameters
@@ -76,11 +76,10 @@ def train(*, scratch, train_list, features="dcnn", model=None, lda=True, n_jobs=
         The folder kept between the train and test calls.
     train_list : str or Path
         Lines ``path<TAB>label``.
-    features : {'dcnn', 'mfcc'}
-    model : str, optional
-        Bundle name or folder (default: the default bundle).
-    lda : bool
-        Apply the bundle's LDA when it has one.
+    spec : FeatureSpec or str, optional
+        The feature system (default: the default preset).
+    task_lda : {'auto', 'on', 'off'}
+        The task LDA: chosen by inner cross-validation, always, or never.
     n_jobs : int, optional
         Threads, one core each, for extraction and the SVM search (default: all cores).
     cache_dir : str or Path, optional
@@ -89,12 +88,11 @@ def train(*, scratch, train_list, features="dcnn", model=None, lda=True, n_jobs=
 
     Returns
     -------
-    model : dict
-        What :func:`mirex.classifier.fit` returned, plus ``n_train`` and ``skipped``.
+    mirex.tasks.classify.ClassifierRecord
     """
     entries = read_list(train_list, kind="train", warn=_warn)
     scratch = _scratch(scratch)
-    extractor = make_extractor(features=features, model=model, lda=lda)
+    extractor = make_extractor(spec or DEFAULT_PRESET)
     first = {}
     for entry in entries:  # a duplicate path keeps its first label
         kept = first.setdefault(entry.path, entry)
@@ -110,23 +108,18 @@ def train(*, scratch, train_list, features="dcnn", model=None, lda=True, n_jobs=
         raise DataError(f"{train_list}: none of the {len(paths)} training files could be used")
     labels = [first[p].label for p, good in zip(paths, ok) if good]
     _two_labels(labels, train_list=train_list, skipped=len(result.errors))
-    fitted = classifier.fit(extractor.reduce(result.features[ok]), labels, n_jobs=n_jobs or 1)
-    fitted.update(n_train=int(ok.sum()), skipped=int((~ok).sum()))
-    classifier.save(fitted, scratch=scratch, extra={"extractor": extractor.describe()})
-    return fitted
+    record = classify.fit(extractor.reduce(result.features[ok]), labels, task_lda=task_lda, n_jobs=n_jobs or 1,
+                          spec=str(extractor.spec), fingerprint=extractor.fingerprint)
+    record.skipped = int((~ok).sum())
+    save_record(record, scratch=scratch)
+    return record
 
 
-def _check_same(stored, **asked):
-    for key, value in asked.items():
-        if value is not None and stored.get(key) != value:
-            raise ScratchError(f"classifier in scratch was trained with {key}={stored.get(key)!r}, not {value!r}")
-
-
-def test(*, scratch, test_list, output, features=None, model=None, lda=None, n_jobs=None, cache_dir=None, progress=True):
+def test(*, scratch, test_list, output, spec=None, model=None, n_jobs=None, cache_dir=None, progress=True):
     """Label every distinct path of ``test_list`` and write ``output`` atomically.
 
-    The feature settings default to those the stored classifier was trained
-    with; given explicitly, they must agree with them.
+    The features are those the stored classifier was trained on; a ``spec``
+    or ``model`` (bundle) given explicitly must name the same system.
 
     Returns
     -------
@@ -135,31 +128,34 @@ def test(*, scratch, test_list, output, features=None, model=None, lda=None, n_j
     """
     scratch = Path(scratch)
     entries = read_list(test_list, kind="test", warn=_warn)
-    stored = classifier.load(scratch=scratch)
+    record = load_record(scratch=scratch)
     _check_output(output)
-    spec = stored["extractor"]
-    _check_same(spec, features=features, lda=lda)
-    if model is not None and str(load_bundle(model).path.resolve()) != spec.get("bundle"):
-        raise ScratchError(f"classifier in scratch was trained with model {spec['model']!r}, not {model!r}")
-    extractor = make_extractor(features=spec["features"], model=spec.get("bundle"), lda=spec["lda"])
-    if extractor.fingerprint != spec["fingerprint"]:
-        raise ScratchError(f"model {spec['model']!r} changed since training; run run_train.sh again")
+    trained = FeatureSpec.parse(record.spec)
+    asked = FeatureSpec.parse(spec or trained)
+    asked = asked.with_bundle(model) if model else asked
+    if asked.with_bundle(None) != trained.with_bundle(None):
+        raise ScratchError(f"classifier in scratch was trained on features {trained}, not {asked}")
+    extractor = make_extractor(asked)
+    if extractor.fingerprint != record.fingerprint:
+        what = "the model" if asked.bundle == trained.bundle else f"model {asked.bundle or 'default'}"
+        raise ScratchError(f"{what} differs from the one the classifier in scratch was trained with "
+                           f"({extractor.fingerprint} != {record.fingerprint}); run run_train.sh again")
     paths = unique_paths(entries)
     result = _features(paths, extractor=extractor, cache_dir=cache_dir or scratch / "features", n_jobs=n_jobs,
                        progress=progress)
-    labels = np.full(len(paths), stored["majority"], dtype=object)
+    labels = np.full(len(paths), record.majority, dtype=object)
     ok = result.ok
     if ok.any():
-        labels[ok] = stored["estimator"].predict(extractor.reduce(result.features[ok]))
+        labels[ok] = record.predict(extractor.reduce(result.features[ok]))
     if result.errors:
-        _warn(f"{len(result.errors)} test file(s) could not be used; labelled {stored['majority']!r}")
+        _warn(f"{len(result.errors)} test file(s) could not be used; labelled {record.majority!r}")
     rows = list(zip(paths, (str(x) for x in labels)))
     write_list(output, rows)
     return rows
 
 
-def embed(*, list_file, out, features="dcnn", model=None, lda=True, n_jobs=None, cache_dir=None, progress=True,
-          scheduler=None, workers=None, chunk_size=None):
+def embed(*, list_file, out, spec=None, n_jobs=None, cache_dir=None, progress=True, scheduler=None, workers=None,
+          chunk_size=None):
     """Write song features of every line of ``list_file`` to ``out`` (``.npy``), in list order.
 
     Rows of files that cannot be decoded are NaN (each reported on stderr).
@@ -178,7 +174,7 @@ def embed(*, list_file, out, features="dcnn", model=None, lda=True, n_jobs=None,
     from mirex.cache import project_cache_dir
 
     entries = read_list(list_file, kind="any", warn=_warn)
-    extractor = make_extractor(features=features, model=model, lda=lda)
+    extractor = make_extractor(spec or DEFAULT_PRESET)
     paths = [e.path for e in entries]
     if scheduler is None:
         result = _features(paths, extractor=extractor, cache_dir=cache_dir or project_cache_dir(), n_jobs=n_jobs,
@@ -186,7 +182,7 @@ def embed(*, list_file, out, features="dcnn", model=None, lda=True, n_jobs=None,
     else:
         from mirex.distributed import CHUNK_SIZE, extract_distributed
 
-        result = extract_distributed(paths, extractor=extractor, features=features, model=model, scheduler=scheduler,
+        result = extract_distributed(paths, extractor=extractor, scheduler=scheduler,
                                      folder=Path(out).with_suffix(".chunks"), workers=workers,
                                      chunk_size=chunk_size or CHUNK_SIZE, cache_dir=cache_dir, n_jobs=n_jobs,
                                      progress=progress)

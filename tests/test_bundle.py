@@ -6,7 +6,9 @@ import pytest
 from mirex import audio
 from mirex.bundle import import_keras2, load_bundle, save_bundle, sha256
 from mirex.errors import BundleError
-from mirex.frontend import FrontEnd, LogMel
+from mirex.features import FeatureSpec, make_extractor
+from mirex.frontend import FrontEnd
+from mirex.inference import FrozenDCNN
 from mirex.network import build_feature_model
 
 
@@ -15,8 +17,8 @@ def test_imported_published_model_reproduces_reference_feature(tmp_path, referen
     wav, expected = reference
     bundle = import_keras2(pretrained / f"siamese_{artists}_artists.h5", name="m", root=tmp_path)
     assert bundle.manifest["n_artists"] == artists
-    segs = LogMel(bundle.frontend).segments(audio.load(wav))
-    feature = bundle.embed_segments(segs).mean(axis=0)
+    paper = FeatureSpec.parse("paper").with_bundle(str(bundle.path))
+    feature = make_extractor(paper).features([audio.load(wav)])[0]
     np.testing.assert_allclose(feature, expected[f"feature_siamese{artists}"], atol=1e-3)
 
 
@@ -28,7 +30,8 @@ def test_saved_bundle_round_trips_with_manifest(tmp_path):
     assert manifest["files"]["dcnn.weights.h5"] == sha256(tmp_path / "b" / "dcnn.weights.h5")
     assert manifest["frontend"]["std"] == 2.0 and not bundle.has_lda
     x = np.random.default_rng(0).standard_normal((2, 129, 128)).astype(np.float32)
-    np.testing.assert_allclose(load_bundle(str(tmp_path / "b")).embed_segments(x), model.predict_on_batch(x), atol=1e-6)
+    blocks = FrozenDCNN.from_file(tmp_path / "b" / "dcnn.weights.h5")(x)
+    np.testing.assert_allclose(blocks[:, 0, -256:], model.predict_on_batch(x), atol=1e-5)
 
 
 def test_lda_is_stored_and_applied(tmp_path):
@@ -38,7 +41,9 @@ def test_lda_is_stored_and_applied(tmp_path):
     lda = LinearDiscriminantAnalysis(n_components=2).fit(rng.standard_normal((30, 256)), np.repeat([0, 1, 2], 10))
     bundle = save_bundle(name="b", feature_model=build_feature_model(seed=0), frontend=FrontEnd(), source="t",
                          lda=lda, root=tmp_path)
-    assert bundle.has_lda and bundle.reduce(rng.standard_normal((5, 256))).shape == (5, 2)
+    extractor = make_extractor(FeatureSpec.parse("paper").with_bundle(str(bundle.path)))
+    assert bundle.has_lda and extractor.reduce(rng.standard_normal((5, 256))).shape == (5, 2)
+    assert make_extractor(FeatureSpec(bundle=str(bundle.path))).reduce(np.ones((1, 256))).shape == (1, 256)
 
 
 def test_missing_bundle_and_bad_weights_are_user_errors(tmp_path):

@@ -20,7 +20,7 @@ from conftest import CLASSES, ROOT, synth, write_clip
 
 from mirex.cli import main
 from mirex.distributed import ChunkStore, ClusterError, embed_chunk, extract_distributed
-from mirex.extractors import make_extractor
+from mirex.features import make_extractor
 from mirex.protocol import embed
 from mirex.remote import is_url, local_copies
 
@@ -82,8 +82,8 @@ def test_cluster_matches_single_process_and_reads_urls(tmp_path, clips, cluster,
 
 
 def _extract(paths, folder, cache, scheduler, **kwargs):
-    extractor = make_extractor(lda=False)
-    return extract_distributed(paths, extractor=extractor, features="dcnn", model=None, scheduler=scheduler,
+    extractor = make_extractor()
+    return extract_distributed(paths, extractor=extractor, scheduler=scheduler,
                                folder=folder, chunk_size=CHUNK, cache_dir=cache, **kwargs)
 
 
@@ -143,7 +143,7 @@ def test_another_chunk_size_starts_afresh(tmp_path, capsys):
 
 def test_worker_refuses_a_different_model(clips):
     with pytest.raises(ClusterError, match="differs from the client's"):
-        embed_chunk(clips[0][:1], features="dcnn", model=None, fingerprint="0" * 16, cache_dir=None, n_jobs=1)
+        embed_chunk(clips[0][:1], spec="hybrid", fingerprint="0" * 16, cache_dir=None, n_jobs=1)
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

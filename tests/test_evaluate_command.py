@@ -9,8 +9,8 @@ from mirex.evaluate import add_arguments
 def test_command_line_arguments():
     parser = argparse.ArgumentParser()
     add_arguments(parser)
-    args = parser.parse_args(["set.txt", "--systems", "dcnn", "mfcc", "--folds", "5", "-numThreads", "4"])
+    args = parser.parse_args(["set.txt", "--systems", "paper", "mfcc", "--folds", "5", "-numThreads", "4"])
     got = (args.dataset_list, args.systems, args.folds, args.jobs, args.out)
-    assert got == ("set.txt", ["dcnn", "mfcc"], 5, 4, None)
+    assert got == ("set.txt", ["paper", "mfcc"], 5, 4, None)
     with pytest.raises(SystemExit):
         parser.parse_args(["set.txt", "--folds", "1"])

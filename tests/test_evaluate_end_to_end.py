@@ -13,18 +13,18 @@ def test_two_systems_leaderboard_and_reports(tmp_path, capsys):
     dataset = tmp_path / "synthetic.txt"
     dataset.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "results"
-    status = main(["evaluate", str(dataset), "--systems", "dcnn", "mfcc", "--out", str(out),
+    status = main(["evaluate", str(dataset), "--systems", "paper", "mfcc", "--out", str(out),
                    "--cache", str(tmp_path / "cache"), "-numThreads", "2"])
     assert status == 0
     board = capsys.readouterr().out
-    assert "dcnn" in board and "mfcc" in board
+    assert "paper" in board and "mfcc" in board
     for name in ("leaderboard.csv", "per_fold.csv", "per_class.csv", "summary.md", "confusion/dcnn.png",
                  "confusion/mfcc.csv"):
         assert (out / name).is_file(), name
     import pandas as pd
 
     table = pd.read_csv(out / "leaderboard.csv").set_index("system")
-    assert set(table.index) == {"dcnn", "mfcc"}
+    assert set(table.index) == {"paper", "mfcc"}
     assert (table["accuracy"] > 0.6).all()  # chance is 0.25
     for fold in (1, 2, 3):  # the graders' files: a train list with labels, a test list of paths
         train = (out / "folds" / f"fold{fold}" / "train.txt").read_text(encoding="utf-8").splitlines()

@@ -4,7 +4,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mirex.errors import BundleError
 from mirex.evaluate import systems
 from mirex.evaluate.dataset import Dataset
 from mirex.errors import EvaluationError
@@ -72,31 +71,24 @@ def test_format_leaderboard():
     assert lines[1].split() == ["a", "50.00", "25.00", "100.00", "12.3"]
 
 
-def test_default_systems_follow_the_bundle(monkeypatch):
-    monkeypatch.setattr(systems, "_default_bundle_has_lda", lambda: True)
-    assert list(systems.default_systems()) == ["dcnn", "dcnn-lda", "mfcc"]
-    monkeypatch.setattr(systems, "_default_bundle_has_lda", lambda: False)
-    assert systems.default_systems() == {"dcnn": ["--no-lda"], "mfcc": ["--features", "mfcc"]}
+def test_default_systems_are_every_preset_with_and_without_the_task_lda():
+    from mirex.features import PRESETS
 
-
-def test_missing_bundle_means_no_lda_system(monkeypatch):
-    import mirex.bundle
-
-    def missing(name=None):
-        raise BundleError("no model bundle here")
-
-    monkeypatch.setattr(mirex.bundle, "load_bundle", missing)
-    assert "dcnn-lda" not in systems.default_systems()
+    board = systems.default_systems()
+    assert list(board) == [*PRESETS, *(f"{name}-nolda" for name in PRESETS)]
+    assert board["hybrid"] == ["--features", "hybrid"]
+    assert board["paper-nolda"] == ["--features", "paper", "--task-lda", "off"]
 
 
 def test_resolve_systems():
-    assert systems.resolve_systems(specs=["mfcc,dcnn", "d1k=--model 'msd 1000' --no-lda"]) == {
-        "mfcc": ["--features", "mfcc"], "dcnn": ["--no-lda"], "d1k": ["--model", "msd 1000", "--no-lda"]}
+    assert systems.resolve_systems(specs=["mfcc,paper", "d1k=--model 'msd 1000' --features multilevel"]) == {
+        "mfcc": ["--features", "mfcc"], "paper": ["--features", "paper"],
+        "d1k": ["--model", "msd 1000", "--features", "multilevel"]}
 
 
 @pytest.mark.parametrize("specs, message", [
     (["nope"], "unknown system 'nope'"),
-    (["dcnn", "dcnn"], "named twice"),
+    (["paper", "paper"], "named twice"),
     (["bad/name=--x"], "use letters, digits"),
 ])
 def test_resolve_systems_errors(specs, message):

@@ -88,9 +88,9 @@ def test_run_evaluation_with_fake_scripts(tmp_path, capsys):
     assert board.loc[1, "normalised_accuracy"] == pytest.approx(1 / 3)
     assert [c for c in board.columns if c.startswith("fold")] == ["fold1", "fold2", "fold3"]
     assert (board["time_s"] > 0).all()
-    # The scripts got the graders' arguments and the system's options.
+    # run_train.sh got the graders' arguments and the system's options.
     options = (out / "scratch" / "first" / "options.txt").read_text().split()
-    assert options == ["-numThreads", "2", "--features", "mfcc", "--cache", str(tmp_path / "cache")]
+    assert options == ["--features", "mfcc", "-numThreads", "2", "--cache", str(tmp_path / "cache")]
     for k in (1, 2, 3):
         train = pd.read_csv(out / "folds" / f"fold{k}" / "train.txt", sep="\t", header=None)
         test = pd.read_csv(out / "folds" / f"fold{k}" / "test.txt", sep="\t", header=None)
@@ -119,3 +119,22 @@ def test_missing_script(tmp_path):
     with pytest.raises(EvaluationError, match="run_train.sh: no such script"):
         run_evaluation(dataset_list=_dataset(tmp_path), systems={"x": []}, out_dir=tmp_path / "r",
                        scripts_dir=tmp_path)
+
+
+def test_accuracy_by_stratum_of_a_side_table(tmp_path):
+    dataset = _dataset(tmp_path)
+    paths = [line.split("\t")[0] for line in dataset.read_text().splitlines()]
+    side = _write(tmp_path / "side.tsv", ["path\tsource", *(f"{p}\t{'one' if 'Blues' in p else 'two'}"
+                                                             for p in paths[:-2])])
+    out = tmp_path / "results"
+    run_evaluation(dataset_list=dataset, systems={"byname": [], "first": ["--features", "mfcc"]}, folds=3,
+                   out_dir=out, scripts_dir=FAKE_SCRIPTS, strata=(side, "source"))
+    table = pd.read_csv(out / "strata.csv", index_col="stratum")
+    assert table["clips"].to_dict() == {"(none)": 2, "one": 8, "two": 14}
+    assert (table["byname"] == 1.0).all()
+    # "first" answers blues, the first training label, for every clip: right on the blues stratum only
+    assert table.loc["one", "first"] == 1.0 and table.loc["two", "first"] == 0.0
+    assert "## Accuracy by source" in (out / "summary.md").read_text()
+    with pytest.raises(DataError, match="no column 'stratum'"):
+        run_evaluation(dataset_list=dataset, systems={"a": []}, out_dir=out, scripts_dir=FAKE_SCRIPTS,
+                       strata=(side, "stratum"))

@@ -12,9 +12,8 @@ from conftest import synth, write_clip
 from mirex import extract as ex
 from mirex.audio import load
 from mirex.bench.baseline import baseline_features, baseline_logmel
-from mirex.bundle import load_bundle
 from mirex.cache import FeatureCache
-from mirex.extractors import DCNNExtractor
+from mirex.features import make_extractor
 from mirex.frontend import FrontEnd, LogMel
 
 
@@ -31,19 +30,21 @@ def clips(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def extractor():
-    return DCNNExtractor(load_bundle())
+    return make_extractor("paper")
 
 
-def test_fast_path_equals_straightforward_librosa_path(clips, extractor):
+@pytest.mark.parametrize("system", ["paper", "hybrid"])
+def test_fast_path_equals_straightforward_librosa_path(clips, system):
     import librosa
 
+    extractor = make_extractor(system)
     logmel = LogMel(extractor.bundle.frontend)
     for path in clips:
         y, _ = librosa.load(path, sr=22050, mono=True)
         np.testing.assert_allclose(logmel(load(path)), baseline_logmel(y, frontend=FrontEnd()), atol=1e-4)
     fast = ex.extract(clips, extractor=extractor, n_jobs=3)
     assert not fast.errors
-    np.testing.assert_allclose(fast.features, baseline_features(clips, bundle=extractor.bundle), atol=1e-3)
+    np.testing.assert_allclose(fast.features, baseline_features(clips, extractor=extractor), atol=1e-3)
 
 
 def test_threads_and_one_thread_agree_keep_order_and_report_bad_files(clips, extractor, tmp_path):

@@ -23,10 +23,10 @@ def test_logmel_matches_librosa_on_odd_length_signal():
 
 def test_segments_drop_remainder_and_pad_short_clips():
     mel = np.arange(300 * 128, dtype=np.float32).reshape(300, 128)
-    segs = segments(mel, frontend=FE)
+    segs = segments(mel, length=FE.segment_frames)
     assert segs.shape == (2, 129, 128)
     np.testing.assert_array_equal(segs[1, 0], mel[129])
-    short = segments(mel[:50], frontend=FE)
+    short = segments(mel[:50], length=FE.segment_frames)
     assert short.shape == (1, 129, 128)
     np.testing.assert_array_equal(short[0, :50], mel[:50])
     assert not short[0, 50:].any()

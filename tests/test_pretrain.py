@@ -76,7 +76,7 @@ def test_mel_cache_resumes_and_packs_what_the_front_end_computes(tmp_path, artis
     split = MelSplit(*pack_split(keys[:3], folder=tmp_path / "mels", frontend=frontend, name="x"),
                      artists=[0, 0, 1], frontend=frontend)
     clips, starts = split.fixed()
-    expected = np.concatenate([segments(logmel(audio.load(p), frontend=frontend), frontend=frontend)
+    expected = np.concatenate([segments(logmel(audio.load(p), frontend=frontend), length=frontend.segment_frames)
                                for p in paths[:3]])
     got = split.read(clips, starts) * frontend.std + frontend.mean
     np.testing.assert_allclose(got, expected, atol=4e-3)  # float16 storage
@@ -125,7 +125,7 @@ def test_bundle_has_stats_lda_and_report(plain_run, artist_list):
     assert "report.md" in bundle.manifest["files"]
     assert bundle.frontend.mean != FrontEnd().mean and 0 < bundle.frontend.std < 2
     x = np.random.default_rng(0).standard_normal((5, 256))
-    assert bundle.has_lda and bundle.reduce(x).shape == (5, 3)  # min(100, 4 artists - 1)
+    assert bundle.has_lda and bundle.lda.transform(x).shape == (5, 3)  # min(100, 4 artists - 1)
 
 
 def test_siamese_loss_falls(artist_list, tmp_path):
@@ -135,7 +135,7 @@ def test_siamese_loss_falls(artist_list, tmp_path):
     assert history[-1]["loss"] < history[0]["loss"]
     assert {"ranking_accuracy", "val_loss", "lr"} <= set(history[0])
     report = json.loads((bundle.path / "report.json").read_text())
-    assert list(report["test_accuracy"]) == ["centroid"] and bundle.reduce(np.ones((1, 256))).shape == (1, 3)
+    assert list(report["test_accuracy"]) == ["centroid"] and bundle.lda.transform(np.ones((1, 256))).shape == (1, 3)
 
 
 def test_hinge_loss_is_mean_over_negatives():
@@ -156,9 +156,9 @@ def _run(*args, root):
 
 
 def test_trained_bundle_feeds_the_mirex_scripts_with_its_lda(plain_run, labelled_corpus, tmp_path):
-    import joblib
-
+    from mirex.features import FeatureSpec
     from mirex.protocol import embed
+    from mirex.tasks.record import load_record
 
     _, bundle = plain_run
     root = bundle.path.parent
@@ -168,17 +168,18 @@ def test_trained_bundle_feeds_the_mirex_scripts_with_its_lda(plain_run, labelled
     train.write_text("".join(f"{p}\t{label}\n" for p, label in train_rows))
     test = tmp_path / "test.txt"
     test.write_text("".join(f"{p}\n" for p, _ in test_rows))
-    result = _run("run_train.sh", tmp_path / "s", train, "--model", "p", "-numThreads", 1, root=root)
+    result = _run("run_train.sh", tmp_path / "s", train, "--features", "paper", "--model", "p", "-numThreads", 1,
+                  root=root)
     assert result.returncode == 0, result.stderr
     result = _run("run_test.sh", tmp_path / "s", test, tmp_path / "out.txt", "-numThreads", 1, root=root)
     assert result.returncode == 0, result.stderr
     lines = (tmp_path / "out.txt").read_text().splitlines()
     assert [line.split("\t")[0] for line in lines] == [p for p, _ in test_rows]
-    stored = joblib.load(tmp_path / "s" / "classifier.joblib")
-    assert stored["extractor"]["lda"] is True and stored["estimator"].n_features_in_ == 3  # LDA features
+    stored = load_record(scratch=tmp_path / "s")
+    assert stored.spec.endswith("+lda") and stored.estimator.n_features_in_ == 3  # LDA features
     for lda, dim in ((True, 3), (False, 256)):
-        values = embed(list_file=test, out=tmp_path / f"emb{dim}.npy", model=str(bundle.path), lda=lda,
-                       cache_dir=tmp_path / "s" / "features", n_jobs=1, progress=False)
+        spec = FeatureSpec(bundle=str(bundle.path), lda=lda)
+        values = embed(list_file=test, out=tmp_path / f"emb{dim}.npy", spec=spec, cache_dir=tmp_path / "s" / "features", n_jobs=1, progress=False)
         assert values.shape == np.load(tmp_path / f"emb{dim}.npy").shape == (len(test_rows), dim)
 
 
@@ -190,7 +191,7 @@ def test_fit_lda_on_an_imported_bundle_keeps_its_weights(artist_list, tmp_path):
     assert sha256(bundle.path / "dcnn.weights.h5") == sha256(original.path / "dcnn.weights.h5")
     assert bundle.fingerprint == original.fingerprint and not load_bundle().has_lda
     assert bundle.manifest["lda"]["components"] == 3 and bundle.manifest["lda"]["songs"] == 20
-    assert bundle.reduce(np.zeros((2, 256), np.float32)).shape == (2, 3)
+    assert bundle.lda.transform(np.zeros((2, 256), np.float32)).shape == (2, 3)
     again = fit_bundle_lda(model=str(bundle.path), artist_list=artist_list, n_components=2, cache_dir=tmp_path,
                            n_jobs=1, progress=False)
     assert again.path == bundle.path and again.lda.n_components == 2

@@ -77,8 +77,8 @@ def test_mfcc_features_and_mismatched_test_options(tmp_path, labelled_corpus):
     train = write_lines(tmp_path / "train.txt", [f"{p}\t{label}" for p, label in labelled_corpus["train"]])
     assert run("run_train.sh", tmp_path / "s", train, "--features", "mfcc").returncode == 0
     test = write_lines(tmp_path / "test.txt", [p for p, _ in labelled_corpus["test"]])
-    result = run("run_test.sh", tmp_path / "s", test, tmp_path / "o.txt", "--features", "dcnn")
-    assert result.returncode == 2 and "trained with features='mfcc'" in result.stderr
+    result = run("run_test.sh", tmp_path / "s", test, tmp_path / "o.txt", "--features", "paper")
+    assert result.returncode == 2 and "trained on features mfcc, not dcnn:blocks=5" in result.stderr
     assert run("run_test.sh", tmp_path / "s", test, tmp_path / "o.txt").returncode == 0
     predicted = [line.split("\t")[1] for line in (tmp_path / "o.txt").read_text().splitlines()]
     assert np.mean([p == label for p, (_, label) in zip(predicted, labelled_corpus["test"])]) >= 0.75

@@ -17,11 +17,12 @@ import soundfile as sf
 
 from conftest import ROOT, SR, synth, write_clip
 
-from mirex import classifier
 from mirex.cache import FeatureCache
 from mirex.cli import main
 from mirex.extract import extract
-from mirex.extractors import DCNNExtractor, MFCCExtractor, song_features
+from mirex.features import Extractor, FeatureSpec, make_extractor
+from mirex.tasks import classify
+from mirex.tasks.record import RECORD_FILE, load_record
 
 LABELS = ("bass", "treble", "noise", "clicks")
 
@@ -146,9 +147,9 @@ def test_training_skips_bad_files_and_lines_once_each(corpus):
         assert sum(path.name in line for line in result.stderr.splitlines()) == 1, (path.name, result.stderr)
     assert "train list.txt:14: expected 'path<TAB>label'" in result.stderr
     assert "train list.txt:6:" in result.stderr and "labelled 'bass' on line 5" in result.stderr
-    model = classifier.load(scratch=corpus["work"] / "scratch")
-    assert model["labels"] == sorted(LABELS) and model["majority"] == "bass"
-    assert model["n_train"] == 10 and model["skipped"] == len(corpus["bad"])
+    record = load_record(scratch=corpus["work"] / "scratch")
+    assert record.labels == sorted(LABELS) and record.majority == "bass"
+    assert record.n_train == 10 and record.skipped == len(corpus["bad"])
 
 
 def test_every_test_path_gets_one_line_in_order(corpus):
@@ -235,26 +236,30 @@ def test_labels_with_fewer_examples_than_folds_still_train(counts):
     labels = [label for label, n in counts.items() for _ in range(n)]
     centres = {label: rng.normal(size=8) * 5 for label in counts}
     features = np.stack([centres[label] + rng.normal(size=8) * 0.1 for label in labels]).astype(np.float32)
-    model = classifier.fit(features, labels)
-    assert model["labels"] == sorted(counts) and model["majority"] == "a"
-    assert list(model["estimator"].predict(np.stack(list(centres.values())))) == list(counts)
+    record = classify.fit(features, labels)
+    assert record.labels == sorted(counts) and record.majority == "a"
+    assert list(record.predict(np.stack(list(centres.values())))) == list(counts)
 
 
-class Flaky:
-    """The MFCC extractor, failing on clips shorter than 0.1 s and giving inf for silent ones."""
+class Flaky(Extractor):
+    """The MFCC system, failing on clips shorter than 0.1 s and giving inf for silent ones."""
 
-    sr, fingerprint = MFCCExtractor.sr, "flaky-test"
+    def __init__(self):
+        super().__init__("mfcc")
+        self.passes = {"flaky-test": None}
 
-    @staticmethod
-    def clip_stage(y):
-        return y
+    def prepare(self, y, passes):
+        return {"flaky-test": y}
 
-    def batch_stage(self, signals):
+    def compute(self, name, signals):
         if any(len(y) < SR // 10 for y in signals):
             raise RuntimeError("too short\nsecond line")
-        values = song_features(MFCCExtractor(), signals)
+        values = MFCC.features(signals)
         values[[not y.any() for y in signals]] = np.inf
         return values
+
+
+MFCC = make_extractor("mfcc")
 
 
 def test_one_odd_file_never_costs_the_others(tmp_path):
@@ -266,7 +271,7 @@ def test_one_odd_file_never_costs_the_others(tmp_path):
     result = extract(paths, extractor=Flaky(), cache=cache, n_jobs=1)
     assert result.errors == {1: f"{short}: feature extraction failed (RuntimeError: too short)",
                              3: f"{silent}: features are not finite (extreme sample values?)"}
-    alone = extract([str(p) for p in good], extractor=MFCCExtractor(), n_jobs=1).features
+    alone = extract([str(p) for p in good], extractor=MFCC, n_jobs=1).features
     np.testing.assert_allclose(result.features[[0, 2, 4]], alone, rtol=1e-5, atol=1e-5)
     assert len(list((tmp_path / "cache").rglob("*.npy"))) == 3  # failures are not cached
 
@@ -274,12 +279,12 @@ def test_one_odd_file_never_costs_the_others(tmp_path):
 def test_damaged_cache_entries_are_recomputed(tmp_path):
     clip = str(write_clip(tmp_path / "a.wav", synth("noise", seconds=1, seed=1)))
     cache = FeatureCache(tmp_path / "cache")
-    first = extract([clip], extractor=MFCCExtractor(), cache=cache, n_jobs=1)
+    first = extract([clip], extractor=MFCC, cache=cache, n_jobs=1)
     (entry,) = (tmp_path / "cache").rglob("*.npy")
     good_bytes = entry.read_bytes()
     for damage in (good_bytes[: len(good_bytes) // 2], b"", b"garbage", good_bytes[:-8] + b"\x00\x00\xc0\x7f" * 2):
         entry.write_bytes(damage)
-        again = extract([clip], extractor=MFCCExtractor(), cache=cache, n_jobs=1)
+        again = extract([clip], extractor=MFCC, cache=cache, n_jobs=1)
         assert again.hits == 0 and not again.errors
         np.testing.assert_array_equal(again.features, first.features)
         assert entry.read_bytes() == good_bytes
@@ -289,13 +294,13 @@ def test_unwritable_cache_only_warns(tmp_path):
     clip = str(write_clip(tmp_path / "a.wav", synth("noise", seconds=1, seed=1)))
     (tmp_path / "file").write_text("x")
     cache = FeatureCache(tmp_path / "file" / "cache")
-    result = extract([clip, clip], extractor=MFCCExtractor(), cache=cache, n_jobs=1)
+    result = extract([clip, clip], extractor=MFCC, cache=cache, n_jobs=1)
     assert not result.errors and np.isfinite(result.features).all()
     assert cache.write_error.startswith(f"{tmp_path / 'file' / 'cache'}: cannot write feature cache")
 
 
 def test_changed_file_or_other_model_never_reuses_an_entry(tmp_path, models_root):
-    from mirex.bundle import load_bundle, save_bundle
+    from mirex.bundle import save_bundle
     from mirex.frontend import FrontEnd
     from mirex.network import build_feature_model
 
@@ -303,7 +308,7 @@ def test_changed_file_or_other_model_never_reuses_an_entry(tmp_path, models_root
                         source="random init (tests)", root=tmp_path / "models")
     clip = write_clip(tmp_path / "a.wav", synth("bass", seconds=3, seed=1))
     cache = FeatureCache(tmp_path / "cache")
-    default, second = DCNNExtractor(load_bundle("default")), DCNNExtractor(load_bundle(str(other.path)))
+    default, second = make_extractor(FeatureSpec(bundle="default")), make_extractor(FeatureSpec(bundle=str(other.path)))
     assert default.fingerprint != second.fingerprint
     first = extract([str(clip)], extractor=default, cache=cache, n_jobs=1)
     again = extract([str(clip)], extractor=default, cache=cache, n_jobs=1)
@@ -335,7 +340,7 @@ def test_killed_run_resumes_without_recomputing(tmp_path):
     proc.communicate()
     before = entries(cache)
     assert 0 < len(before) < len(clips), "the run was not caught in the middle of extraction"
-    assert not (tmp_path / "scratch" / classifier.MODEL_FILE).exists()
+    assert not (tmp_path / "scratch" / RECORD_FILE).exists()
     result = script("run_train.sh", *args)
     assert result.returncode == 0, result.stderr
     after = entries(cache)
@@ -360,7 +365,7 @@ def test_concurrent_runs_on_one_scratch(corpus, tmp_path):
         _, err = proc.communicate(timeout=600)
         assert proc.returncode == 0, err
     assert [line.split("\t")[0] for line in output.read_text().splitlines()] == [str(p) for p in new[::-1]]
-    assert classifier.load(scratch=scratch)["labels"] == sorted(LABELS)
+    assert load_record(scratch=scratch).labels == sorted(LABELS)
     stored = entries(scratch / "features")
     assert all(FeatureCache(scratch / "features").get(p.parent.parent.name, p.stem) is not None for p in stored)
     assert not [p for p in scratch.rglob("*") if p.name.endswith(".tmp")]

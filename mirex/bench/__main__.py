@@ -3,7 +3,8 @@
 Measurements, each in a fresh process (see :mod:`mirex.bench.measure`):
 
 1. the baseline (:mod:`mirex.bench.baseline`) on ``--baseline-clips`` clips;
-2. :func:`mirex.extract.extract` with the default bundle on ``--clips``
+2. :func:`mirex.extract.extract` of the ``--features`` system (default: the
+   default preset) on ``--clips``
    clips, cache disabled, then with a cold cache;
 3. the same with a cold cache on ``--mem-clips`` clips (memory must stay flat);
 4. ``run_train.sh`` and ``run_test.sh`` over a ``--folds``-fold split of
@@ -27,6 +28,7 @@ from pathlib import Path
 from mirex.bench.data import make_clips
 from mirex.bench.measure import measure_extraction, run_measured
 from mirex.extract import default_jobs
+from mirex.features import DEFAULT_PRESET
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 COLUMNS = ("measurement", "clips", "jobs", "wall_s", "clips_per_s", "cpu_ms_per_clip", "peak_rss_mb",
@@ -43,6 +45,8 @@ def _parser():
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--stage-clips", type=int, default=32, help="clips of the per-stage profile (default 32)")
     parser.add_argument("--jobs", type=int, default=None, help="cores to use (default: all)")
+    parser.add_argument("--features", default=DEFAULT_PRESET, metavar="SPEC",
+                        help=f"feature system to measure (default: {DEFAULT_PRESET})")
     parser.add_argument("--data", default=str(ROOT / "results" / "bench-data"), help="folder of the cached clips")
     parser.add_argument("--out", default=str(ROOT / "results" / "bench.csv"))
     return parser
@@ -63,11 +67,11 @@ def _row(measurement, *, clips, jobs, seconds, peak_mb, load, cpu_seconds=None):
     }
 
 
-def _extraction(name, kind, paths, *, work, jobs, cache):
+def _extraction(name, kind, paths, *, work, jobs, cache, features):
     list_file = _write_list(Path(work) / f"{name}.txt", paths)
     cache_dir = Path(work) / f"cache-{name}" if cache else None
     load = os.getloadavg()[0]
-    result = measure_extraction(kind, list_file=list_file, n_jobs=jobs, cache_dir=cache_dir)
+    result = measure_extraction(kind, list_file=list_file, n_jobs=jobs, cache_dir=cache_dir, features=features)
     if cache_dir:
         shutil.rmtree(cache_dir, ignore_errors=True)
     label = {"baseline": "baseline: librosa + Keras per clip", "fast": "extract()"}[kind]
@@ -76,7 +80,7 @@ def _extraction(name, kind, paths, *, work, jobs, cache):
                 load=load, cpu_seconds=result["cpu_seconds"])
 
 
-def _protocol(clips, *, folds, work, jobs):
+def _protocol(clips, *, folds, work, jobs, features):
     """Train/test calls over ``folds`` folds, one scratch folder; rows and accuracy per fold."""
     scratch, rows, correct = Path(work) / "scratch", [], 0
     for fold in range(folds):
@@ -88,8 +92,9 @@ def _protocol(clips, *, folds, work, jobs):
         for script, args, count in (("run_train.sh", [train_list], len(train)),
                                     ("run_test.sh", [test_list, output], len(test))):
             load = os.getloadavg()[0]
+            extra = ["--features", features] if script == "run_train.sh" else []
             done, seconds, peak = run_measured([str(ROOT / script), str(scratch), *map(str, args),
-                                                "-numThreads", str(jobs), "--quiet"])
+                                                "-numThreads", str(jobs), "--quiet", *extra])
             if done.returncode != 0:
                 raise RuntimeError(f"{script} failed:\n{done.stderr[-2000:]}")
             rows.append(_row(f"{script} fold {fold + 1}", clips=count, jobs=jobs, seconds=seconds, peak_mb=peak,
@@ -125,7 +130,7 @@ def main(argv=None):
     largest = max(args.clips, args.baseline_clips, args.mem_clips, args.protocol_clips)
     clips = make_clips(args.data, count=largest)
     paths = [p for p, _ in clips]
-    print(f"mirex bench {datetime.date.today()}: {_machine()}; {jobs} jobs; "
+    print(f"mirex bench {datetime.date.today()}: {_machine()}; {jobs} jobs; features {args.features}; "
           f"load average at start {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     work = tempfile.mkdtemp(prefix="mirex-bench-")
     try:
@@ -133,17 +138,19 @@ def main(argv=None):
         runs = (("baseline", "baseline", args.baseline_clips, False), ("fast", "fast", args.clips, False),
                 ("cold", "fast", args.clips, True), ("memory", "fast", args.mem_clips, True))
         for name, kind, count, cache in runs:
-            rows.append(_extraction(name, kind, paths[:count], work=work, jobs=jobs, cache=cache))
+            rows.append(_extraction(name, kind, paths[:count], work=work, jobs=jobs, cache=cache,
+                                    features=args.features))
             print(f"  {rows[-1]['measurement']} on {count} clips: {rows[-1]['clips_per_s']} clips/s, "
                   f"peak {rows[-1]['peak_rss_mb']} MB", flush=True)
         for row in rows[1:]:
             row["speedup_vs_baseline"] = round(row["clips_per_s"] / rows[0]["clips_per_s"], 1)
-        protocol, accuracy = _protocol(clips[: args.protocol_clips], folds=args.folds, work=work, jobs=jobs)
+        protocol, accuracy = _protocol(clips[: args.protocol_clips], folds=args.folds, work=work, jobs=jobs,
+                                       features=args.features)
         rows += protocol
         from mirex.bench.stages import stage_costs
-        from mirex.bundle import load_bundle
+        from mirex.features import make_extractor
 
-        stages = stage_costs(paths[: args.stage_clips], bundle=load_bundle())
+        stages = stage_costs(paths[: args.stage_clips], extractor=make_extractor(args.features))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     out = Path(args.out)
@@ -165,7 +172,7 @@ def main(argv=None):
     print(f"train/test accuracy over {args.folds} folds: {accuracy:.3f}")
     print(f"\nCPU per clip by stage ({args.stage_clips} clips, one thread):")
     for stage, ms in stages.items():
-        print(f"  {stage:34s} {ms:7.2f} ms")
+        print(f"  {stage:52s} {ms:7.2f} ms")
     print(f"\nwritten: {out}, {stage_file}; load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

@@ -104,7 +104,7 @@ def run_measured(command, *, env=None, cwd=None):
     return done, time.perf_counter() - start, memory.peak_mb
 
 
-def measure_extraction(kind, *, list_file, n_jobs, cache_dir=None):
+def measure_extraction(kind, *, list_file, n_jobs, features, cache_dir=None):
     """Time one extraction in a fresh process.
 
     Returns
@@ -113,7 +113,8 @@ def measure_extraction(kind, *, list_file, n_jobs, cache_dir=None):
         ``clips``, ``seconds`` and ``cpu_seconds`` of the timed part, ``peak_mb``
         of the whole process tree.
     """
-    command = [sys.executable, "-m", "mirex.bench.measure", kind, str(list_file), "--jobs", str(n_jobs)]
+    command = [sys.executable, "-m", "mirex.bench.measure", kind, str(list_file), "--jobs", str(n_jobs),
+               "--features", features]
     if cache_dir:
         command += ["--cache", str(cache_dir)]
     done, _, peak = run_measured(command)
@@ -133,33 +134,32 @@ def _child(argv=None):
     parser.add_argument("list_file")
     parser.add_argument("--jobs", type=int, required=True)
     parser.add_argument("--cache")
+    parser.add_argument("--features", required=True, help="feature system")
     args = parser.parse_args(argv)
 
     import numpy as np
     import torch
 
     from mirex.bench.baseline import baseline_features
-    from mirex.bundle import load_bundle
     from mirex.cache import FeatureCache
     from mirex.extract import extract
-    from mirex.extractors import DCNNExtractor
+    from mirex.features import make_extractor
 
     paths = Path(args.list_file).read_text(encoding="utf-8").splitlines()
-    bundle = load_bundle()
-    warm = np.zeros((2, bundle.frontend.segment_frames, bundle.frontend.n_mels), np.float32)
+    extractor = make_extractor(args.features)
+    warm = [np.zeros(extractor.sr * 4, np.float32)]
     if args.kind == "fast":
-        bundle.embed_segments(warm)
-        extractor = DCNNExtractor(bundle)
+        extractor.features(warm)
         cache = FeatureCache(args.cache) if args.cache else None
 
         def run():
             return extract(paths, extractor=extractor, cache=cache, n_jobs=args.jobs).features
     else:
         torch.set_num_threads(args.jobs)
-        bundle.feature_model.predict_on_batch(warm)
+        baseline_features(paths[:1], extractor=extractor)  # builds the Keras models
 
         def run():
-            return baseline_features(paths, bundle=bundle)
+            return baseline_features(paths, extractor=extractor)
     cpu, start = _cpu_seconds(), time.perf_counter()
     features = run()
     seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu

@@ -1,34 +1,31 @@
 """CPU cost of each stage of song-feature extraction, one thread, in this process.
 
 Where the time goes, independent of how busy the machine is (CPU time, not
-wall time): the fast path's stages (hashing for the cache, decoding, log-mel
-and segments, the network, the cache write) and the baseline's
-(``librosa.load``, librosa mel, one Keras call).
+wall time): the fast path's stages (hashing for the cache, decoding, each
+pass's input and computation, the selection of the song feature, the cache
+write) and the baseline's (``librosa.load``, then the rest of the
+straightforward path).
 """
 import tempfile
 import time
 from collections import Counter
 
-import numpy as np
-
-from mirex import frontend as fe
 from mirex.audio import load
-from mirex.bench.baseline import baseline_logmel
+from mirex.bench.baseline import baseline_features
 from mirex.cache import FeatureCache, content_key
-from mirex.extractors import DCNNExtractor
 from mirex.malloc import keep_freed_memory
 
 __all__ = ["stage_costs"]
 
 
-def stage_costs(paths, *, bundle, batch_clips=32):
+def stage_costs(paths, *, extractor, batch_clips=32):
     """CPU milliseconds per clip of each stage, in pipeline order.
 
     Parameters
     ----------
     paths : sequence of str
         Clips to run (a few dozen are enough).
-    bundle : mirex.bundle.Bundle
+    extractor : mirex.features.Extractor
     batch_clips : int
         Clips per network batch, as in :func:`mirex.extract.extract`.
 
@@ -41,9 +38,8 @@ def stage_costs(paths, *, bundle, batch_clips=32):
 
     torch.set_num_threads(1)
     keep_freed_memory()  # as extract() does
-    extractor = DCNNExtractor(bundle)
-    bundle.embed_segments(np.zeros((2, bundle.frontend.segment_frames, bundle.frontend.n_mels), np.float32))
-    bundle.feature_model.predict_on_batch(np.zeros((2, bundle.frontend.segment_frames, bundle.frontend.n_mels)))
+    baseline_features(paths[:1], extractor=extractor)  # warm both paths
+    extractor.features([load(paths[0], sr=extractor.sr)])
     spent = Counter()
 
     def timed(stage, work, *args, **kwargs):
@@ -52,21 +48,28 @@ def stage_costs(paths, *, bundle, batch_clips=32):
         spent[stage] += time.process_time() - start
         return result
 
-    clips = []
+    inputs = []
     for path in paths:
         timed("fast: hash file (cache key)", content_key, path)
-        y = timed("fast: decode (soundfile)", load, path)
-        segs = timed("fast: log-mel + segments", extractor.clip_stage, y)
-        clips.append(segs)
-    rows = [timed("fast: network + song mean", extractor.batch_stage, clips[i : i + batch_clips])
-            for i in range(0, len(clips), batch_clips)]
+        y = timed("fast: decode (soundfile)", load, path, sr=extractor.sr)
+        inputs.append({name: timed(f"fast: input of {_label(name, length)}", extractor.prepare, y, [name])[name]
+                       for name, length in extractor.passes.items()})
+    entries = [{} for _ in paths]
+    for name, length in extractor.passes.items():
+        for start in range(0, len(paths), batch_clips):
+            batch = [x[name] for x in inputs[start : start + batch_clips]]
+            for offset, entry in enumerate(timed(f"fast: {_label(name, length)}", extractor.compute, name, batch)):
+                entries[start + offset][name] = entry
+    rows = [timed("fast: song feature from the entries", extractor.combine, e) for e in entries]
     with tempfile.TemporaryDirectory() as folder:
         cache = FeatureCache(folder)
-        for path, row in zip(paths, np.concatenate(rows)):
-            timed("fast: cache write", cache.put, extractor.fingerprint, content_key(path), row)
+        for path, row in zip(paths, rows):
+            timed("fast: cache write", cache.put, "stages", content_key(path), row)
     for path in paths:
-        y, _ = timed("baseline: librosa.load", librosa.load, path, sr=bundle.frontend.sr, mono=True)
-        mel = timed("baseline: librosa mel", baseline_logmel, y, frontend=bundle.frontend)
-        segs = fe.standardise(fe.segments(mel, frontend=bundle.frontend), frontend=bundle.frontend)
-        timed("baseline: Keras call per clip", bundle.feature_model.predict_on_batch, segs)
+        timed("baseline: librosa.load", librosa.load, path, sr=extractor.sr, mono=True)
+        timed("baseline: the whole clip (load, librosa, Keras)", baseline_features, [path], extractor=extractor)
     return {stage: 1000 * seconds / len(paths) for stage, seconds in spent.items()}
+
+
+def _label(name, length):
+    return "timbre statistics" if length is None else f"network pass, {length}-frame segments"

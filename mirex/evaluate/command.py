@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from mirex.evaluate.systems import SYSTEMS, resolve_systems
+from mirex.extract import add_jobs_argument
 
 __all__ = ["run_evaluation", "add_arguments", "main"]
 
@@ -29,7 +30,7 @@ def _fold_count(text):
 
 
 def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=None, cache_dir=None, seed=0,
-                   scripts_dir=None):
+                   scripts_dir=None, strata=None):
     """Cross-validate systems on a dataset through the two scripts and write the report.
 
     Parameters
@@ -38,7 +39,7 @@ def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=
         ``path<TAB>label[<TAB>group]`` per line; the group is the artist filter.
     systems : dict of str to list of str, or iterable of str, optional
         A systems dict, or specs for :func:`~mirex.evaluate.systems.resolve_systems`;
-        default: dcnn, dcnn-lda (when the default bundle has an LDA), mfcc.
+        default: every named system.
     folds : int
         Number of cross-validation folds.
     out_dir : str or Path, optional
@@ -52,6 +53,9 @@ def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=
         Seed of the fold split.
     scripts_dir : str or Path, optional
         Folder of ``run_train.sh`` and ``run_test.sh``; default the project root.
+    strata : (str or Path, str), optional
+        A side table and one of its columns: accuracy is also reported by
+        that column's values (see :mod:`mirex.evaluate.strata`).
 
     Returns
     -------
@@ -68,8 +72,11 @@ def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=
     from mirex.evaluate.folds import make_folds
     from mirex.evaluate.report import write_report
     from mirex.evaluate.runner import run_system, write_fold_lists
+    from mirex.evaluate.strata import read_strata
 
     dataset = load_dataset(path=dataset_list)
+    if strata is not None:
+        strata = (strata[1], read_strata(path=strata[0], column=strata[1]))
     if not isinstance(systems, dict):
         systems = resolve_systems(specs=systems)
     out_dir = Path(out_dir) if out_dir else Path("results") / dataset.name
@@ -87,21 +94,22 @@ def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=
                           out_dir=out_dir, scripts_dir=scripts_dir, n_jobs=n_jobs, cache_dir=cache_dir,
                           progress=progress)
                for name, options in systems.items()]
-    return write_report(out_dir=out_dir, dataset=dataset, n_folds=folds, seed=seed, results=results)
+    return write_report(out_dir=out_dir, dataset=dataset, n_folds=folds, seed=seed, results=results, strata=strata)
 
 
 def add_arguments(parser):
     """Add the ``mirex evaluate`` arguments to an argparse parser."""
     parser.add_argument("dataset_list", help="list of path<TAB>label[<TAB>artist] lines")
     parser.add_argument("--systems", nargs="+", metavar="SYSTEM",
-                        help=f"systems to compare: names ({', '.join(SYSTEMS)}) or NAME=OPTIONS; "
-                             "default: dcnn, dcnn-lda (if the model has an LDA), mfcc")
+                        help=f"systems to compare: names ({', '.join(SYSTEMS)}) or NAME=OPTIONS "
+                             "(options of run_train.sh); default: all of the names")
     parser.add_argument("--folds", type=_fold_count, default=3, help="cross-validation folds (default 3)")
     parser.add_argument("--out", metavar="DIR", help="results folder (default results/DATASET)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the fold split (default 0)")
     parser.add_argument("--cache", metavar="DIR", help="feature cache (default the project's features/)")
-    parser.add_argument("-numThreads", "--jobs", dest="jobs", type=int, metavar="N",
-                        help="threads passed on to the scripts")
+    parser.add_argument("--strata", nargs=2, metavar=("TABLE", "COLUMN"),
+                        help="also report accuracy by COLUMN of the tab-separated side TABLE (with a 'path' column)")
+    add_jobs_argument(parser)
 
 
 def main(args):
@@ -109,6 +117,7 @@ def main(args):
     from mirex.evaluate.report import format_leaderboard
 
     board = run_evaluation(dataset_list=args.dataset_list, systems=args.systems, folds=args.folds,
-                           out_dir=args.out, n_jobs=args.jobs, cache_dir=args.cache, seed=args.seed)
+                           out_dir=args.out, n_jobs=args.n_jobs, cache_dir=args.cache, seed=args.seed,
+                           strata=args.strata)
     print(format_leaderboard(board=board))
     return 0

@@ -46,12 +46,15 @@ class SystemResult:
     timings : DataFrame
         Index ``fold``; columns ``train_s`` and ``test_s`` (wall-clock seconds
         of each script call, feature extraction included).
+    answers : tuple of str or None
+        The label output for each clip of the dataset (None: no answer).
     """
 
     name: str
     options: list
     scores: Scores
     timings: pd.DataFrame
+    answers: tuple = ()
 
 
 def write_fold_lists(*, dataset, fold, folder):
@@ -165,7 +168,8 @@ def run_system(*, name, options, dataset, folds, fold_lists, out_dir, scripts_di
         The system's name; its scratch folder is ``out_dir/scratch/NAME``
         (reused across folds) and its outputs ``out_dir/outputs/NAME/foldK.txt``.
     options : list of str
-        Extra options for both scripts.
+        Extra options for ``run_train.sh`` (``run_test.sh`` uses the system
+        the scratch folder records).
     dataset : Dataset
     folds : list of Fold
     fold_lists : list of (Path, Path)
@@ -187,8 +191,7 @@ def run_system(*, name, options, dataset, folds, fold_lists, out_dir, scripts_di
     scripts_dir = Path(scripts_dir) if scripts_dir else project_root()
     scratch = Path(out_dir) / "scratch" / name
     scratch.mkdir(parents=True, exist_ok=True)
-    extra = [*(["-numThreads", str(n_jobs)] if n_jobs else []), *options,
-             *(["--cache", str(cache_dir)] if cache_dir else [])]
+    extra = [*(["-numThreads", str(n_jobs)] if n_jobs else []), *(["--cache", str(cache_dir)] if cache_dir else [])]
     answers = [None] * len(dataset.paths)
     fold_of = np.zeros(len(dataset.paths), dtype=int)
     timings = []
@@ -199,7 +202,7 @@ def run_system(*, name, options, dataset, folds, fold_lists, out_dir, scripts_di
         output = Path(out_dir) / "outputs" / name / f"fold{fold.number}.txt"
         output.parent.mkdir(parents=True, exist_ok=True)
         try:
-            train_s = run_script(script=scripts_dir / "run_train.sh", args=[scratch, train_list, *extra])
+            train_s = run_script(script=scripts_dir / "run_train.sh", args=[scratch, train_list, *options, *extra])
             test_s = run_script(script=scripts_dir / "run_test.sh", args=[scratch, test_list, output, *extra])
         except EvaluationError as exc:
             raise EvaluationError(f"system {name!r}, fold {fold.number}: {exc}") from None
@@ -208,4 +211,4 @@ def run_system(*, name, options, dataset, folds, fold_lists, out_dir, scripts_di
             answers[i], fold_of[i] = answer, fold.number
         timings.append({"fold": fold.number, "train_s": train_s, "test_s": test_s})
     scores = score(reference=dataset.labels, estimated=answers, folds=fold_of)
-    return SystemResult(name, list(options), scores, pd.DataFrame(timings).set_index("fold"))
+    return SystemResult(name, list(options), scores, pd.DataFrame(timings).set_index("fold"), tuple(answers))

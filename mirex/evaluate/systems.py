@@ -1,46 +1,37 @@
 """The systems an evaluation compares.
 
 A system is the same classifier behind the same two scripts, run with extra
-command-line options that choose its features. To add one, add a line to
-:data:`SYSTEMS` (or pass ``NAME=OPTIONS`` on the command line).
+command-line options that choose its features and classifier settings: by
+default every feature preset with the task LDA left to the inner
+cross-validation (the scripts' default), and each again without the task
+LDA (``NAME-nolda``), which shows where it changes the result. Pass
+``NAME=OPTIONS`` on the command line for any other.
 """
 import re
 import shlex
 
-from mirex.errors import BundleError
 from mirex.errors import EvaluationError
+from mirex.features import PRESETS
 
 __all__ = ["SYSTEMS", "default_systems", "resolve_systems"]
 
 SYSTEMS = {
-    "dcnn": ["--no-lda"],
-    "dcnn-lda": [],
-    "mfcc": ["--features", "mfcc"],
+    **{name: ["--features", name] for name in PRESETS},
+    **{f"{name}-nolda": ["--features", name, "--task-lda", "off"] for name in PRESETS},
 }
 """Known systems: name -> extra options for ``run_train.sh`` and ``run_test.sh``."""
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")
 
 
-def _default_bundle_has_lda():
-    """Whether the default model bundle holds an LDA (False if it cannot be loaded)."""
-    from mirex.bundle import load_bundle
-
-    try:
-        return load_bundle().has_lda
-    except BundleError:
-        return False
-
-
 def default_systems():
-    """The systems compared when none are named: dcnn, dcnn-lda (if the default bundle has an LDA), mfcc.
+    """The systems compared when none are named: all of :data:`SYSTEMS`.
 
     Returns
     -------
     systems : dict of str to list of str
     """
-    skip = set() if _default_bundle_has_lda() else {"dcnn-lda"}
-    return {name: list(options) for name, options in SYSTEMS.items() if name not in skip}
+    return {name: list(options) for name, options in SYSTEMS.items()}
 
 
 def resolve_systems(*, specs=None):
@@ -50,7 +41,7 @@ def resolve_systems(*, specs=None):
     ----------
     specs : iterable of str or None
         Each is a name from :data:`SYSTEMS`, or ``NAME=OPTIONS`` with options
-        split as a shell would (``"dcnn1000=--model msd-siamese-1000"``).
+        split as a shell would (``"paper1000=--features paper --model msd-siamese-1000"``).
         A spec may hold several comma-separated names. ``None`` or empty gives
         :func:`default_systems`.
 

@@ -67,12 +67,12 @@ def fit_bundle_lda(*, model, artist_list, out=None, n_components=None, n_jobs=No
     from mirex.bundle import load_bundle, replace_lda
     from mirex.cache import FeatureCache, project_cache_dir
     from mirex.extract import extract
-    from mirex.extractors import DCNNExtractor
+    from mirex.features import FeatureSpec, make_extractor
     from mirex.pretrain.splits import read_artist_list
 
     clips = read_artist_list(artist_list)
     bundle = load_bundle(model)
-    result = extract([c.path for c in clips], extractor=DCNNExtractor(bundle, lda=False),
+    result = extract([c.path for c in clips], extractor=make_extractor(FeatureSpec(bundle=str(bundle.path))),
                      cache=FeatureCache(cache_dir or project_cache_dir()), n_jobs=n_jobs, progress=progress)
     for message in result.errors.values():
         print(f"mirex: warning: {message}", file=sys.stderr)

@@ -1,0 +1,39 @@
+"""Feature systems: what a song feature is (:class:`FeatureSpec`) and how it is computed (:class:`Extractor`).
+
+``make_extractor(spec)`` is the one way to get an extractor; ``add_arguments``
+declares the ``--features`` and ``--model`` options every command shares.
+"""
+from mirex.features.extractor import Extractor
+from mirex.features.spec import DEFAULT_PRESET, PRESETS, FeatureSpec, SpecError
+
+__all__ = ["FeatureSpec", "SpecError", "PRESETS", "DEFAULT_PRESET", "Extractor", "make_extractor", "resolve_spec",
+           "add_arguments"]
+
+
+def resolve_spec(*, features=None, model=None):
+    """The spec named by ``--features`` (default: the default preset), on ``--model``'s bundle when given."""
+    spec = FeatureSpec.parse(features or DEFAULT_PRESET)
+    return spec.with_bundle(model) if model else spec
+
+
+def make_extractor(spec=DEFAULT_PRESET):
+    """The extractor of a feature system (a FeatureSpec, a preset name or the text form)."""
+    return Extractor(spec)
+
+
+def add_arguments(parser, *, default=True):
+    """Add ``--features SPEC`` and ``--model NAME`` to an argparse parser.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+    default : bool
+        Whether leaving the options out means the default preset; if False
+        (``run_test.sh``) it means "as the stored classifier was trained".
+    """
+    shown = f"default: {DEFAULT_PRESET}" if default else "default: as trained"
+    parser.add_argument("--features", metavar="SPEC",
+                        help=f"feature system: a preset ({', '.join(PRESETS)}) or a spec such as "
+                             f"'dcnn:blocks=1-5,pool=max,stats=mean,+mfcc' ({shown})")
+    parser.add_argument("--model", metavar="NAME",
+                        help="model bundle name or folder for the network (default: the default bundle)")

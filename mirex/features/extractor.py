@@ -1,0 +1,161 @@
+"""The extractor of a feature system: network passes, timbre statistics, song features.
+
+A :class:`~mirex.features.spec.FeatureSpec` is computed from *passes*, each
+stored in the feature cache on its own: one per segment length (a network
+pass over the clip's segments, which keeps every block's output pooled by
+max and by mean over time, and their mean and std over the segments) and one
+for the timbre statistics (:mod:`mirex.features.timbre`). A song feature
+picks from them what the spec names, so every system on the same bundle and
+segment length shares one network pass per file; one decoded signal and one
+mel spectrogram feed all passes.
+
+:func:`mirex.extract.extract` drives the stages in threads: ``prepare`` (one
+signal -> the input of each pass it needs), ``compute`` (a batch of inputs
+of one pass -> one cache entry each), ``combine`` (a file's entries -> its
+song feature), and ``reduce`` (the bundle's artist LDA, when the spec asks
+for it and the bundle has one).
+"""
+import numpy as np
+
+from mirex import frontend as fe
+from mirex.bundle import WEIGHTS, load_bundle
+from mirex.features import timbre
+from mirex.features.spec import FeatureSpec, SpecError
+from mirex.inference import BLOCKS, FrozenDCNN
+
+__all__ = ["Extractor", "TIMBRE_PASS"]
+
+#: Cache namespace of the timbre statistics.
+TIMBRE_PASS = "mfcc20-delta-meanstd-v2"
+_POOLS = {"max": [0], "mean": [1], "maxmean": [0, 1]}
+_STATS = {"mean": [0], "meanstd": [0, 1]}
+
+
+class Extractor:
+    """Song features of one feature system; all stages are thread-safe.
+
+    Parameters
+    ----------
+    spec : FeatureSpec or str
+        The feature system (a preset name or the text form).
+
+    Raises
+    ------
+    SpecError
+        If the bundle's network has fewer blocks than the spec names, a
+        segment is too short for it, or the spec asks for an LDA that does
+        not fit the feature.
+    BundleError
+        If the bundle cannot be loaded.
+    """
+
+    def __init__(self, spec):
+        self.spec = spec = FeatureSpec.parse(spec)
+        self.bundle = self.network = None
+        self.frontend, self.passes = timbre.FRONTEND, {}
+        if spec.uses_network:
+            self.bundle = load_bundle(spec.bundle)
+            self.network = FrozenDCNN.from_file(self.bundle.path / WEIGHTS)
+            self.frontend = self.bundle.frontend
+            self._check_network()
+            lengths = spec.seg or (self.frontend.segment_frames,)
+            self.passes = {f"dcnn-{self.bundle.fingerprint}-seg{n}-v2": n for n in lengths}
+            edges = np.cumsum((0,) + self.network.widths)
+            self._columns = np.concatenate([np.arange(edges[b - 1], edges[b]) for b in spec.blocks])
+        if spec.mfcc:
+            self.passes[TIMBRE_PASS] = None
+        self._spectrograms = {params: fe.MelSpectrogram(frontend) for params, frontend in (
+            (_stft(self.frontend), self.frontend), (_stft(timbre.FRONTEND), timbre.FRONTEND))}
+        self.sr = self.frontend.sr
+        self.lda = self.bundle.lda if spec.lda and self.bundle is not None else None
+        if self.lda is not None and self.lda.n_features_in_ != self.dim:
+            raise SpecError(f"{spec}: the bundle's artist LDA takes {self.lda.n_features_in_}-d features, "
+                            f"this system gives {self.dim}-d (use +lda only with the system it was fitted on)")
+
+    def _check_network(self):
+        blocks, seg = len(BLOCKS), self.spec.seg
+        if self.spec.mfcc and self.frontend.sr != timbre.FRONTEND.sr:
+            raise SpecError(f"{self.spec}: the timbre statistics need a {timbre.FRONTEND.sr} Hz front end")
+        if max(self.spec.blocks) > blocks:
+            raise SpecError(f"{self.spec}: the network of {self.bundle.name} has {blocks} blocks")
+        if seg and min(seg) < self.network.min_frames:
+            raise SpecError(f"{self.spec}: segments need at least {self.network.min_frames} frames")
+
+    @property
+    def dim(self):
+        """Length of the song feature (before any LDA)."""
+        net = 0
+        if self.network is not None:
+            net = len(self.passes) - self.spec.mfcc
+            net *= len(self._columns) * len(_POOLS[self.spec.pool]) * len(_STATS[self.spec.stats])
+        return net + timbre.DIM * self.spec.mfcc
+
+    @property
+    def fingerprint(self):
+        """Names the cached passes of this system (changes with the bundle's weights and front end)."""
+        return "+".join(self.passes)
+
+    def prepare(self, y, passes):
+        """Input of each named pass for one mono signal at :attr:`sr`."""
+        inputs, mels = {}, {}
+
+        def mel(frontend):
+            key = _stft(frontend)
+            if key not in mels:
+                mels[key] = self._spectrograms[key](y)
+            return mels[key]
+
+        if TIMBRE_PASS in passes:
+            inputs[TIMBRE_PASS] = timbre.timbre_statistics(mel(timbre.FRONTEND))
+        network_passes = [name for name in passes if self.passes[name] is not None]
+        if network_passes:
+            logmel = fe.LogMel.compress(mel(self.frontend).copy())
+            for name in network_passes:
+                segs = fe.segments(logmel, length=self.passes[name])
+                inputs[name] = fe.standardise(segs, frontend=self.frontend)
+        return inputs
+
+    def compute(self, name, inputs):
+        """Cache entries of one pass for a batch of its inputs, shape (len(inputs), ...)."""
+        if self.passes[name] is None:
+            return np.asarray(inputs, dtype=np.float32)
+        segs, owner = fe.stack_segments(inputs)
+        pooled = self.network(segs).astype(np.float64)
+        counts = np.bincount(owner, minlength=len(inputs))[:, None, None]
+        mean = np.zeros((len(inputs),) + pooled.shape[1:])
+        np.add.at(mean, owner, pooled)
+        mean /= counts
+        square = np.zeros_like(mean)
+        np.add.at(square, owner, (pooled - mean[owner]) ** 2)
+        return np.stack([mean, np.sqrt(square / counts)], axis=1).astype(np.float32)
+
+    def combine(self, entries):
+        """The song feature from a file's entries (pass name -> cached entry), shape (dim,)."""
+        parts = []
+        for name, length in self.passes.items():
+            entry = entries[name]
+            if length is not None:
+                entry = entry[_STATS[self.spec.stats]][:, _POOLS[self.spec.pool]][..., self._columns]
+            parts.append(entry.ravel())
+        return np.concatenate(parts).astype(np.float32)
+
+    def features(self, signals):
+        """Song features of decoded signals, computed in this thread, shape (len(signals), dim)."""
+        inputs = [self.prepare(y, self.passes) for y in signals]
+        entries = {name: self.compute(name, [x[name] for x in inputs]) for name in self.passes}
+        return np.stack([self.combine({name: entries[name][i] for name in self.passes})
+                         for i in range(len(signals))])
+
+    def reduce(self, features):
+        """Apply the bundle's artist LDA when the spec asks for it and the bundle has one."""
+        return features if self.lda is None else self.lda.transform(features).astype(np.float32)
+
+    def describe(self):
+        """What a classifier trained on these features depends on."""
+        return {"spec": str(self.spec), "fingerprint": self.fingerprint, "lda": self.lda is not None,
+                "bundle": None if self.bundle is None else self.bundle.name}
+
+
+def _stft(frontend):
+    """The parameters that decide a front end's mel spectrogram."""
+    return frontend.sr, frontend.n_fft, frontend.hop_length, frontend.n_mels

@@ -1,0 +1,43 @@
+"""Timbre statistics: mean and std over a clip of 20 MFCCs and their deltas (80-d).
+
+The MFCCs come from the same magnitude mel spectrogram as the network's
+input (:data:`FRONTEND`: 22,050 Hz, n_fft 1024, hop 512, 128 Slaney bands),
+so a system with both shares one STFT: dB = ``20 log10(max(mel, 1e-5))``
+floored 80 dB below the clip's maximum, the first 20 coefficients of the
+orthonormal DCT-II over the bands, and deltas as ``librosa.feature.delta``
+computes them (9-frame Savitzky-Golay derivative, ``mode='nearest'``). With
+librosa that is ``librosa.feature.mfcc(S=librosa.power_to_db(mel ** 2),
+n_mfcc=20)``.
+"""
+import numpy as np
+import scipy.fft
+import scipy.signal
+
+from mirex.frontend import FrontEnd
+
+__all__ = ["timbre_statistics", "FRONTEND", "N_MFCC", "DIM"]
+
+#: The mel spectrogram the timbre statistics are computed from.
+FRONTEND = FrontEnd()
+N_MFCC = 20
+DIM = 4 * N_MFCC
+#: Rows of the orthonormal DCT-II matrix that give the first N_MFCC coefficients.
+_DCT = np.ascontiguousarray(scipy.fft.dct(np.eye(FRONTEND.n_mels), type=2, norm="ortho", axis=0)[:N_MFCC].T,
+                            dtype=np.float32)
+
+
+def timbre_statistics(mel):
+    """Mean and std of 20 MFCCs and their deltas, shape (80,), float32.
+
+    Parameters
+    ----------
+    mel : np.ndarray, shape (frames, 128)
+        Magnitude mel spectrogram (:class:`mirex.frontend.MelSpectrogram` of :data:`FRONTEND`); not modified.
+    """
+    db = np.log(np.maximum(mel, np.float32(1e-5)))
+    db *= np.float32(20 / np.log(10))
+    np.maximum(db, db.max() - np.float32(80), out=db)
+    mfcc = (db @ _DCT).T.astype(np.float64)
+    delta = scipy.signal.savgol_filter(mfcc, window_length=9, polyorder=1, deriv=1, axis=-1, mode="nearest")
+    both = np.vstack([mfcc, delta])
+    return np.concatenate([both.mean(axis=1), both.std(axis=1)]).astype(np.float32)

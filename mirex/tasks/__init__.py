@@ -1,0 +1,1 @@
+"""Tasks learnt on song features, and the typed records they keep in the scratch folder."""

@@ -6,12 +6,14 @@ components) sits between the standardiser and the SVM, and the SVM's C and
 gamma. The trained model is a :class:`ClassifierRecord`.
 """
 import tempfile
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 
 import joblib
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import FitFailedWarning
 from threadpoolctl import threadpool_limits
 
 from mirex.errors import DataError
@@ -142,9 +144,12 @@ def fit(features, labels, *, task_lda="auto", n_jobs=1, folds=3, seed=0, spec=""
                             memory=joblib.Memory(folder, verbose=0))
         if splits >= 2:
             grid = {"lda": reducers, "svm__C": list(C_GRID), "svm__gamma_scale": list(GAMMA_SCALES)}
+            # A task LDA that cannot be fitted on a fold (too few clips of a label) scores NaN there and loses.
             search = GridSearchCV(pipeline, grid, cv=StratifiedKFold(splits, shuffle=True, random_state=seed),
-                                  n_jobs=n_jobs, refit=True, error_score="raise")
-            with joblib.parallel_config(backend="threading"):
+                                  n_jobs=n_jobs, refit=True, error_score=np.nan)
+            with joblib.parallel_config(backend="threading"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", FitFailedWarning)
+                warnings.simplefilter("ignore", UserWarning)  # an inner fold with one clip of a label
                 search.fit(features, labels)
             pipeline, score = search.best_estimator_, float(search.best_score_)
         else:

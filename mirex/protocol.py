@@ -51,7 +51,7 @@ def _check_output(output):
     if os.path.isdir(output):
         raise ListFileError(f"{output}: output is a folder, not a file")
     try:
-        check_writable(Path(output).parent)
+        check_writable(Path(output).parent, name=Path(output).name)
     except OSError as exc:
         raise ListFileError(f"{output}: cannot write output here ({exc.strerror or exc})") from None
 

@@ -59,7 +59,11 @@ def _quiet_stderr():
     with _STDERR:
         with contextlib.suppress(Exception):  # no stderr, or a broken one: nothing to flush
             sys.stderr.flush()
-        saved = os.dup(2)
+        try:
+            saved = os.dup(2)
+        except OSError:  # fd 2 is closed: nothing to silence
+            yield
+            return
         try:
             with open(os.devnull, "wb") as null:
                 os.dup2(null.fileno(), 2)

@@ -45,18 +45,6 @@ def fifo(tmp_path):
     return path
 
 
-@pytest.fixture(scope="module")
-def scratch(tmp_path_factory):
-    """A scratch folder trained on MFCCs of two synthetic classes."""
-    work = tmp_path_factory.mktemp("inputs")
-    rows = [(write_clip(work / f"{label}{i}.wav", synth(label, seconds=1, seed=i)), label)
-            for label in ("bass", "noise") for i in range(3)]
-    train_list = work / "train.txt"
-    train_list.write_text("".join(f"{p}\t{label}\n" for p, label in rows))
-    assert main(["train", str(work / "scratch"), str(train_list), "--features", "mfcc", "--quiet"]) == 0
-    return work / "scratch"
-
-
 @pytest.mark.parametrize("kind", ["pipe", "device", "link to a pipe", "folder"])
 def test_non_regular_files_are_refused_before_any_read(kind, fifo, tmp_path):
     target = {"pipe": fifo, "device": "/dev/zero", "folder": tmp_path}.get(kind)
@@ -72,12 +60,12 @@ def test_non_regular_files_are_refused_before_any_read(kind, fifo, tmp_path):
     assert list(result.errors) == [0] and str(target) in result.errors[0]
 
 
-def test_test_list_with_pipe_and_device_gets_every_line(scratch, fifo, tmp_path, capsys):
+def test_test_list_with_pipe_and_device_gets_every_line(mfcc_scratch, fifo, tmp_path, capsys):
     good = write_clip(tmp_path / "good.wav", synth("bass", seconds=1, seed=9))
     test_list = tmp_path / "test.txt"
     test_list.write_text(f"{good}\n{fifo}\n/dev/zero\n")
     output = tmp_path / "out.txt"
-    status = finishes(lambda: main(["test", str(scratch), str(test_list), str(output), "--quiet"]))["value"]
+    status = finishes(lambda: main(["test", str(mfcc_scratch), str(test_list), str(output), "--quiet"]))["value"]
     err = capsys.readouterr().err
     assert status == 0, err
     assert [line.split("\t")[0] for line in output.read_text().splitlines()] == [str(good), str(fifo), "/dev/zero"]
@@ -124,16 +112,16 @@ def test_a_folder_never_splits_a_line(tmp_path, monkeypatch):
     assert [(e.path, e.label) for e in read_list(listed, kind="any")] == [("my folder", None), ("song.wav", "label")]
 
 
-def test_output_problems_stop_the_run_before_any_feature(scratch, tmp_path, capsys):
+def test_output_problems_stop_the_run_before_any_feature(mfcc_scratch, tmp_path, capsys):
     good = write_clip(tmp_path / "good.wav", synth("bass", seconds=1, seed=9))
     test_list = tmp_path / "test.txt"
     test_list.write_bytes(f"{good}\n\ufeff{good}\r\ufeff  {tmp_path / 'missing.wav'}\n".encode())
     cache = tmp_path / "cache"
     output = tmp_path / "out.txt"
-    assert main(["test", str(scratch), str(test_list), str(output), "--cache", str(cache), "--quiet"]) == 0
+    assert main(["test", str(mfcc_scratch), str(test_list), str(output), "--cache", str(cache), "--quiet"]) == 0
     assert [line.split("\t")[0] for line in output.read_text().splitlines()] == [str(good), str(tmp_path / "missing.wav")]
     for name in ("x" * 250 + ".txt", "y" * 300):  # a long name that works, and one that cannot
-        status = main(["test", str(scratch), str(test_list), str(tmp_path / "o" / name), "--cache", str(cache / name[0]),
+        status = main(["test", str(mfcc_scratch), str(test_list), str(tmp_path / "o" / name), "--cache", str(cache / name[0]),
                        "--quiet"])
         err = capsys.readouterr().err
         if len(name) < 255:

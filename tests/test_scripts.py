@@ -10,6 +10,8 @@ from conftest import ROOT
 
 #: sh, dash and bash, each interpreter once (sh is often dash).
 SHELLS = list({os.path.realpath(shutil.which(name)): name for name in ("bash", "dash", "sh") if shutil.which(name)}.values())
+#: Each script once, and each shell once (None: executed, so by its #! line).
+CASES = [(name, shell) for name, shell in zip(["run_test.sh", "run_train.sh"] * 3, [None, *SHELLS])]
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +30,7 @@ def hostile(tmp_path_factory):
     return work, links, env
 
 
-@pytest.mark.parametrize("shell", [None, *SHELLS])
-@pytest.mark.parametrize("name", ["run_train.sh", "run_test.sh"])
+@pytest.mark.parametrize("name, shell", CASES)
 def test_scripts_run_through_links_under_any_shell_with_a_hostile_environment(hostile, shell, name):
     work, links, env = hostile
     args = [work / "no scratch", work / "no list.txt"] + ([work / "out.txt"] if name == "run_test.sh" else [])

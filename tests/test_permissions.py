@@ -45,3 +45,11 @@ def test_umask_is_read_without_changing_it():
     now = os.umask(before)
     os.umask(now)
     assert now == before
+
+
+def test_model_bundles_follow_the_umask(models_root):
+    mask = os.umask(0o022)
+    os.umask(mask)
+    bundle = models_root / "default"
+    assert stat.S_IMODE(bundle.stat().st_mode) == 0o777 & ~mask
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o666 & ~mask for p in bundle.iterdir())

@@ -31,7 +31,7 @@ from itertools import islice
 
 import numpy as np
 
-from mirex.audio import load
+from mirex.audio import stream
 from mirex.cache import content_key
 from mirex.errors import AudioError
 from mirex.malloc import keep_freed_memory
@@ -198,7 +198,7 @@ class _Batch:
         missing = [name for name in self.extractor.passes if name not in f.entries]
         if missing:
             try:
-                f.inputs = self.extractor.prepare(load(path, sr=self.extractor.sr), missing)
+                f.inputs = self.extractor.prepare(stream(path, sr=self.extractor.sr), missing)
             except AudioError as exc:
                 f.error = str(exc)
             except Exception as exc:  # an odd decodable file must not stop the run

@@ -248,8 +248,8 @@ class Flaky(Extractor):
         super().__init__("mfcc")
         self.passes = {"flaky-test": None}
 
-    def prepare(self, y, passes):
-        return {"flaky-test": y}
+    def prepare(self, blocks, passes):
+        return {"flaky-test": np.concatenate(list(blocks))}
 
     def compute(self, name, signals):
         if any(len(y) < SR // 10 for y in signals):

@@ -8,8 +8,8 @@ from conftest import SR, synth
 from mirex.audio import load, stream
 from mirex.errors import AudioError
 from mirex.features import timbre
+from mirex.features.extractor import TIMBRE_PASS
 from mirex.frontend import FrontEnd, LogMel, MelSpectrogram
-from mirex.timbre import timbre_stats
 
 
 def cut(y, rng, count):
@@ -52,10 +52,16 @@ def test_logmel_from_blocks_equals_whole(length):
 
 
 @pytest.mark.parametrize("seconds", [0.03, 0.1, 3.0, 7.0])
-def test_timbre_stats_equal_the_whole_signal_ones(seconds):
+def test_pass_inputs_from_blocks_equal_the_whole_signal_ones(seconds):
+    from mirex.features import make_extractor
+
     y = synth("treble", seconds=seconds, seed=5) + synth("clicks", seconds=seconds, seed=6) * 0.5
     y[: len(y) // 3] *= 0.001  # a quiet start: the 80 dB floor is set by the loud rest
-    whole = timbre.timbre_statistics(MelSpectrogram(timbre.FRONTEND)(y))  # as the feature extractor computes them
+    extractor = make_extractor("dcnn:blocks=1-5,seg=129+258,+mfcc")
+    whole = extractor.prepare([y], extractor.passes)
+    np.testing.assert_allclose(whole[TIMBRE_PASS], timbre.timbre_statistics(MelSpectrogram(timbre.FRONTEND)(y)))
     rng = np.random.default_rng(1)
     for blocks in (cut(y, rng, 1), cut(y, rng, 6), np.array_split(y, max(1, len(y) // 3000))):
-        np.testing.assert_allclose(timbre_stats(iter(blocks), sr=SR), whole, rtol=0, atol=1e-4)
+        got = extractor.prepare(iter(blocks), extractor.passes)
+        for name in extractor.passes:
+            np.testing.assert_allclose(got[name], whole[name], rtol=0, atol=1e-4)

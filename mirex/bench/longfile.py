@@ -1,12 +1,13 @@
-"""Peak memory of one long file's log-mel: the whole signal at once, or block by block.
+"""Peak memory of one long file's song feature: the whole signal at once, or block by block.
 
-    python -m mirex.bench.longfile [--minutes 60] [--rate 44100] [--channels 2] [--file PATH]
+    python -m mirex.bench.longfile [--minutes 60] [--rate 44100] [--channels 2] [--file PATH] [--features SPEC]
 
 writes (once) a synthetic file of that length and a 30-s one, then measures
-in a fresh process each: the whole-signal path (``load`` + ``LogMel``) on the
-30-s clip and on the long file, and the block-wise path (``stream`` +
-``LogMel.from_blocks``) on both, and checks that both paths give
-the same log-mel. Prints peak RSS (MB) and seconds per measurement.
+in a fresh process each: the whole-signal path (``load``, then the
+extractor's stages on the signal) on the 30-s clip and on the long file, and
+the path the scripts take (:func:`mirex.extract.extract`: ``stream`` and the
+mel spectrogram block by block) on both, and checks that both give the same
+song feature. Prints peak RSS (MB) and seconds per measurement.
 """
 import argparse
 import json
@@ -18,6 +19,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from mirex.features import DEFAULT_PRESET
 
 
 def _write(path, *, halves, rate, channels):
@@ -31,21 +34,25 @@ def _write(path, *, halves, rate, channels):
             fh.write((0.3 * tone + 0.05 * rng.standard_normal((t.size, channels))).astype(np.float32))
 
 
-def _measure(mode, path, out):
-    """In this (fresh) process: one log-mel of ``path``, whole or by blocks, saved to ``out``; print RSS and time."""
-    from mirex.audio import load, stream
-    from mirex.frontend import FrontEnd, LogMel
+def _measure(mode, path, out, features):
+    """In this (fresh) process: the song feature of ``path``, whole or by blocks, saved to ``out``; print RSS and time."""
+    from mirex.audio import load
+    from mirex.extract import extract
+    from mirex.features import make_extractor
 
-    logmel = LogMel(FrontEnd())
+    extractor = make_extractor(features)
     start = time.perf_counter()
     if mode == "blocks":
-        mel = logmel.from_blocks(stream(path, sr=logmel.frontend.sr))
+        result = extract([str(path)], extractor=extractor, n_jobs=1)
+        assert not result.errors, result.errors
+        feature = result.features[0]
     else:
-        mel = logmel(load(path, sr=logmel.frontend.sr))
+        feature = extractor.features([load(path, sr=extractor.sr)])[0]
     seconds = time.perf_counter() - start
-    np.save(out, mel)
+    np.save(out, feature)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"mode": mode, "file": Path(path).name, "frames": len(mel), "seconds": round(seconds, 1), "peak_rss_mb": round(peak)}))
+    print(json.dumps({"mode": mode, "file": Path(path).name, "features": features, "seconds": round(seconds, 1),
+                      "peak_rss_mb": round(peak)}))
 
 
 def main(argv=None):
@@ -54,10 +61,11 @@ def main(argv=None):
     parser.add_argument("--rate", type=int, default=44100)
     parser.add_argument("--channels", type=int, default=2)
     parser.add_argument("--file", help="the long file (written if absent; default: a temporary one)")
+    parser.add_argument("--features", default=DEFAULT_PRESET, help=f"feature system (default: {DEFAULT_PRESET})")
     parser.add_argument("--measure", nargs=3, metavar=("MODE", "PATH", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
-        _measure(*args.measure)
+        _measure(*args.measure, features=args.features)
         return
     with tempfile.TemporaryDirectory() as tmp:
         path, clip = Path(args.file or Path(tmp) / "long.wav"), Path(tmp) / "clip.wav"
@@ -67,10 +75,11 @@ def main(argv=None):
         outs = {}
         for mode, source in (("whole", clip), ("blocks", clip), ("whole", path), ("blocks", path)):
             outs[mode] = Path(tmp) / f"{mode}.npy"
-            subprocess.run([sys.executable, "-m", "mirex.bench.longfile", "--measure", mode, str(source), str(outs[mode])],
-                           check=True)
+            subprocess.run([sys.executable, "-m", "mirex.bench.longfile", "--measure", mode, str(source),
+                            str(outs[mode]), "--features", args.features], check=True)
         whole, blocks = np.load(outs["whole"]), np.load(outs["blocks"])
-        print(f"same log-mel: shape {whole.shape == blocks.shape}, max difference {np.abs(whole - blocks).max():.2e}")
+        print(f"same song feature: max difference {np.abs(whole - blocks).max():.2e} "
+              f"(largest value {np.abs(whole).max():.2f})")
 
 
 if __name__ == "__main__":

@@ -95,15 +95,27 @@ class Extractor:
         """Names the cached passes of this system (changes with the bundle's weights and front end)."""
         return "+".join(self.passes)
 
-    def prepare(self, y, passes):
-        """Input of each named pass for one mono signal at :attr:`sr`."""
-        inputs, mels = {}, {}
+    def prepare(self, blocks, passes):
+        """Input of each named pass for one mono signal at :attr:`sr`.
+
+        Parameters
+        ----------
+        blocks : iterable of np.ndarray
+            The signal's consecutive parts (e.g. :func:`mirex.audio.stream`),
+            read once: only its mel spectrogram is kept, so memory is flat
+            in the signal's length.
+        passes : sequence of str
+            Names from :attr:`passes`.
+        """
+        inputs = {}
+        needed = {_stft(front) for front, wanted in ((timbre.FRONTEND, TIMBRE_PASS in passes),
+                                                     (self.frontend, any(self.passes[n] for n in passes))) if wanted}
+        if len(needed) > 1:  # front ends with different STFTs: one more pass over the signal
+            blocks = [np.concatenate(list(blocks))]
+        mels = {key: self._spectrograms[key].from_blocks(blocks) for key in needed}
 
         def mel(frontend):
-            key = _stft(frontend)
-            if key not in mels:
-                mels[key] = self._spectrograms[key](y)
-            return mels[key]
+            return mels[_stft(frontend)]
 
         if TIMBRE_PASS in passes:
             inputs[TIMBRE_PASS] = timbre.timbre_statistics(mel(timbre.FRONTEND))
@@ -139,7 +151,7 @@ class Extractor:
 
     def features(self, signals):
         """Song features of decoded signals, computed in this thread, shape (len(signals), dim)."""
-        inputs = [self.prepare(y, self.passes) for y in signals]
+        inputs = [self.prepare([y], self.passes) for y in signals]
         entries = {name: self.compute(name, [x[name] for x in inputs]) for name in self.passes}
         return np.stack([self.combine({name: entries[name][i] for name in self.passes})
                          for i in range(len(signals))])

@@ -59,16 +59,26 @@ class FrontEnd:
 
 @lru_cache(maxsize=8)
 def mel_basis(sr, n_fft, n_mels):
-    """Slaney mel filterbank, shape (n_mels, 1 + n_fft // 2), float32.
+    """Slaney mel filterbank, shape (n_mels, 1 + n_fft // 2), float32, read-only.
 
     ``librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels)``: triangular
     filters from 0 Hz to ``sr / 2`` equally spaced on Slaney's mel scale, each
-    scaled to unit area. librosa is imported on the first call only (it costs
-    about a second of CPU per process), and each basis is computed once.
+    scaled to unit area. Importing librosa costs about a second of CPU, so each
+    basis is computed once and kept in the project's cache folder
+    (``mel-basis/``, keyed by the parameters and librosa's version); later
+    processes read it from there.
     """
-    from librosa.filters import mel
+    from importlib.metadata import version
 
-    basis = mel(sr=sr, n_fft=n_fft, n_mels=n_mels).astype(np.float32)
+    from mirex.cache import FeatureCache, project_cache_dir
+
+    cache, key = FeatureCache(project_cache_dir()), f"librosa-{version('librosa')}-{sr}-{n_fft}-{n_mels}"
+    basis = cache.get("mel-basis", key)
+    if basis is None or basis.shape != (n_mels, 1 + n_fft // 2):
+        from librosa.filters import mel
+
+        basis = mel(sr=sr, n_fft=n_fft, n_mels=n_mels).astype(np.float32)
+        cache.put("mel-basis", key, basis)
     basis.flags.writeable = False  # shared by every caller
     return basis
 

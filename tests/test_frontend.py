@@ -58,6 +58,18 @@ def test_mel_basis_is_librosas_sparse_triangles():
     assert mel_basis(22050, 1024, 128) is basis  # computed once
 
 
+def test_mel_basis_is_kept_on_disk_for_later_processes(tmp_path, monkeypatch):
+    monkeypatch.setenv("MIREX_FEATURE_CACHE", str(tmp_path))
+    basis = mel_basis.__wrapped__(22050, 1024, 64)
+    stored = list((tmp_path / "mel-basis").rglob("*.npy"))
+    assert len(stored) == 1 and librosa.__version__ in stored[0].name
+    np.testing.assert_array_equal(np.load(stored[0]), basis)
+    np.save(stored[0], basis * 2)  # what a later call finds is what it uses
+    np.testing.assert_array_equal(mel_basis.__wrapped__(22050, 1024, 64), basis * 2)
+    np.save(stored[0], basis[:10])  # a stored basis of the wrong shape is recomputed
+    np.testing.assert_array_equal(mel_basis.__wrapped__(22050, 1024, 64), basis)
+
+
 def test_torch_logmel_equals_numpy(reference):
     y = audio.load(reference[0])
     torch_mel = TorchLogMel(FE)

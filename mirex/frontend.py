@@ -241,19 +241,23 @@ def standardise(x, *, frontend):
 
 
 def stack_segments(parts):
-    """Concatenate per-clip segment arrays; also return the clip index of each segment."""
+    """Concatenate per-clip segment arrays (or tensors); also return the clip index of each segment."""
     owner = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
+    if parts and not isinstance(parts[0], np.ndarray):
+        import torch
+
+        return torch.cat(parts), owner
     return np.concatenate(parts), owner
 
 
 class TorchLogMel:
-    """The front end in PyTorch: log-mel, segments and standardisation on any device.
+    """The front end in PyTorch: mel spectrogram, log-mel, segments and standardisation on any device.
 
-    Computes what :class:`LogMel` computes (the same framing, periodic Hann
-    window, magnitude of the real FFT, the same mel basis and
-    ``log10(1 + 10 mel)``) to within 1e-4, so the whole path after decoding can
-    run where the network runs. Holds no state but its constants; calls are
-    thread-safe.
+    Computes what :class:`MelSpectrogram`, :class:`LogMel` and
+    :func:`segments` compute (the same framing, periodic Hann window,
+    magnitude of the real FFT, mel basis, ``log10(1 + 10 mel)`` and cut) to
+    within 1e-4, so the whole path after decoding can run where the network
+    runs. Holds no state but its constants; calls are thread-safe.
 
     Parameters
     ----------
@@ -270,8 +274,8 @@ class TorchLogMel:
         self.window = torch.hann_window(frontend.n_fft, periodic=True, dtype=torch.float32, device=self.device)
         self.mel_t = torch.from_numpy(mel_basis(frontend.sr, frontend.n_fft, frontend.n_mels).T.copy()).to(self.device)
 
-    def __call__(self, y):
-        """Time-major log-mel of signals, shape (..., frames, n_mels), float32, on the device.
+    def spectrogram(self, y):
+        """Time-major magnitude mel spectrogram of signals, shape (..., frames, n_mels), float32, on the device.
 
         Parameters
         ----------
@@ -284,46 +288,54 @@ class TorchLogMel:
         y = torch.as_tensor(y, dtype=torch.float32).to(self.device)
         padded = torch.nn.functional.pad(y, (fe.n_fft // 2, fe.n_fft // 2))
         frames = padded.unfold(-1, fe.n_fft, fe.hop_length)
-        magnitude = torch.fft.rfft(frames * self.window, dim=-1).abs()
-        return torch.log10(1.0 + 10.0 * (magnitude @ self.mel_t))
+        return torch.fft.rfft(frames * self.window, dim=-1).abs() @ self.mel_t
+
+    def __call__(self, y):
+        """Time-major log-mel of signals, shape (..., frames, n_mels) (see :meth:`spectrogram`)."""
+        return self.compress(self.spectrogram(y))
+
+    @staticmethod
+    def compress(mel):
+        """``log10(1 + 10 mel)`` of a magnitude mel spectrogram."""
+        return (mel * 10.0).log1p_().div_(float(np.log(10)))
 
     def standardise(self, mel):
         """Standardise with the front end's mean and std."""
         return (mel - self.frontend.mean) / self.frontend.std
 
-    def segments(self, y):
-        """Standardised non-overlapping segments of one signal, shape (n_segments, segment_frames, n_mels).
+    def cut(self, mel, *, length=None):
+        """Standardised non-overlapping segments of one log-mel, shape (n_segments, length, n_mels).
 
-        The same cut as :func:`segments`: from frame 0, the remainder dropped,
-        a clip shorter than one segment zero-padded to one.
+        The cut of :func:`segments`: from frame 0, the remainder dropped, a
+        clip shorter than one segment zero-padded to one. ``length``
+        defaults to the front end's ``segment_frames``.
         """
         import torch
 
-        mel = self(y)
-        length = self.frontend.segment_frames
+        length = length or self.frontend.segment_frames
         count = max(len(mel) // length, 1)
         if len(mel) < length:
             mel = torch.nn.functional.pad(mel, (0, 0, 0, length - len(mel)))
         return self.standardise(mel[: count * length].reshape(count, length, mel.shape[1]))
 
-    def centred_segments(self, y, *, step):
-        """Standardised segments centred on every ``step``-th frame of one signal.
+    def cut_centred(self, mel, *, step, length=None):
+        """Standardised segments of one log-mel centred on every ``step``-th frame.
 
         Frame ``k`` is centred on sample ``k * hop_length``; the segment of
-        frame ``k`` spans frames ``k - segment_frames // 2`` to
-        ``k + segment_frames // 2`` (zero log-mel, i.e. silence, beyond the
-        signal), so every part of the signal is covered, however short.
+        frame ``k`` spans frames ``k - length // 2`` to ``k - length // 2 +
+        length - 1`` (zero log-mel, i.e. silence, beyond the signal), so every
+        part of the signal is covered, however short.
 
         Returns
         -------
-        segs : torch.Tensor, shape (n, segment_frames, n_mels)
-        centres : torch.Tensor of int64, shape (n,)
+        segs : torch.Tensor, shape (ceil(frames / step), length, n_mels)
+        centres : torch.Tensor of int64
             The centre frame of each segment: 0, step, 2 * step, ...
         """
         import torch
 
-        mel = self(y)
-        half = self.frontend.segment_frames // 2
-        padded = torch.nn.functional.pad(mel, (0, 0, half, self.frontend.segment_frames - 1 - half))
-        segs = padded.unfold(0, self.frontend.segment_frames, step).transpose(1, 2)
-        return self.standardise(segs), torch.arange(len(segs), device=self.device) * step
+        length = length or self.frontend.segment_frames
+        half = length // 2
+        padded = torch.nn.functional.pad(mel, (0, 0, half, length - 1 - half))
+        segs = padded.unfold(0, length, step).transpose(1, 2)
+        return self.standardise(segs), torch.arange(len(segs), device=mel.device) * step

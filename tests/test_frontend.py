@@ -2,7 +2,8 @@ import librosa
 import numpy as np
 
 from mirex import audio
-from mirex.frontend import FrontEnd, LogMel, TorchLogMel, logmel, mel_basis, segments, stack_segments, standardise
+from mirex.frontend import (FrontEnd, LogMel, MelSpectrogram, TorchLogMel, logmel, mel_basis, segments,
+                            stack_segments, standardise)
 
 FE = FrontEnd()
 
@@ -74,7 +75,9 @@ def test_torch_logmel_equals_numpy(reference):
     y = audio.load(reference[0])
     torch_mel = TorchLogMel(FE)
     np.testing.assert_allclose(torch_mel(y).numpy(), logmel(y, frontend=FE), atol=1e-4)
-    np.testing.assert_allclose(torch_mel.segments(y).numpy(), LogMel(FE).segments(y), atol=1e-4)
+    np.testing.assert_allclose(torch_mel.cut(torch_mel(y)).numpy(), LogMel(FE).segments(y), atol=1e-4)
+    np.testing.assert_allclose(torch_mel.cut(torch_mel(y), length=258).numpy(), LogMel(FE).segments(y, length=258),
+                               atol=1e-4)
 
 
 def test_torch_logmel_takes_any_length_dtype_and_batch():
@@ -85,22 +88,24 @@ def test_torch_logmel_takes_any_length_dtype_and_batch():
     for n in (1, 700, 22050 + 511, 22050 * 4 + 123):
         y = rng.standard_normal(n) * 0.3  # float64
         np.testing.assert_allclose(torch_mel(torch.from_numpy(y)).numpy(), numpy_mel(y), atol=1e-4)
-        np.testing.assert_allclose(torch_mel.segments(y).numpy(), numpy_mel.segments(y), atol=1e-4)
+        np.testing.assert_allclose(torch_mel.cut(torch_mel(y)).numpy(), numpy_mel.segments(y), atol=1e-4)
     pair = rng.standard_normal((2, 22050)).astype(np.float32)
     np.testing.assert_allclose(torch_mel(pair)[1].numpy(), numpy_mel(pair[1]), atol=1e-4)
+    np.testing.assert_allclose(torch_mel.spectrogram(pair[0]).numpy(), MelSpectrogram(FE)(pair[0]), rtol=1e-4,
+                               atol=1e-5)
 
 
 def test_centred_segments_cover_every_step_and_match_the_plain_cut():
     torch_mel = TorchLogMel(FE)
     y = np.random.default_rng(4).standard_normal(22050 * 7).astype(np.float32)
-    frames = len(torch_mel(y))
-    segs, centres = torch_mel.centred_segments(y, step=2)
-    assert segs.shape == (-(-frames // 2), 129, 128) and centres.tolist() == list(range(0, frames, 2))
-    plain = torch_mel.segments(y).numpy()
-    one, _ = torch_mel.centred_segments(y, step=1)
+    mel = torch_mel(y)
+    segs, centres = torch_mel.cut_centred(mel, step=2)
+    assert segs.shape == (-(-len(mel) // 2), 129, 128) and centres.tolist() == list(range(0, len(mel), 2))
+    plain = torch_mel.cut(mel).numpy()
+    one, _ = torch_mel.cut_centred(mel, step=1)
     np.testing.assert_allclose(one[64].numpy(), plain[0], atol=1e-6)
     np.testing.assert_allclose(one[64 + 129].numpy(), plain[1], atol=1e-6)
     silence = standardise(np.zeros(1, np.float32), frontend=FE)[0]
     np.testing.assert_allclose(one[0, :64].numpy(), silence, atol=1e-6)  # before the signal: silence
-    short, centres = torch_mel.centred_segments(y[:100], step=2)
+    short, centres = torch_mel.cut_centred(torch_mel(y[:100]), step=2)
     assert short.shape == (1, 129, 128) and centres.tolist() == [0]

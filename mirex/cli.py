@@ -10,7 +10,7 @@ from mirex import features
 from mirex.cluster import Cluster
 from mirex.errors import MirexError
 from mirex.evaluate import command as evaluate_command
-from mirex.extract import add_jobs_argument
+from mirex.extract import add_device_argument, add_jobs_argument
 from mirex.tasks import classify
 from mirex.log import configure, logger
 
@@ -20,6 +20,7 @@ __all__ = ["main", "build_parser"]
 def _feature_options(parser, *, for_test=False):
     features.add_arguments(parser, default=not for_test)
     add_jobs_argument(parser)
+    add_device_argument(parser)
     parser.add_argument("--cache", dest="cache_dir", metavar="DIR", help="feature cache folder")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -29,7 +30,7 @@ def _train(args):
 
     record = train(scratch=args.scratch, train_list=args.train_list,
                    spec=features.resolve_spec(features=args.features, model=args.model), task_lda=args.task_lda,
-                   n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet)
+                   n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet, device=args.device)
     logger.info(f"trained on {record.n_train} files ({record.skipped} skipped), {len(record.labels)} labels, "
                 f"features {record.spec}: {record.describe()}")
 
@@ -38,7 +39,8 @@ def _test(args):
     from mirex.protocol import test
 
     rows = test(scratch=args.scratch, test_list=args.test_list, output=args.output, spec=args.features,
-                model=args.model, n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet)
+                model=args.model, n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet,
+                device=args.device)
     logger.info(f"wrote {len(rows)} predictions to {args.output}")
 
 
@@ -47,7 +49,8 @@ def _embed(args):
 
     values = embed(list_file=args.list, out=args.out,
                    spec=features.resolve_spec(features=args.features, model=args.model), n_jobs=args.n_jobs,
-                   cache_dir=args.cache_dir, progress=not args.quiet, cluster=Cluster.from_args(args))
+                   cache_dir=args.cache_dir, progress=not args.quiet, cluster=Cluster.from_args(args),
+                   device=args.device)
     logger.info(f"wrote {values.shape[0]} x {values.shape[1]} features to {args.out}")
 
 

@@ -252,7 +252,7 @@ def extract_distributed(paths, *, extractor, cluster, folder, cache_dir=None, n_
     return Extraction(features=values, errors=errors, hits=resumed)
 
 
-def embed(*, list_file, out, spec=None, n_jobs=None, cache_dir=None, progress=True, cluster=None):
+def embed(*, list_file, out, spec=None, n_jobs=None, cache_dir=None, progress=True, cluster=None, device=None):
     """Write song features of every line of ``list_file`` to ``out`` (``.npy``), in list order.
 
     Rows of files that cannot be decoded are NaN (each reported on stderr).
@@ -274,6 +274,9 @@ def embed(*, list_file, out, spec=None, n_jobs=None, cache_dir=None, progress=Tr
     cluster : mirex.cluster.Cluster, optional
         Compute on a Dask cluster by :func:`extract_distributed`, chunk by
         chunk into the resumable folder ``out`` with suffix ``.chunks``.
+    device : torch.device, optional
+        Run the front end and the network in PyTorch there (default: NumPy
+        and CPU threads). Dask workers compute on their own CPUs.
 
     Returns
     -------
@@ -282,7 +285,7 @@ def embed(*, list_file, out, spec=None, n_jobs=None, cache_dir=None, progress=Tr
     from mirex.cache import project_cache_dir
 
     entries = read_list(list_file, kind="any", warn=_warn)
-    extractor = make_extractor(spec or DEFAULT_PRESET)
+    extractor = make_extractor(spec or DEFAULT_PRESET, device=None if cluster else device)
     paths = [e.path for e in entries]
     if cluster is None:
         result = _features(paths, extractor=extractor, cache_dir=cache_dir or project_cache_dir(), n_jobs=n_jobs,

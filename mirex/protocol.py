@@ -66,7 +66,8 @@ def _features(paths, *, extractor, cache_dir, n_jobs, progress):
     return result
 
 
-def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache_dir=None, progress=True):
+def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache_dir=None, progress=True,
+          device=None):
     """Learn the training list and store the classifier in ``scratch``.
 
     Parameters
@@ -84,6 +85,8 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
     cache_dir : str or Path, optional
         Feature cache (default: ``scratch/features``).
     progress : bool
+    device : torch.device, optional
+        Run the front end and the network in PyTorch there (default: NumPy and CPU threads).
 
     Returns
     -------
@@ -91,7 +94,7 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
     """
     entries = read_list(train_list, kind="train", warn=_warn)
     scratch = _scratch(scratch)
-    extractor = make_extractor(spec or DEFAULT_PRESET)
+    extractor = make_extractor(spec or DEFAULT_PRESET, device=device)
     first = {}
     for entry in entries:  # a duplicate path keeps its first label
         kept = first.setdefault(entry.path, entry)
@@ -114,11 +117,13 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
     return record
 
 
-def test(*, scratch, test_list, output, spec=None, model=None, n_jobs=None, cache_dir=None, progress=True):
+def test(*, scratch, test_list, output, spec=None, model=None, n_jobs=None, cache_dir=None, progress=True,
+         device=None):
     """Label every distinct path of ``test_list`` and write ``output`` atomically.
 
     The features are those the stored classifier was trained on; a ``spec``
     or ``model`` (bundle) given explicitly must name the same system.
+    ``device`` is as for :func:`train`.
 
     Returns
     -------
@@ -134,7 +139,7 @@ def test(*, scratch, test_list, output, spec=None, model=None, n_jobs=None, cach
     asked = asked.with_bundle(model) if model else asked
     if asked.with_bundle(None) != trained.with_bundle(None):
         raise ScratchError(f"classifier in scratch was trained on features {trained}, not {asked}")
-    extractor = make_extractor(asked)
+    extractor = make_extractor(asked, device=device)
     if extractor.fingerprint != record.fingerprint:
         what = "the model" if asked.bundle == trained.bundle else f"model {asked.bundle or 'default'}"
         raise ScratchError(f"{what} differs from the one the classifier in scratch was trained with "

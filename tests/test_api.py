@@ -129,3 +129,32 @@ def test_readme_example_runs():
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
+
+
+def test_cli_device_option_runs_the_torch_path(tmp_path, files, capsys):
+    listed = tmp_path / "list.txt"
+    listed.write_text("".join(p + "\n" for p in files[:2]), encoding="utf-8")
+    common = [str(listed), "-numThreads", "1", "--quiet"]
+    assert main(["embed", *common, "--out", str(tmp_path / "numpy.npy"), "--cache", str(tmp_path / "a")]) == 0
+    assert main(["embed", *common, "--out", str(tmp_path / "torch.npy"), "--cache", str(tmp_path / "b"),
+                 "--device", "cpu"]) == 0
+    np.testing.assert_allclose(np.load(tmp_path / "torch.npy"), np.load(tmp_path / "numpy.npy"), **TOL)
+    assert not np.array_equal(np.load(tmp_path / "torch.npy"), np.load(tmp_path / "numpy.npy"))  # really torch
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_:
+        main(["embed", *common, "--out", str(tmp_path / "x.npy"), "--device", "tpu"])
+    assert exit_.value.code == 2 and "not a torch device" in capsys.readouterr().err
+
+
+def test_scripts_trained_on_the_device_path_test_on_the_numpy_path(tmp_path, labelled_corpus):
+    train = tmp_path / "train.txt"
+    train.write_text("".join(f"{p}\t{label}\n" for p, label in labelled_corpus["train"][::4]), encoding="utf-8")
+    test = tmp_path / "test.txt"
+    test.write_text("".join(f"{p}\n" for p, _ in labelled_corpus["test"][::2]), encoding="utf-8")
+    scratch, out = tmp_path / "scratch", tmp_path / "out.txt"
+    assert main(["train", str(scratch), str(train), "--features", "paper", "--task-lda", "off", "--device", "cpu",
+                 "-numThreads", "2", "--quiet"]) == 0
+    assert main(["test", str(scratch), str(test), str(out), "--quiet"]) == 0
+    predicted = [line.split("\t")[1] for line in out.read_text(encoding="utf-8").splitlines()]
+    truth = [label for _, label in labelled_corpus["test"][::2]]
+    assert np.mean([a == b for a, b in zip(predicted, truth)]) >= 0.75

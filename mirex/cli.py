@@ -7,9 +7,10 @@ so a closed or broken stderr never changes a run's outcome.
 import argparse
 
 from mirex import features
+from mirex.cluster import Cluster
 from mirex.errors import MirexError
 from mirex.evaluate import command as evaluate_command
-from mirex.extract import add_jobs_argument
+from mirex.extract import add_device_argument, add_jobs_argument
 from mirex.tasks import classify
 from mirex.log import configure, logger
 
@@ -19,41 +20,9 @@ __all__ = ["main", "build_parser"]
 def _feature_options(parser, *, for_test=False):
     features.add_arguments(parser, default=not for_test)
     add_jobs_argument(parser)
+    add_device_argument(parser)
     parser.add_argument("--cache", dest="cache_dir", metavar="DIR", help="feature cache folder")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def _positive(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
-def _scheduler_options(parser):
-    group = parser.add_argument_group("Dask (optional: pip install -e '.[dask]')")
-    group.add_argument("--scheduler", metavar="ADDRESS",
-                       help="compute on a Dask cluster: tcp://HOST:PORT of a running scheduler, or 'local' for "
-                            "worker processes on this machine (embed: results go by the chunk to OUT's .chunks "
-                            "folder and a re-run resumes there; pretrain: the log-mel cache)")
-    group.add_argument("--workers", type=_positive, metavar="N",
-                       help="worker processes of --scheduler local (default: all cores)")
-    group.add_argument("--chunk-size", type=_positive, metavar="N", help="list lines per Dask task (default: 256)")
-
-
-def _check_scheduler_options(args):
-    if args.workers and args.scheduler != "local":
-        raise MirexError("--workers is the size of a local cluster: give it with --scheduler local")
-    if args.chunk_size and not args.scheduler:
-        raise MirexError("--chunk-size applies to Dask tasks: give it with --scheduler")
-
-
-def _cluster(args):
-    """The Dask settings of parsed arguments, or None without --scheduler."""
-    _check_scheduler_options(args)
-    if not args.scheduler:
-        return None
-    return {"scheduler": args.scheduler, "workers": args.workers, **({"chunk_size": args.chunk_size} if args.chunk_size else {})}
 
 
 def _train(args):
@@ -61,7 +30,7 @@ def _train(args):
 
     record = train(scratch=args.scratch, train_list=args.train_list,
                    spec=features.resolve_spec(features=args.features, model=args.model), task_lda=args.task_lda,
-                   n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet)
+                   n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet, device=args.device)
     logger.info(f"trained on {record.n_train} files ({record.skipped} skipped), {len(record.labels)} labels, "
                 f"features {record.spec}: {record.describe()}")
 
@@ -70,18 +39,18 @@ def _test(args):
     from mirex.protocol import test
 
     rows = test(scratch=args.scratch, test_list=args.test_list, output=args.output, spec=args.features,
-                model=args.model, n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet)
+                model=args.model, n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet,
+                device=args.device)
     logger.info(f"wrote {len(rows)} predictions to {args.output}")
 
 
 def _embed(args):
-    from mirex.protocol import embed
+    from mirex.embed import embed
 
-    _check_scheduler_options(args)
     values = embed(list_file=args.list, out=args.out,
                    spec=features.resolve_spec(features=args.features, model=args.model), n_jobs=args.n_jobs,
-                   cache_dir=args.cache_dir, progress=not args.quiet, scheduler=args.scheduler,
-                   workers=args.workers, chunk_size=args.chunk_size)
+                   cache_dir=args.cache_dir, progress=not args.quiet, cluster=Cluster.from_args(args),
+                   device=args.device)
     logger.info(f"wrote {values.shape[0]} x {values.shape[1]} features to {args.out}")
 
 
@@ -97,7 +66,7 @@ def _pretrain(args):
 
     pretrain(artist_list=args.artist_list, out=args.out, model=args.model, epochs=args.epochs,
              batch_size=args.batch_size, lr=args.lr, patience=args.patience, seed=args.seed, resume=args.resume,
-             n_jobs=args.n_jobs, progress=not args.quiet, cluster=_cluster(args))
+             n_jobs=args.n_jobs, progress=not args.quiet, cluster=Cluster.from_args(args))
 
 
 def _fit_lda(args):
@@ -153,7 +122,7 @@ def build_parser():
     p.add_argument("list", metavar="LIST", help="a path list or a train list (extra columns ignored)")
     p.add_argument("--out", required=True, metavar="FILE.npy")
     _feature_options(p)
-    _scheduler_options(p)
+    Cluster.add_arguments(p)
     p.set_defaults(func=_embed)
 
     p = sub.add_parser("import-keras2", help="import a Keras 2 HDF5 artist model as a bundle")
@@ -174,7 +143,7 @@ def build_parser():
     p.add_argument("--resume", action="store_true", help="continue NAME.training/ from its last checkpoint")
     add_jobs_argument(p)
     p.add_argument("--quiet", action="store_true", help="no progress bars")
-    _scheduler_options(p)
+    Cluster.add_arguments(p)
     p.set_defaults(func=_pretrain)
 
     p = sub.add_parser("fit-lda", help="fit (or refit) a bundle's LDA on an artist list")

@@ -36,7 +36,8 @@ from mirex.cache import content_key
 from mirex.errors import AudioError
 from mirex.malloc import keep_freed_memory
 
-__all__ = ["Extraction", "extract", "default_jobs", "in_order", "indexed_batches", "file_key", "add_jobs_argument"]
+__all__ = ["Extraction", "extract", "default_jobs", "in_order", "indexed_batches", "file_key", "add_jobs_argument",
+           "add_device_argument"]
 
 #: Tasks in flight per thread (bounds memory; keeps threads busy).
 TASKS_PER_THREAD = 2
@@ -62,6 +63,27 @@ def add_jobs_argument(parser):
     """Add ``-numThreads N`` (alias ``--num-threads``; ``args.n_jobs``) to an argparse parser."""
     parser.add_argument("-numThreads", "--num-threads", dest="n_jobs", type=_positive_int, metavar="N",
                         help="threads, one core each (default: all cores)")
+
+
+def _device(text):
+    import argparse
+
+    import torch
+
+    try:
+        device = torch.device(text)
+    except RuntimeError:
+        raise argparse.ArgumentTypeError(f"not a torch device: {text!r} (e.g. cpu, cuda, cuda:1)") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise argparse.ArgumentTypeError(f"{text}: PyTorch sees no CUDA device here")
+    return device
+
+
+def add_device_argument(parser):
+    """Add ``--device DEVICE`` (``args.device``, a torch.device or None) to an argparse parser."""
+    parser.add_argument("--device", type=_device, metavar="DEVICE",
+                        help="run the front end and the network in PyTorch on this device (cuda, cuda:1, cpu); "
+                             "default: NumPy front end and the network in CPU threads")
 
 
 def in_order(work, tasks, *, n_jobs):

@@ -66,7 +66,8 @@ def _features(paths, *, extractor, cache_dir, n_jobs, progress):
     return result
 
 
-def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache_dir=None, progress=True):
+def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache_dir=None, progress=True,
+          device=None):
     """Learn the training list and store the classifier in ``scratch``.
 
     Parameters
@@ -84,6 +85,8 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
     cache_dir : str or Path, optional
         Feature cache (default: ``scratch/features``).
     progress : bool
+    device : torch.device, optional
+        Run the front end and the network in PyTorch there (default: NumPy and CPU threads).
 
     Returns
     -------
@@ -91,7 +94,7 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
     """
     entries = read_list(train_list, kind="train", warn=_warn)
     scratch = _scratch(scratch)
-    extractor = make_extractor(spec or DEFAULT_PRESET)
+    extractor = make_extractor(spec or DEFAULT_PRESET, device=device)
     first = {}
     for entry in entries:  # a duplicate path keeps its first label
         kept = first.setdefault(entry.path, entry)
@@ -114,11 +117,13 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
     return record
 
 
-def test(*, scratch, test_list, output, spec=None, model=None, n_jobs=None, cache_dir=None, progress=True):
+def test(*, scratch, test_list, output, spec=None, model=None, n_jobs=None, cache_dir=None, progress=True,
+         device=None):
     """Label every distinct path of ``test_list`` and write ``output`` atomically.
 
     The features are those the stored classifier was trained on; a ``spec``
     or ``model`` (bundle) given explicitly must name the same system.
+    ``device`` is as for :func:`train`.
 
     Returns
     -------
@@ -134,7 +139,7 @@ def test(*, scratch, test_list, output, spec=None, model=None, n_jobs=None, cach
     asked = asked.with_bundle(model) if model else asked
     if asked.with_bundle(None) != trained.with_bundle(None):
         raise ScratchError(f"classifier in scratch was trained on features {trained}, not {asked}")
-    extractor = make_extractor(asked)
+    extractor = make_extractor(asked, device=device)
     if extractor.fingerprint != record.fingerprint:
         what = "the model" if asked.bundle == trained.bundle else f"model {asked.bundle or 'default'}"
         raise ScratchError(f"{what} differs from the one the classifier in scratch was trained with "
@@ -151,47 +156,3 @@ def test(*, scratch, test_list, output, spec=None, model=None, n_jobs=None, cach
     rows = list(zip(paths, (str(x) for x in labels)))
     write_list(output, rows)
     return rows
-
-
-def embed(*, list_file, out, spec=None, n_jobs=None, cache_dir=None, progress=True, scheduler=None, workers=None,
-          chunk_size=None):
-    """Write song features of every line of ``list_file`` to ``out`` (``.npy``), in list order.
-
-    Rows of files that cannot be decoded are NaN (each reported on stderr).
-
-    With ``scheduler`` (``'local'`` or ``tcp://HOST:PORT``) the features are
-    computed on a Dask cluster by :func:`mirex.distributed.extract_distributed`,
-    chunk by chunk into the resumable folder ``out`` with suffix ``.chunks``;
-    ``workers`` (local cluster size), ``chunk_size`` and ``n_jobs`` (threads
-    per task) apply there, and ``cache_dir`` defaults to each worker's own cache.
-
-    Returns
-    -------
-    features : np.ndarray, shape (n_lines, dim)
-    """
-    from mirex.atomic import atomic_path
-    from mirex.cache import project_cache_dir
-
-    entries = read_list(list_file, kind="any", warn=_warn)
-    extractor = make_extractor(spec or DEFAULT_PRESET)
-    paths = [e.path for e in entries]
-    if scheduler is None:
-        result = _features(paths, extractor=extractor, cache_dir=cache_dir or project_cache_dir(), n_jobs=n_jobs,
-                           progress=progress)
-    else:
-        from mirex.distributed import CHUNK_SIZE, extract_distributed
-
-        result = extract_distributed(paths, extractor=extractor, scheduler=scheduler,
-                                     folder=Path(out).with_suffix(".chunks"), workers=workers,
-                                     chunk_size=chunk_size or CHUNK_SIZE, cache_dir=cache_dir, n_jobs=n_jobs,
-                                     progress=progress)
-        for message in result.errors.values():
-            _warn(message)
-    values = result.features
-    if result.ok.any():
-        values = np.full((len(entries), extractor.reduce(values[result.ok][:1]).shape[1]), np.nan, dtype=np.float32)
-        values[result.ok] = extractor.reduce(result.features[result.ok])
-    with atomic_path(out, suffix=".npy") as tmp:
-        with open(tmp, "wb") as fh:
-            np.save(fh, values)
-    return values

@@ -156,8 +156,8 @@ def _run(*args, root):
 
 
 def test_trained_bundle_feeds_the_mirex_scripts_with_its_lda(plain_run, labelled_corpus, tmp_path):
+    from mirex.embed import embed
     from mirex.features import FeatureSpec
-    from mirex.protocol import embed
     from mirex.tasks.record import load_record
 
     _, bundle = plain_run

@@ -78,13 +78,8 @@ def _mel_splits(clips, *, work, seed, n_jobs, progress, cluster=None):
 
     base = FrontEnd()
     paths = [c.path for c in clips]
-    if cluster:
-        from mirex.distributed import build_mel_cache_distributed
-
-        keys, errors = build_mel_cache_distributed(paths, folder=work / "mels", frontend=base, progress=progress,
-                                                   **cluster)
-    else:
-        keys, errors = build_mel_cache(paths, folder=work / "mels", frontend=base, n_jobs=n_jobs, progress=progress)
+    keys, errors = build_mel_cache(paths, folder=work / "mels", frontend=base, n_jobs=n_jobs, progress=progress,
+                                   cluster=cluster)
     for message in errors.values():
         logger.warning(f"{message} (skipped)")
     key = {c.path: k for c, k in zip(clips, keys)}
@@ -213,11 +208,10 @@ def pretrain(*, artist_list, out, model=None, epochs=None, batch_size=None, lr=N
         Progress bars (Keras's, with loss and accuracy).
     log : callable, optional
         Receives one-line messages (default: print to stderr).
-    cluster : dict, optional
-        Compute the log-mel cache on a Dask cluster: ``scheduler`` and
-        optionally ``workers`` and ``chunk_size``, as for
-        :func:`mirex.distributed.build_mel_cache_distributed`. The models
-        folder must then be shared with the workers.
+    cluster : mirex.cluster.Cluster, optional
+        Compute the log-mel cache on a Dask cluster (see
+        :func:`mirex.pretrain.melcache.build_mel_cache`). The models folder
+        must then be shared with the workers.
 
     Returns
     -------

@@ -22,12 +22,11 @@ from typing import Optional
 import numpy as np
 
 from mirex.errors import DataError
+from mirex.tasks.record import Record
 
-__all__ = ["VERSION", "MIN_EXAMPLES", "CANDIDATES", "TagModel", "TagRecord", "best_threshold", "fit_tags",
-           "predict"]
+__all__ = ["MIN_EXAMPLES", "CANDIDATES", "TagModel", "TagRecord", "best_threshold", "fit_tags", "tag_sets",
+           "is_multilabel", "write_outputs", "predict"]
 
-VERSION = 1
-"""Version of the :class:`TagRecord` layout."""
 MIN_EXAMPLES = 3
 """Fewest positive and negative training tracks a tag needs for a model of its own."""
 CANDIDATES = ("logistic", "svm-c1", "svm-c10")
@@ -91,36 +90,32 @@ class TagModel:
         return raw if self.platt is None else _sigmoid(raw, self.platt)
 
 
-@dataclass(frozen=True)
-class TagRecord:
-    """A trained tag model as stored in SCRATCH.
+@dataclass
+class TagRecord(Record):
+    """A trained tag model as stored in SCRATCH (versioned and validated by :mod:`mirex.tasks.record`).
 
     Attributes
     ----------
-    version : int
-        :data:`VERSION` when written.
-    task : str
-        Always ``'tag'``.
-    spec : str
-        The feature system's text form.
     tags : tuple of str
         In first-seen training order: the order of the output lines.
     scaler : object
         The fitted ``StandardScaler``.
     models : tuple of TagModel
         One per tag, aligned with ``tags``.
-    n_train, skipped : int
-        Usable and unusable training files.
     """
 
-    version: int
-    task: str
-    spec: str
+    TASK = "tag"
+
     tags: tuple
     scaler: object
     models: tuple
-    n_train: int
-    skipped: int
+
+    def describe(self):
+        """The chosen models in one line."""
+        kinds = {}
+        for model in self.models:
+            kinds[model.kind] = kinds.get(model.kind, 0) + 1
+        return "per-tag models " + ", ".join(f"{kind} x{n}" for kind, n in kinds.items())
 
     @property
     def priors(self):
@@ -191,7 +186,7 @@ def _fit_tag(tag, features, truth, *, folds, seed):
     return TagModel(tag, prior, threshold, name, clone(template).fit(features, truth), platt, f)
 
 
-def fit_tags(*, features, tag_sets, spec, n_jobs=1, folds=3, seed=0, skipped=0):
+def fit_tags(*, features, tag_sets, spec, fingerprint="", n_jobs=1, folds=3, seed=0, skipped=0):
     """Train one model per tag.
 
     Parameters
@@ -200,8 +195,8 @@ def fit_tags(*, features, tag_sets, spec, n_jobs=1, folds=3, seed=0, skipped=0):
         Song features of the usable training files.
     tag_sets : sequence of sequence of str
         The tags of each file (each file has at least one).
-    spec : str
-        The feature system's text form, kept in the record.
+    spec, fingerprint : str
+        The feature system's text form and the extractor's fingerprint, kept in the record.
     n_jobs : int
         Tags fitted in parallel threads.
     folds : int
@@ -233,7 +228,8 @@ def fit_tags(*, features, tag_sets, spec, n_jobs=1, folds=3, seed=0, skipped=0):
     with joblib.parallel_config(backend="threading"):
         models = joblib.Parallel(n_jobs=n_jobs)(
             joblib.delayed(_fit_tag)(tag, scaled, truth[:, j], folds=folds, seed=seed) for j, tag in enumerate(tags))
-    return TagRecord(VERSION, "tag", spec, tags, scaler, tuple(models), len(features), skipped)
+    return TagRecord(spec=spec, fingerprint=fingerprint, n_train=len(features), skipped=skipped, tags=tags,
+                     scaler=scaler, models=tuple(models))
 
 
 def predict(*, record, features):
@@ -258,3 +254,42 @@ def predict(*, record, features):
         scores[ok] = np.column_stack([m.scores(scaled) for m in record.models])
     scores = np.clip(scores, 0.0, 1.0)
     return scores, (scores >= record.thresholds).astype(int)
+
+
+def tag_sets(entries):
+    """Group train-list entries by path: the distinct paths (first-seen order) and each one's tags.
+
+    Parameters
+    ----------
+    entries : list of mirex.listfile.Entry
+        ``path<TAB>tag`` lines; a path appears once per tag.
+
+    Returns
+    -------
+    paths : list of str
+    tags : list of list of str
+        Each path's distinct tags, in list order.
+    """
+    grouped = {}
+    for entry in entries:
+        tags = grouped.setdefault(entry.path, [])
+        if entry.label not in tags:
+            tags.append(entry.label)
+    return list(grouped), list(grouped.values())
+
+
+def is_multilabel(entries):
+    """Whether some path carries two or more distinct labels."""
+    return any(len(tags) > 1 for tags in tag_sets(entries)[1])
+
+
+def write_outputs(*, paths, record, scores, binary, affinity_out, binary_out):
+    """Write AFFINITY (``path<TAB>tag<TAB>score``) and BINARY (``path<TAB>tag<TAB>1|0``) lists atomically.
+
+    Every path gets one line per tag of ``record``, paths in the given order
+    and written exactly as given, tags in the record's order.
+    """
+    from mirex.listfile import write_list
+
+    write_list(affinity_out, [(p, t, f"{s:.6f}") for p, row in zip(paths, scores) for t, s in zip(record.tags, row)])
+    write_list(binary_out, [(p, t, str(int(b))) for p, row in zip(paths, binary) for t, b in zip(record.tags, row)])

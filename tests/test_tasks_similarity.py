@@ -72,3 +72,35 @@ def test_reader_refuses_malformed_files(tmp_path):
     bad.write_text("name\n1\ta\n2\tb\nQ/R\t1\t2\n1\t0\t1\n")
     with pytest.raises(ListFileError, match="expected 2 rows of 2 distances"):
         similarity.read_matrix(path=bad)
+
+
+def test_command_writes_both_formats(labelled_corpus, tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    paths = [p for p, _ in labelled_corpus["test"]]
+    listing = tmp_path / "list ü.txt"
+    listing.write_text("\n".join(paths + paths[:1]) + "\n", encoding="utf-8")  # a repeated path counts once
+
+    def mirex(*args):
+        return subprocess.run([sys.executable, "-m", "mirex", *map(str, args)], capture_output=True, text=True,
+                              cwd=ROOT, timeout=600)
+
+    full, sparse = tmp_path / "full.txt", tmp_path / "sparse.txt"
+    result = mirex("similarity", listing, full, "--features", "mfcc", "--cache", tmp_path / "cache", "--quiet")
+    assert result.returncode == 0, result.stderr
+    got, matrix = similarity.read_matrix(path=full)
+    assert got == paths and matrix.shape == (16, 16)
+    labels = np.array([label for _, label in labelled_corpus["test"]])
+    nearest = np.argsort(matrix + np.diag([np.inf] * 16), axis=1)[:, 0]
+    assert np.mean(labels[nearest] == labels) >= 0.75
+    result = mirex("similarity", listing, sparse, "--features", "mfcc", "--cache", tmp_path / "cache",
+                   "--format", "sparse", "--top", 3)
+    assert result.returncode == 0, result.stderr
+    lines = sparse.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == full.read_text(encoding="utf-8").splitlines()[0]
+    assert [line.split("\t")[0] for line in lines[1:]] == paths and all(line.count("\t") == 3 for line in lines[1:])
+    result = mirex("similarity", listing, tmp_path, "--features", "mfcc")
+    assert result.returncode == 2 and "is a folder" in result.stderr and result.stderr.strip().count("\n") == 0

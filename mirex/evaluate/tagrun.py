@@ -8,7 +8,7 @@ are compared normalised (lower-case, letters and digits only), clips by
 stratum and the group as the artist filter. For every fold and system the
 runner writes ``train.txt`` (``path<TAB>tag`` per pair) and ``test.txt``
 (paths), calls ``run_train.sh SCRATCH TRAIN --task tag ...`` and
-``run_test.sh SCRATCH TEST AFFINITY BINARY ...`` and scores both outputs with
+``run_test.sh SCRATCH TEST AFFINITY BINARY`` and scores both outputs with
 :mod:`~mirex.evaluate.tagmetrics` (a missing pair counts 0).
 """
 import itertools
@@ -179,7 +179,7 @@ def run_tag_system(*, name, options, dataset, folds, out_dir, scripts_dir=None, 
     name : str
         Scratch ``out_dir/scratch/NAME``; outputs ``out_dir/outputs/NAME/foldK.{affinity,binary}.txt``.
     options : list of str
-        Extra options for both scripts.
+        Extra options for ``run_train.sh`` (``run_test.sh`` uses the system the scratch folder records).
     dataset : TagDataset
     folds : list of Fold
     out_dir : Path
@@ -195,8 +195,7 @@ def run_tag_system(*, name, options, dataset, folds, out_dir, scripts_dir=None, 
     scripts_dir = Path(scripts_dir) if scripts_dir else project_root()
     out_dir = Path(out_dir)
     scratch = out_dir / "scratch" / name
-    extra = [*(["-numThreads", str(n_jobs)] if n_jobs else []), *options,
-             *(["--cache", str(cache_dir)] if cache_dir else [])]
+    extra = [*(["-numThreads", str(n_jobs)] if n_jobs else []), *(["--cache", str(cache_dir)] if cache_dir else [])]
     results, timings = [], []
     for fold in folds:
         if progress:
@@ -205,7 +204,8 @@ def run_tag_system(*, name, options, dataset, folds, out_dir, scripts_dir=None, 
         affinity, binary = (out_dir / "outputs" / name / f"fold{fold.number}.{kind}.txt"
                             for kind in ("affinity", "binary"))
         affinity.parent.mkdir(parents=True, exist_ok=True)
-        train_s = run_script(script=scripts_dir / "run_train.sh", args=[scratch, train, "--task", "tag", *extra])
+        train_s = run_script(script=scripts_dir / "run_train.sh",
+                             args=[scratch, train, "--task", "tag", *options, *extra])
         test_s = run_script(script=scripts_dir / "run_test.sh", args=[scratch, test, affinity, binary, *extra])
         truth = dataset.truth(fold.test)
         tracks = [dataset.paths[i] for i in fold.test]

@@ -38,7 +38,7 @@ def _candidate(name, *, dim):
     from sklearn.svm import SVC
 
     if name == "logistic":
-        return LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
+        return LogisticRegression(C=1.0, class_weight="balanced", solver="liblinear")
     return SVC(kernel="rbf", C=float(name.removeprefix("svm-c")), gamma=1.0 / dim, class_weight="balanced")
 
 
@@ -157,7 +157,7 @@ def best_threshold(*, scores, truth):
 def _platt(decisions, truth):
     from sklearn.linear_model import LogisticRegression
 
-    fit = LogisticRegression(C=1e4).fit(decisions.reshape(-1, 1), truth)
+    fit = LogisticRegression(C=1e4, solver="liblinear").fit(decisions.reshape(-1, 1), truth)
     return float(fit.coef_[0, 0]), float(fit.intercept_[0])
 
 

@@ -5,6 +5,7 @@ import pytest
 from conftest import CLASSES, synth, write_clip
 
 from mirex.cli import main
+from mirex.features import FeatureSpec
 
 TONAL = {"bass": "tonal", "treble": "tonal", "noise": "noisy", "clicks": "noisy"}
 
@@ -64,5 +65,6 @@ def test_similarity_evaluation(clips, capsys):
     defined = per_n.drop(index=50, level="n")
     assert (defined["label"] > defined["label_baseline"]).all() and defined["label_group_filtered"].notna().all()
     matrix = (out / "matrices" / "mfcc.txt").read_text(encoding="utf-8").splitlines()
-    assert matrix[0].startswith("mirex") and matrix[1] == f"1\t{rows[0][0]}" and matrix[len(rows) + 1].startswith("Q/R")
+    assert matrix[0] == str(FeatureSpec.parse("mfcc"))  # the system's name: its feature spec
+    assert matrix[1] == f"1\t{rows[0][0]}" and matrix[len(rows) + 1].startswith("Q/R")
     assert "Similarity statistics" in (out / "summary.md").read_text(encoding="utf-8")

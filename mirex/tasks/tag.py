@@ -49,8 +49,10 @@ def _raw_scores(estimator, features):
 
 
 def _sigmoid(values, platt):
+    from scipy.special import expit  # no overflow warning far from the boundary
+
     a, b = platt
-    return 1.0 / (1.0 + np.exp(-(a * values + b)))
+    return expit(a * values + b)
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ def test_output_count_must_match_the_model_and_task_option(tagged, labelled_corp
     assert result.returncode == 2 and result.stderr.strip().count("\n") == 0
     assert "tag model; give AFFINITY_OUT and BINARY_OUT" in result.stderr and not (tmp_path / "only.txt").exists()
     both = write_lines(tmp_path / "both.txt", tag_lines(labelled_corpus["train"]))
-    result = run("run_train.sh", tmp_path / "c", both, "--task", "classify", *MFCC)
+    result = run("run_train.sh", tmp_path / "c", both, "--task", "classify", "--task-lda", "off", *MFCC)
     assert result.returncode == 0 and "4 labels" in result.stderr  # the first label of each path
     result = run("run_test.sh", tmp_path / "c", test_list, tmp_path / "a.txt", tmp_path / "b.txt")
     assert result.returncode == 2 and "single-label classifier; give one OUTPUT" in result.stderr

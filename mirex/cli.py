@@ -151,7 +151,7 @@ def build_parser():
     p.add_argument("scratch", metavar="SCRATCH")
     p.add_argument("train_list", metavar="TRAINLIST", help="lines 'path<TAB>label' (or 'path<TAB>tag', one per pair)")
     p.add_argument("--task", choices=("classify", "tag"),
-                   help="default: tag when a path carries two or more distinct labels, else classify")
+                   help="default: tag when a quarter or more of the paths carry two or more labels, else classify")
     _feature_options(p)
     classify.add_arguments(p)
     p.set_defaults(func=_train)

@@ -86,7 +86,7 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
         Feature cache (default: ``scratch/features``).
     progress : bool
     task : {'classify', 'tag'}, optional
-        Default: 'tag' when some path carries two or more distinct labels
+        Default: 'tag' when a quarter or more of the paths carry two or more labels
         (:mod:`mirex.tasks.tag`; ``task_lda`` does not apply), else 'classify'
         (a path keeps its first label).
 

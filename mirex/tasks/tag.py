@@ -24,11 +24,13 @@ import numpy as np
 from mirex.errors import DataError
 from mirex.tasks.record import Record
 
-__all__ = ["MIN_EXAMPLES", "CANDIDATES", "TagModel", "TagRecord", "best_threshold", "fit_tags", "tag_sets",
+__all__ = ["MIN_EXAMPLES", "MULTILABEL_SHARE", "CANDIDATES", "TagModel", "TagRecord", "best_threshold", "fit_tags", "tag_sets",
            "is_multilabel", "write_outputs", "predict"]
 
 MIN_EXAMPLES = 3
 """Fewest positive and negative training tracks a tag needs for a model of its own."""
+MULTILABEL_SHARE = 0.25
+"""Share of a train list's paths with several labels from which it is read as a tag list."""
 CANDIDATES = ("logistic", "svm-c1", "svm-c10")
 """The per-tag models compared by inner cross-validation."""
 
@@ -218,6 +220,7 @@ def fit_tags(*, features, tag_sets, spec, fingerprint="", n_jobs=1, folds=3, see
     """
     import joblib
     from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_limits
 
     if len(features) == 0 or len(features) != len(tag_sets):
         raise DataError(f"need tags for each of the {len(features)} training files, got {len(tag_sets)}")
@@ -227,7 +230,7 @@ def fit_tags(*, features, tag_sets, spec, fingerprint="", n_jobs=1, folds=3, see
     scaler = StandardScaler().fit(features)
     scaled = scaler.transform(features)
     truth = np.asarray([[t in set(ts) for t in tags] for ts in tag_sets], dtype=bool)
-    with joblib.parallel_config(backend="threading"):
+    with joblib.parallel_config(backend="threading"), threadpool_limits(1):  # one BLAS thread per parallel fit
         models = joblib.Parallel(n_jobs=n_jobs)(
             joblib.delayed(_fit_tag)(tag, scaled, truth[:, j], folds=folds, seed=seed) for j, tag in enumerate(tags))
     return TagRecord(spec=spec, fingerprint=fingerprint, n_train=len(features), skipped=skipped, tags=tags,
@@ -281,8 +284,13 @@ def tag_sets(entries):
 
 
 def is_multilabel(entries):
-    """Whether some path carries two or more distinct labels."""
-    return any(len(tags) > 1 for tags in tag_sets(entries)[1])
+    """Whether the list is a tag list: at least :data:`MULTILABEL_SHARE` of its paths carry two or more labels.
+
+    A few paths listed twice with different labels in a classification list
+    are mistakes (each keeps its first label), not tags.
+    """
+    counts = [len(tags) for tags in tag_sets(entries)[1]]
+    return sum(n > 1 for n in counts) >= MULTILABEL_SHARE * len(counts)
 
 
 def write_outputs(*, paths, record, scores, binary, affinity_out, binary_out):

@@ -1,5 +1,6 @@
 # mirex: artist-label DCNN features for MIREX audio classification.
-# `make install` builds .venv; `make test` runs the test suite; `make models`
+# `make install` builds .venv with the versions pinned in constraints.txt
+# (`make lock` refreshes that file from .venv); `make test` runs the test suite; `make models`
 # imports the published MSD artist models into models/; `make demo-data` renders
 # the classical-composer demo dataset into data/composers/ (needs FluidSynth);
 # `make evaluate` runs the MIREX-style leaderboard on it; `make bench` measures
@@ -11,6 +12,10 @@ PY := $(VENV)/bin/python
 # The torch build to install. CPU wheel by default; users with a GPU set e.g.
 #   make install TORCH_SPEC="torch==2.5.1 --index-url https://download.pytorch.org/whl/cu124"
 TORCH_SPEC ?= torch==2.13.0
+# Every other package's version, resolved once (`make lock`), so that installs repeat.
+# A torch build whose dependencies need other versions: make install CONSTRAINTS=
+CONSTRAINTS ?= constraints.txt
+PIP_INSTALL = $(if $(CONSTRAINTS),PIP_CONSTRAINT="$(abspath $(CONSTRAINTS))") $(PY) -m pip install --quiet
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= data/composers
 GAME_DIR ?= data/games
@@ -24,16 +29,24 @@ BENCH_PROTOCOL_CLIPS ?= 1000
 BENCH_JOBS ?=
 BENCH_DATA ?= results/bench-data
 
-.PHONY: install test models demo-data game-data evaluate bench clean
+.PHONY: install lock test models demo-data game-data evaluate bench clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# PIP_CONSTRAINT (unlike -c) also pins what pip installs to build the package (setuptools).
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet $(TORCH_SPEC)
-	$(PY) -m pip install --quiet -e ".[test,dask]"
+	$(PIP_INSTALL) --upgrade pip
+	$(PIP_INSTALL) $(TORCH_SPEC)
+	$(PIP_INSTALL) -e ".[test,dask]"
 	touch $(STAMP)
+
+# Pin what .venv holds now (pip and setuptools included; torch and the project itself not).
+lock:
+	test -x $(PY) || { echo "no $(VENV): run make install first" >&2; exit 2; }
+	{ echo "# Versions make install uses (PIP_CONSTRAINT); refresh with make lock. torch: TORCH_SPEC in the Makefile."; \
+	  $(PY) -m pip freeze --all --exclude-editable | grep -v -i -e '^torch==' -e '^mirex=='; } > constraints.txt.tmp
+	mv constraints.txt.tmp constraints.txt
 
 test: $(STAMP)
 	$(PY) -m pytest -q

@@ -1,16 +1,18 @@
 """The ``mirex`` command line: argument handling only; the work is done elsewhere.
 
 User errors (:class:`mirex.errors.MirexError`) print one line on stderr and
-exit with status 2.
+exit with status 2. Messages go through the ``mirex`` logger (:mod:`mirex.log`),
+so a closed or broken stderr never changes a run's outcome.
 """
 import argparse
-import sys
 
 from mirex import features
+from mirex.cluster import Cluster
 from mirex.errors import MirexError
 from mirex.evaluate import command as evaluate_command
-from mirex.extract import add_jobs_argument
+from mirex.extract import add_device_argument, add_jobs_argument
 from mirex.tasks import classify
+from mirex.log import configure, logger
 
 __all__ = ["main", "build_parser"]
 
@@ -18,41 +20,9 @@ __all__ = ["main", "build_parser"]
 def _feature_options(parser, *, for_test=False):
     features.add_arguments(parser, default=not for_test)
     add_jobs_argument(parser)
+    add_device_argument(parser)
     parser.add_argument("--cache", dest="cache_dir", metavar="DIR", help="feature cache folder")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def _positive(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
-def _scheduler_options(parser):
-    group = parser.add_argument_group("Dask (optional: pip install -e '.[dask]')")
-    group.add_argument("--scheduler", metavar="ADDRESS",
-                       help="compute on a Dask cluster: tcp://HOST:PORT of a running scheduler, or 'local' for "
-                            "worker processes on this machine (embed: results go by the chunk to OUT's .chunks "
-                            "folder and a re-run resumes there; pretrain: the log-mel cache)")
-    group.add_argument("--workers", type=_positive, metavar="N",
-                       help="worker processes of --scheduler local (default: all cores)")
-    group.add_argument("--chunk-size", type=_positive, metavar="N", help="list lines per Dask task (default: 256)")
-
-
-def _check_scheduler_options(args):
-    if args.workers and args.scheduler != "local":
-        raise MirexError("--workers is the size of a local cluster: give it with --scheduler local")
-    if args.chunk_size and not args.scheduler:
-        raise MirexError("--chunk-size applies to Dask tasks: give it with --scheduler")
-
-
-def _cluster(args):
-    """The Dask settings of parsed arguments, or None without --scheduler."""
-    _check_scheduler_options(args)
-    if not args.scheduler:
-        return None
-    return {"scheduler": args.scheduler, "workers": args.workers, **({"chunk_size": args.chunk_size} if args.chunk_size else {})}
 
 
 def _train(args):
@@ -60,10 +30,11 @@ def _train(args):
 
     record = train(scratch=args.scratch, train_list=args.train_list,
                    spec=features.resolve_spec(features=args.features, model=args.model), task_lda=args.task_lda,
-                   n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet, task=args.task)
+                   n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet, device=args.device,
+                   task=args.task)
     what = f"{len(record.tags)} tags" if record.task == "tag" else f"{len(record.labels)} labels"
-    print(f"trained on {record.n_train} files ({record.skipped} skipped), {what}, "
-          f"features {record.spec}: {record.describe()}", file=sys.stderr)
+    logger.info(f"trained on {record.n_train} files ({record.skipped} skipped), {what}, "
+                f"features {record.spec}: {record.describe()}")
 
 
 def _test(args):
@@ -71,9 +42,8 @@ def _test(args):
 
     rows = test(scratch=args.scratch, test_list=args.test_list, output=args.output, binary=args.binary,
                 spec=args.features, model=args.model, n_jobs=args.n_jobs, cache_dir=args.cache_dir,
-                progress=not args.quiet)
-    print(f"wrote {len(rows)} predictions to {args.output}" + (f" and {args.binary}" if args.binary else ""),
-          file=sys.stderr)
+                progress=not args.quiet, device=args.device)
+    logger.info(f"wrote {len(rows)} predictions to {args.output}" + (f" and {args.binary}" if args.binary else ""))
 
 
 def _similarity(args):
@@ -82,26 +52,25 @@ def _similarity(args):
     n = similarity(list_file=args.list, out=args.out, spec=features.resolve_spec(features=args.features,
                                                                                  model=args.model),
                    fmt=args.format, top=args.top, n_jobs=args.n_jobs, cache_dir=args.cache_dir,
-                   progress=not args.quiet)
-    print(f"wrote the {args.format} distance matrix of {n} files to {args.out}", file=sys.stderr)
+                   progress=not args.quiet, device=args.device)
+    logger.info(f"wrote the {args.format} distance matrix of {n} files to {args.out}")
 
 
 def _embed(args):
-    from mirex.protocol import embed
+    from mirex.embed import embed
 
-    _check_scheduler_options(args)
     values = embed(list_file=args.list, out=args.out,
                    spec=features.resolve_spec(features=args.features, model=args.model), n_jobs=args.n_jobs,
-                   cache_dir=args.cache_dir, progress=not args.quiet, scheduler=args.scheduler,
-                   workers=args.workers, chunk_size=args.chunk_size)
-    print(f"wrote {values.shape[0]} x {values.shape[1]} features to {args.out}", file=sys.stderr)
+                   cache_dir=args.cache_dir, progress=not args.quiet, cluster=Cluster.from_args(args),
+                   device=args.device)
+    logger.info(f"wrote {values.shape[0]} x {values.shape[1]} features to {args.out}")
 
 
 def _import_keras2(args):
     from mirex.bundle import import_keras2
 
     bundle = import_keras2(args.h5, name=args.name, n_artists=args.artists)
-    print(f"imported {args.h5} as {bundle.path}", file=sys.stderr)
+    logger.info(f"imported {args.h5} as {bundle.path}")
 
 
 def _pretrain(args):
@@ -109,7 +78,7 @@ def _pretrain(args):
 
     pretrain(artist_list=args.artist_list, out=args.out, model=args.model, epochs=args.epochs,
              batch_size=args.batch_size, lr=args.lr, patience=args.patience, seed=args.seed, resume=args.resume,
-             n_jobs=args.n_jobs, progress=not args.quiet, cluster=_cluster(args))
+             n_jobs=args.n_jobs, progress=not args.quiet, cluster=Cluster.from_args(args))
 
 
 def _fit_lda(args):
@@ -118,14 +87,14 @@ def _fit_lda(args):
     bundle = fit_bundle_lda(model=args.name, artist_list=args.artist_list, out=args.out,
                             n_components=args.components, n_jobs=args.n_jobs, cache_dir=args.cache_dir,
                             progress=not args.quiet)
-    print(f"fitted a {bundle.manifest['lda']['components']}-d LDA on {bundle.manifest['lda']['songs']} songs of "
-          f"{bundle.manifest['lda']['artists']} artists into {bundle.path}", file=sys.stderr)
+    logger.info(f"fitted a {bundle.manifest['lda']['components']}-d LDA on {bundle.manifest['lda']['songs']} songs "
+                f"of {bundle.manifest['lda']['artists']} artists into {bundle.path}")
 
 
 def _fetch_models(args):
     from mirex.published import fetch_models
 
-    fetch_models(source_dir=args.source_dir, force=args.force, log=lambda line: print(line, file=sys.stderr))
+    fetch_models(source_dir=args.source_dir, force=args.force)
 
 
 def _models(args):
@@ -139,7 +108,7 @@ def _models(args):
         print(f"{mark} {name}\tartists={bundle.manifest.get('n_artists')}\tlda={'yes' if bundle.has_lda else 'no'}"
               f"\tsource={bundle.manifest.get('source')}")
     if not names:
-        print(f"no bundles in {folder} (run `make models`)", file=sys.stderr)
+        logger.warning(f"no bundles in {folder} (run `make models`)")
 
 
 def build_parser():
@@ -169,7 +138,7 @@ def build_parser():
     p.add_argument("list", metavar="LIST", help="a path list or a train list (extra columns ignored)")
     p.add_argument("--out", required=True, metavar="FILE.npy")
     _feature_options(p)
-    _scheduler_options(p)
+    Cluster.add_arguments(p)
     p.set_defaults(func=_embed)
 
     p = sub.add_parser("similarity", help="write the MIREX distance matrix of a list of files")
@@ -199,7 +168,7 @@ def build_parser():
     p.add_argument("--resume", action="store_true", help="continue NAME.training/ from its last checkpoint")
     add_jobs_argument(p)
     p.add_argument("--quiet", action="store_true", help="no progress bars")
-    _scheduler_options(p)
+    Cluster.add_arguments(p)
     p.set_defaults(func=_pretrain)
 
     p = sub.add_parser("fit-lda", help="fit (or refit) a bundle's LDA on an artist list")
@@ -229,12 +198,13 @@ def build_parser():
 def main(argv=None):
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
+    configure(quiet=getattr(args, "quiet", False))
     try:
         args.func(args)
     except MirexError as exc:
-        print(f"mirex: error: {exc}", file=sys.stderr)
+        logger.error(str(exc))  # never raises: a lost message must not change the status
         return 2
     except KeyboardInterrupt:
-        print("mirex: interrupted", file=sys.stderr)
+        logger.error("interrupted")
         return 130
     return 0

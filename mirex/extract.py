@@ -31,12 +31,13 @@ from itertools import islice
 
 import numpy as np
 
-from mirex.audio import load
+from mirex.audio import stream
 from mirex.cache import content_key
 from mirex.errors import AudioError
 from mirex.malloc import keep_freed_memory
 
-__all__ = ["Extraction", "extract", "default_jobs", "in_order", "indexed_batches", "file_key", "add_jobs_argument"]
+__all__ = ["Extraction", "extract", "default_jobs", "in_order", "indexed_batches", "file_key", "add_jobs_argument",
+           "add_device_argument"]
 
 #: Tasks in flight per thread (bounds memory; keeps threads busy).
 TASKS_PER_THREAD = 2
@@ -62,6 +63,27 @@ def add_jobs_argument(parser):
     """Add ``-numThreads N`` (alias ``--num-threads``; ``args.n_jobs``) to an argparse parser."""
     parser.add_argument("-numThreads", "--num-threads", dest="n_jobs", type=_positive_int, metavar="N",
                         help="threads, one core each (default: all cores)")
+
+
+def _device(text):
+    import argparse
+
+    import torch
+
+    try:
+        device = torch.device(text)
+    except RuntimeError:
+        raise argparse.ArgumentTypeError(f"not a torch device: {text!r} (e.g. cpu, cuda, cuda:1)") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise argparse.ArgumentTypeError(f"{text}: PyTorch sees no CUDA device here")
+    return device
+
+
+def add_device_argument(parser):
+    """Add ``--device DEVICE`` (``args.device``, a torch.device or None) to an argparse parser."""
+    parser.add_argument("--device", type=_device, metavar="DEVICE",
+                        help="run the front end and the network in PyTorch on this device (cuda, cuda:1, cpu); "
+                             "default: NumPy front end and the network in CPU threads")
 
 
 def in_order(work, tasks, *, n_jobs):
@@ -198,7 +220,7 @@ class _Batch:
         missing = [name for name in self.extractor.passes if name not in f.entries]
         if missing:
             try:
-                f.inputs = self.extractor.prepare(load(path, sr=self.extractor.sr), missing)
+                f.inputs = self.extractor.prepare(stream(path, sr=self.extractor.sr), missing)
             except AudioError as exc:
                 f.error = str(exc)
             except Exception as exc:  # an odd decodable file must not stop the run
@@ -245,7 +267,8 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progres
     Extraction
     """
     import torch
-    from tqdm import tqdm
+
+    from mirex.log import progress_bar
 
     keep_freed_memory()
     paths = [os.fspath(p) for p in paths]
@@ -254,7 +277,7 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progres
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # per task; tasks run in parallel
     try:
-        with tqdm(total=len(paths), unit="clip", desc="features", disable=not progress, leave=False) as bar:
+        with progress_bar(enabled=progress, total=len(paths), unit="clip", desc="features", leave=False) as bar:
             batches = indexed_batches(paths, batch_clips)
             for done in in_order(_Batch(extractor, cache), batches, n_jobs=n_jobs or default_jobs()):
                 for index, kind, value in done:

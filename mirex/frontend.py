@@ -7,8 +7,11 @@ threads): a real FFT of the Hann-windowed frames, the magnitude, and the
 Slaney mel projection as a sparse matrix (each FFT bin feeds at most two
 bands: about 1,000 of the 65,664 weights are non-zero). It equals
 ``log10(1 + 10 * librosa.feature.melspectrogram(power=1))`` to float32
-precision.
+precision. ``from_blocks`` computes the same from a signal given block by
+block (:func:`mirex.audio.stream`), with memory flat in its length:
+:func:`centred_segments` cuts such a stream into the centred STFT's frames.
 """
+import itertools
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
@@ -17,7 +20,8 @@ import scipy.fft
 import scipy.sparse
 
 __all__ = [
-    "FrontEnd", "MelSpectrogram", "LogMel", "mel_basis", "logmel", "segments", "standardise", "stack_segments",
+    "FrontEnd", "MelSpectrogram", "LogMel", "centred_segments", "mel_basis", "logmel", "segments", "standardise",
+    "stack_segments", "TorchLogMel",
 ]
 
 
@@ -53,36 +57,30 @@ class FrontEnd:
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
-def _hz_to_mel(hz):
-    """Slaney's mel scale: linear below 1 kHz, logarithmic above (librosa's ``htk=False``)."""
-    hz = np.asarray(hz, dtype=np.float64)
-    step, knee = 200.0 / 3, 1000.0
-    logstep = np.log(6.4) / 27.0
-    return np.where(hz >= knee, knee / step + np.log(np.maximum(hz, knee) / knee) / logstep, hz / step)
-
-
-def _mel_to_hz(mel):
-    step, knee = 200.0 / 3, 1000.0
-    logstep = np.log(6.4) / 27.0
-    return np.where(mel >= knee / step, knee * np.exp(logstep * (mel - knee / step)), mel * step)
-
-
 @lru_cache(maxsize=8)
 def mel_basis(sr, n_fft, n_mels):
-    """Slaney mel filterbank, shape (n_mels, 1 + n_fft // 2), float32.
+    """Slaney mel filterbank, shape (n_mels, 1 + n_fft // 2), float32, read-only.
 
-    Triangular filters from 0 Hz to ``sr / 2`` equally spaced on Slaney's mel
-    scale, each scaled to unit area: ``librosa.filters.mel(sr=sr, n_fft=n_fft,
-    n_mels=n_mels)`` (computed here in NumPy, as importing librosa costs
-    seconds per process).
+    ``librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels)``: triangular
+    filters from 0 Hz to ``sr / 2`` equally spaced on Slaney's mel scale, each
+    scaled to unit area. Importing librosa costs about a second of CPU, so each
+    basis is computed once and kept in the project's cache folder
+    (``mel-basis/``, keyed by the parameters and librosa's version); later
+    processes read it from there.
     """
-    edges = _mel_to_hz(np.linspace(_hz_to_mel(0.0), _hz_to_mel(sr / 2.0), n_mels + 2))
-    ramps = np.subtract.outer(edges, np.fft.rfftfreq(n_fft, 1.0 / sr))
-    widths = np.diff(edges)
-    rising = -ramps[:-2] / widths[:-1, None]
-    falling = ramps[2:] / widths[1:, None]
-    weights = np.maximum(0, np.minimum(rising, falling)) * (2.0 / (edges[2:] - edges[:-2]))[:, None]
-    return weights.astype(np.float32)
+    from importlib.metadata import version
+
+    from mirex.cache import FeatureCache, project_cache_dir
+
+    cache, key = FeatureCache(project_cache_dir()), f"librosa-{version('librosa')}-{sr}-{n_fft}-{n_mels}"
+    basis = cache.get("mel-basis", key)
+    if basis is None or basis.shape != (n_mels, 1 + n_fft // 2):
+        from librosa.filters import mel
+
+        basis = mel(sr=sr, n_fft=n_fft, n_mels=n_mels).astype(np.float32)
+        cache.put("mel-basis", key, basis)
+    basis.flags.writeable = False  # shared by every caller
+    return basis
 
 
 class MelSpectrogram:
@@ -107,7 +105,29 @@ class MelSpectrogram:
 
     def __call__(self, y):
         """Time-major mel spectrogram of one mono signal, shape (frames, n_mels), float32."""
-        padded = np.pad(np.asarray(y, dtype=np.float32), self.n_fft // 2)
+        return self._of_frames(np.pad(np.asarray(y, dtype=np.float32), self.n_fft // 2))
+
+    def from_blocks(self, blocks):
+        """The mel spectrogram of a signal given as blocks: equal to ``self(np.concatenate(blocks))``.
+
+        Parameters
+        ----------
+        blocks : iterable of np.ndarray
+            Consecutive parts of one mono signal (any lengths, empty ones
+            included), e.g. :func:`mirex.audio.stream`; read once, one at a time.
+
+        Returns
+        -------
+        mel : np.ndarray, shape (frames, n_mels), float32
+        """
+        parts = [self._of_frames(segment)
+                 for segment in centred_segments(blocks, n_fft=self.n_fft, hop_length=self.hop_length)]
+        if not parts:  # an empty signal and an odd n_fft: no frame, as for the whole signal
+            return np.zeros((0, self.mel.shape[0]), dtype=np.float32)
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+    def _of_frames(self, padded):
+        """Mel spectrogram of the frames ``padded[k * hop : k * hop + n_fft]`` that fit in ``padded``."""
         frames = np.lib.stride_tricks.sliding_window_view(padded, self.n_fft)[:: self.hop_length]
         # Frequency-major throughout: the FFT runs down the columns and the
         # sparse product then reads contiguous rows of the magnitude.
@@ -131,6 +151,11 @@ class LogMel:
         """Time-major log-mel of one mono signal, shape (frames, n_mels), float32."""
         return self.compress(self.spectrogram(y))
 
+    def from_blocks(self, blocks):
+        """The log-mel of a signal given as blocks: equal to ``self(np.concatenate(blocks))`` (see
+        :meth:`MelSpectrogram.from_blocks`)."""
+        return self.compress(self.spectrogram.from_blocks(blocks))
+
     @staticmethod
     def compress(mel):
         """``log10(1 + 10 mel)`` of a magnitude mel spectrogram, in place; returns it."""
@@ -147,6 +172,38 @@ class LogMel:
         """
         length = length or self.frontend.segment_frames
         return standardise(segments(self(y), length=length), frontend=self.frontend)
+
+
+def centred_segments(blocks, *, n_fft, hop_length):
+    """Cut a signal given block by block into the frames of its centred STFT.
+
+    The centred STFT pads the whole signal with ``n_fft // 2`` zeros at both
+    ends and takes a frame every ``hop_length`` samples. Each yielded segment
+    holds a run of whole frames of that padded signal (frame ``k`` of a
+    segment is ``segment[k * hop_length : k * hop_length + n_fft]``), and
+    the runs follow each other with no frame left out or repeated, however
+    the blocks are cut; less than a frame of samples is carried from one
+    block to the next.
+
+    Parameters
+    ----------
+    blocks : iterable of np.ndarray
+        Consecutive parts of a mono signal.
+    n_fft, hop_length : int
+
+    Yields
+    ------
+    segment : np.ndarray, float32, 1-D
+        At least ``n_fft`` samples; the last one ends with the closing padding.
+    """
+    pad = np.zeros(n_fft // 2, dtype=np.float32)
+    carry = pad
+    for block in itertools.chain(blocks, [pad]):
+        buffer = np.concatenate([carry, np.asarray(block, dtype=np.float32)])
+        frames = (len(buffer) - n_fft) // hop_length + 1 if len(buffer) >= n_fft else 0
+        if frames:
+            yield buffer[: (frames - 1) * hop_length + n_fft]
+        carry = buffer[frames * hop_length :]
 
 
 @lru_cache(maxsize=8)
@@ -184,6 +241,101 @@ def standardise(x, *, frontend):
 
 
 def stack_segments(parts):
-    """Concatenate per-clip segment arrays; also return the clip index of each segment."""
+    """Concatenate per-clip segment arrays (or tensors); also return the clip index of each segment."""
     owner = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
+    if parts and not isinstance(parts[0], np.ndarray):
+        import torch
+
+        return torch.cat(parts), owner
     return np.concatenate(parts), owner
+
+
+class TorchLogMel:
+    """The front end in PyTorch: mel spectrogram, log-mel, segments and standardisation on any device.
+
+    Computes what :class:`MelSpectrogram`, :class:`LogMel` and
+    :func:`segments` compute (the same framing, periodic Hann window,
+    magnitude of the real FFT, mel basis, ``log10(1 + 10 mel)`` and cut) to
+    within 1e-4, so the whole path after decoding can run where the network
+    runs. Holds no state but its constants; calls are thread-safe.
+
+    Parameters
+    ----------
+    frontend : FrontEnd
+    device : str or torch.device, optional
+        Where the tensors live (default: the CPU).
+    """
+
+    def __init__(self, frontend, *, device=None):
+        import torch
+
+        self.frontend = frontend
+        self.device = torch.device(device or "cpu")
+        self.window = torch.hann_window(frontend.n_fft, periodic=True, dtype=torch.float32, device=self.device)
+        self.mel_t = torch.from_numpy(mel_basis(frontend.sr, frontend.n_fft, frontend.n_mels).T.copy()).to(self.device)
+
+    def spectrogram(self, y):
+        """Time-major magnitude mel spectrogram of signals, shape (..., frames, n_mels), float32, on the device.
+
+        Parameters
+        ----------
+        y : array-like or torch.Tensor, shape (..., samples)
+            Mono signals at ``frontend.sr`` (NumPy or torch, any float dtype).
+        """
+        import torch
+
+        fe = self.frontend
+        y = torch.as_tensor(y, dtype=torch.float32).to(self.device)
+        padded = torch.nn.functional.pad(y, (fe.n_fft // 2, fe.n_fft // 2))
+        frames = padded.unfold(-1, fe.n_fft, fe.hop_length)
+        return torch.fft.rfft(frames * self.window, dim=-1).abs() @ self.mel_t
+
+    def __call__(self, y):
+        """Time-major log-mel of signals, shape (..., frames, n_mels) (see :meth:`spectrogram`)."""
+        return self.compress(self.spectrogram(y))
+
+    @staticmethod
+    def compress(mel):
+        """``log10(1 + 10 mel)`` of a magnitude mel spectrogram."""
+        return (mel * 10.0).log1p_().div_(float(np.log(10)))
+
+    def standardise(self, mel):
+        """Standardise with the front end's mean and std."""
+        return (mel - self.frontend.mean) / self.frontend.std
+
+    def cut(self, mel, *, length=None):
+        """Standardised non-overlapping segments of one log-mel, shape (n_segments, length, n_mels).
+
+        The cut of :func:`segments`: from frame 0, the remainder dropped, a
+        clip shorter than one segment zero-padded to one. ``length``
+        defaults to the front end's ``segment_frames``.
+        """
+        import torch
+
+        length = length or self.frontend.segment_frames
+        count = max(len(mel) // length, 1)
+        if len(mel) < length:
+            mel = torch.nn.functional.pad(mel, (0, 0, 0, length - len(mel)))
+        return self.standardise(mel[: count * length].reshape(count, length, mel.shape[1]))
+
+    def cut_centred(self, mel, *, step, length=None):
+        """Standardised segments of one log-mel centred on every ``step``-th frame.
+
+        Frame ``k`` is centred on sample ``k * hop_length``; the segment of
+        frame ``k`` spans frames ``k - length // 2`` to ``k - length // 2 +
+        length - 1`` (zero log-mel, i.e. silence, beyond the signal), so every
+        part of the signal is covered, however short.
+
+        Returns
+        -------
+        segs : torch.Tensor, shape (ceil(frames / step), length, n_mels)
+        centres : torch.Tensor of int64
+            The centre frame of each segment: 0, step, 2 * step, ...
+        """
+        import torch
+
+        length = length or self.frontend.segment_frames
+        half = length // 2
+        padded = torch.nn.functional.pad(mel, (0, 0, half, length - 1 - half))
+        segs = padded.unfold(0, length, step).transpose(1, 2)
+        return self.standardise(segs), torch.arange(len(segs), device=mel.device) * step

@@ -92,10 +92,20 @@ class FrozenDCNN:
             ``[:, 0]`` the maximum, ``[:, 1]`` the mean over time of each
             block's output (after ReLU and pooling), blocks in order.
         """
-        segs = torch.from_numpy(np.ascontiguousarray(segs, dtype=np.float32))
+        return self.forward(torch.from_numpy(np.ascontiguousarray(segs, dtype=np.float32)),
+                            batch_size=batch_size).numpy()
+
+    def forward(self, segs, *, batch_size=256):
+        """What calling it gives, for a float32 tensor on the weights' device; a tensor there."""
         with torch.inference_mode():
-            return torch.cat([self._forward(segs[i : i + batch_size])
-                              for i in range(0, len(segs), batch_size)]).numpy()
+            return torch.cat([self._forward(segs[i : i + batch_size]) for i in range(0, len(segs), batch_size)])
+
+    def to(self, device):
+        """The same network with its weights on ``device`` (for :meth:`forward`)."""
+        moved = object.__new__(type(self))
+        moved.blocks = [{k: v.to(device) if torch.is_tensor(v) else v for k, v in block.items()}
+                        for block in self.blocks]
+        return moved
 
     def _forward(self, x):
         x = x.transpose(1, 2)  # (n, mel bands = channels, frames)

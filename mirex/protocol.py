@@ -11,7 +11,6 @@ one fails within seconds; a feature cache that cannot be written only costs
 a warning.
 """
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -24,12 +23,12 @@ from mirex.features import DEFAULT_PRESET, FeatureSpec, make_extractor
 from mirex.listfile import read_list, unique_paths, write_list
 from mirex.tasks import classify, tag
 from mirex.tasks.record import load_record, save_record
+from mirex.log import logger
 
-__all__ = ["train", "test", "embed", "similarity"]
+__all__ = ["train", "test", "similarity"]
 
 
-def _warn(message):
-    print(f"mirex: warning: {message}", file=sys.stderr)
+_warn = logger.warning
 
 
 def _scratch(scratch):
@@ -51,7 +50,7 @@ def _check_output(output):
     if os.path.isdir(output):
         raise ListFileError(f"{output}: output is a folder, not a file")
     try:
-        check_writable(Path(output).parent)
+        check_writable(Path(output).parent, name=Path(output).name)
     except OSError as exc:
         raise ListFileError(f"{output}: cannot write output here ({exc.strerror or exc})") from None
 
@@ -67,7 +66,8 @@ def _features(paths, *, extractor, cache_dir, n_jobs, progress):
     return result
 
 
-def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache_dir=None, progress=True, task=None):
+def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache_dir=None, progress=True,
+          device=None, task=None):
     """Learn the training list and store the classifier (or tag model) in ``scratch``.
 
     Parameters
@@ -85,6 +85,8 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
     cache_dir : str or Path, optional
         Feature cache (default: ``scratch/features``).
     progress : bool
+    device : torch.device, optional
+        Run the front end and the network in PyTorch there (default: NumPy and CPU threads).
     task : {'classify', 'tag'}, optional
         Default: 'tag' when a quarter or more of the paths carry two or more labels
         (:mod:`mirex.tasks.tag`; ``task_lda`` does not apply), else 'classify'
@@ -96,7 +98,7 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
     """
     entries = read_list(train_list, kind="train", warn=_warn)
     scratch = _scratch(scratch)
-    extractor = make_extractor(spec or DEFAULT_PRESET)
+    extractor = make_extractor(spec or DEFAULT_PRESET, device=device)
     if task == "tag" or (task is None and tag.is_multilabel(entries)):
         return _train_tags(entries, scratch=scratch, train_list=train_list, extractor=extractor, n_jobs=n_jobs,
                            cache_dir=cache_dir, progress=progress)
@@ -137,13 +139,13 @@ def _train_tags(entries, *, scratch, train_list, extractor, n_jobs, cache_dir, p
 
 
 def test(*, scratch, test_list, output, binary=None, spec=None, model=None, n_jobs=None, cache_dir=None,
-         progress=True):
+         progress=True, device=None):
     """Label every distinct path of ``test_list`` and write ``output`` atomically.
 
     The features are those the stored classifier was trained on; a ``spec``
     or ``model`` (bundle) given explicitly must name the same system. A tag
     model writes two lists, ``output`` (AFFINITY) and ``binary`` (BINARY);
-    a classifier one.
+    a classifier one. ``device`` is as for :func:`train`.
 
     Returns
     -------
@@ -166,7 +168,7 @@ def test(*, scratch, test_list, output, binary=None, spec=None, model=None, n_jo
     asked = asked.with_bundle(model) if model else asked
     if asked.with_bundle(None) != trained.with_bundle(None):
         raise ScratchError(f"classifier in scratch was trained on features {trained}, not {asked}")
-    extractor = make_extractor(asked)
+    extractor = make_extractor(asked, device=device)
     if extractor.fingerprint != record.fingerprint:
         what = "the model" if asked.bundle == trained.bundle else f"model {asked.bundle or 'default'}"
         raise ScratchError(f"{what} differs from the one the classifier in scratch was trained with "
@@ -206,48 +208,8 @@ def _test_tags(record, paths, result, *, extractor, affinity_out, binary_out):
     return [(p, t) for p, row in zip(paths, binary) for t, b in zip(record.tags, row) if b]
 
 
-def embed(*, list_file, out, spec=None, n_jobs=None, cache_dir=None, progress=True, scheduler=None, workers=None,
-          chunk_size=None):
-    """Write song features of every line of ``list_file`` to ``out`` (``.npy``), in list order.
-
-    Rows of files that cannot be decoded are NaN (each reported on stderr).
-
-    With ``scheduler`` (``'local'`` or ``tcp://HOST:PORT``) the features are
-    computed on a Dask cluster by :func:`mirex.distributed.extract_distributed`,
-    chunk by chunk into the resumable folder ``out`` with suffix ``.chunks``;
-    ``workers`` (local cluster size), ``chunk_size`` and ``n_jobs`` (threads
-    per task) apply there, and ``cache_dir`` defaults to each worker's own cache.
-
-    Returns
-    -------
-    features : np.ndarray, shape (n_lines, dim)
-    """
-    from mirex.atomic import atomic_path
-    from mirex.cache import project_cache_dir
-
-    entries = read_list(list_file, kind="any", warn=_warn)
-    extractor = make_extractor(spec or DEFAULT_PRESET)
-    paths = [e.path for e in entries]
-    if scheduler is None:
-        result = _features(paths, extractor=extractor, cache_dir=cache_dir or project_cache_dir(), n_jobs=n_jobs,
-                           progress=progress)
-    else:
-        from mirex.distributed import CHUNK_SIZE, extract_distributed
-
-        result = extract_distributed(paths, extractor=extractor, scheduler=scheduler,
-                                     folder=Path(out).with_suffix(".chunks"), workers=workers,
-                                     chunk_size=chunk_size or CHUNK_SIZE, cache_dir=cache_dir, n_jobs=n_jobs,
-                                     progress=progress)
-        for message in result.errors.values():
-            _warn(message)
-    values = _reduced(extractor, result)
-    with atomic_path(out, suffix=".npy") as tmp:
-        with open(tmp, "wb") as fh:
-            np.save(fh, values)
-    return values
-
-
-def similarity(*, list_file, out, spec=None, fmt="full", top=100, n_jobs=None, cache_dir=None, progress=True):
+def similarity(*, list_file, out, spec=None, fmt="full", top=100, n_jobs=None, cache_dir=None, progress=True,
+               device=None):
     """Write the MIREX distance matrix of every distinct path of ``list_file`` (see :mod:`mirex.tasks.similarity`).
 
     Parameters
@@ -261,8 +223,8 @@ def similarity(*, list_file, out, spec=None, fmt="full", top=100, n_jobs=None, c
     fmt : {'full', 'sparse'}
     top : int
         Nearest files per query in the sparse format.
-    n_jobs, cache_dir, progress
-        As for :func:`embed`.
+    n_jobs, cache_dir, progress, device
+        As for :func:`train`; the cache defaults to the project's.
 
     Returns
     -------
@@ -274,7 +236,7 @@ def similarity(*, list_file, out, spec=None, fmt="full", top=100, n_jobs=None, c
 
     paths = unique_paths(read_list(list_file, kind="any", warn=_warn))
     _check_output(out)
-    extractor = make_extractor(spec or DEFAULT_PRESET)
+    extractor = make_extractor(spec or DEFAULT_PRESET, device=device)
     result = _features(paths, extractor=extractor, cache_dir=cache_dir or project_cache_dir(), n_jobs=n_jobs,
                        progress=progress)
     write_matrix(out=out, paths=paths, features=_reduced(extractor, result), name=str(extractor.spec), fmt=fmt,

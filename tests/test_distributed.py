@@ -4,6 +4,7 @@ The cluster is a LocalCluster on the loopback interface, started after the
 session's models folder is set in the environment, so its worker processes
 find the same default bundle.
 """
+import argparse
 import functools
 import http.server
 import json
@@ -19,9 +20,9 @@ import pytest
 from conftest import CLASSES, ROOT, synth, write_clip
 
 from mirex.cli import main
-from mirex.distributed import ChunkStore, ClusterError, embed_chunk, extract_distributed
+from mirex.cluster import Cluster, ClusterError
+from mirex.embed import ChunkStore, embed, embed_chunk, extract_distributed
 from mirex.features import make_extractor
-from mirex.protocol import embed
 from mirex.remote import is_url, local_copies
 
 distributed = pytest.importorskip("distributed")
@@ -83,8 +84,8 @@ def test_cluster_matches_single_process_and_reads_urls(tmp_path, clips, cluster,
 
 def _extract(paths, folder, cache, scheduler, **kwargs):
     extractor = make_extractor()
-    return extract_distributed(paths, extractor=extractor, scheduler=scheduler,
-                               folder=folder, chunk_size=CHUNK, cache_dir=cache, **kwargs)
+    return extract_distributed(paths, extractor=extractor, cluster=Cluster(scheduler, chunk_size=CHUNK),
+                               folder=folder, cache_dir=cache, **kwargs)
 
 
 def test_rerun_computes_only_missing_chunks(tmp_path, clips, cluster):
@@ -129,7 +130,7 @@ def test_a_killed_worker_loses_no_chunk(tmp_path, clips, cluster):
     assert len(list((tmp_path / "run.chunks").glob("chunk-*.npy"))) == N_CLIPS // CHUNK
 
 
-def test_another_chunk_size_starts_afresh(tmp_path, capsys):
+def test_another_chunk_size_starts_afresh(tmp_path, caplog):
     paths = [f"/x/{i}.wav" for i in range(10)]
     store = ChunkStore(tmp_path, paths=paths, chunk_size=4, fingerprint="f")
     store.put(0, np.ones((4, 3)), {1: "bad"})
@@ -137,7 +138,7 @@ def test_another_chunk_size_starts_afresh(tmp_path, capsys):
     assert ChunkStore(tmp_path, paths=paths, chunk_size=4, fingerprint="f").todo() == [1]
     again = ChunkStore(tmp_path, paths=paths, chunk_size=5, fingerprint="f")
     assert again.todo() == [0, 1] and not list(tmp_path.glob("chunk-*.npy"))
-    assert "starting afresh" in capsys.readouterr().err
+    assert "starting afresh" in caplog.text
     assert ChunkStore(tmp_path, paths=paths[::-1], chunk_size=5, fingerprint="f").manifest["chunks_done"] == []
 
 
@@ -181,15 +182,38 @@ def test_plain_embed_does_not_import_dask(tmp_path, clips):
 
 
 def test_pretrain_mel_cache_on_the_cluster_equals_single_process(tmp_path, clips, cluster):
-    from mirex.distributed import build_mel_cache_distributed
     from mirex.frontend import FrontEnd
     from mirex.pretrain.melcache import build_mel_cache
 
     paths = clips[0][:10] + [str(tmp_path / "missing.wav")]
-    keys, errors = build_mel_cache_distributed(paths, folder=tmp_path / "dask-mels", frontend=FrontEnd(),
-                                               scheduler=cluster.scheduler_address, chunk_size=CHUNK)
+    keys, errors = build_mel_cache(paths, folder=tmp_path / "dask-mels", frontend=FrontEnd(),
+                                   cluster=Cluster(cluster.scheduler_address, chunk_size=CHUNK))
     single_keys, single_errors = build_mel_cache(paths, folder=tmp_path / "mels", frontend=FrontEnd(), n_jobs=1)
     assert keys == single_keys and list(errors) == list(single_errors) == [10]
     for a, b in zip(sorted((tmp_path / "dask-mels").rglob("*.npy")), sorted((tmp_path / "mels").rglob("*.npy"))):
         assert a.name == b.name
         np.testing.assert_allclose(np.load(a), np.load(b), atol=1e-5)
+
+
+def test_cluster_options_are_one_value():
+    parser = argparse.ArgumentParser()
+    Cluster.add_arguments(parser)
+    assert Cluster.from_args(parser.parse_args([])) is None
+    assert Cluster.from_args(parser.parse_args(["--scheduler", "local", "--workers", "3"])) == Cluster("local", 3)
+    remote = Cluster.from_args(parser.parse_args(["--scheduler", "tcp://h:8786", "--chunk-size", "5"]))
+    assert remote == Cluster("tcp://h:8786", chunk_size=5) and remote.workers is None
+    assert [(start, list(items)) for start, items in remote.chunks(range(12))] == [
+        (0, [0, 1, 2, 3, 4]), (5, [5, 6, 7, 8, 9]), (10, [10, 11])]
+    for argv, message in ((["--workers", "2"], "--workers"), (["--chunk-size", "2"], "--chunk-size"),
+                          (["--scheduler", "tcp://h:8786", "--workers", "2"], "local cluster")):
+        with pytest.raises(ClusterError, match=message):
+            Cluster.from_args(parser.parse_args(argv))
+    with pytest.raises(ClusterError):
+        Cluster("local", chunk_size=0)
+
+
+def test_cli_cluster_option_errors_exit_2(tmp_path, capsys):
+    listed = tmp_path / "l.txt"
+    listed.write_text("a.wav\n", encoding="utf-8")
+    assert main(["embed", str(listed), "--out", str(tmp_path / "o.npy"), "--workers", "2"]) == 2
+    assert capsys.readouterr().err.startswith("mirex: error: --workers")

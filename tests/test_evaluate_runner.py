@@ -77,10 +77,11 @@ def _dataset(tmp_path):
     return _write(tmp_path / "toy.txt", lines)
 
 
-def test_run_evaluation_with_fake_scripts(tmp_path, capsys):
+def test_run_evaluation_with_fake_scripts(tmp_path, caplog):
     out = tmp_path / "results"
-    board = run_evaluation(dataset_list=_dataset(tmp_path), systems={"byname": [], "first": ["--features", "mfcc"]},
-                           folds=3, out_dir=out, n_jobs=2, cache_dir=tmp_path / "cache", scripts_dir=FAKE_SCRIPTS)
+    with caplog.at_level(logging.INFO, logger="mirex"):
+        board = run_evaluation(dataset_list=_dataset(tmp_path), systems={"byname": [], "first": ["--features", "mfcc"]},
+                               folds=3, out_dir=out, n_jobs=2, cache_dir=tmp_path / "cache", scripts_dir=FAKE_SCRIPTS)
     assert board["system"].tolist() == ["byname", "first"]
     assert board.loc[0, "accuracy"] == 1.0 and board.loc[0, "normalised_accuracy"] == 1.0
     # "first" always answers the alphabetically first training label, blues.
@@ -97,7 +98,7 @@ def test_run_evaluation_with_fake_scripts(tmp_path, capsys):
         assert train.shape[1] == 2 and test.shape[1] == 1
         assert (out / "outputs" / "byname" / f"fold{k}.txt").is_file()
     assert (out / "summary.md").is_file() and (out / "confusion" / "first.png").is_file()
-    assert "evaluate: [4/6] first fold 1/3: train on" in capsys.readouterr().err
+    assert "evaluate: [4/6] first fold 1/3: train on" in caplog.text
 
 
 def test_missing_output_lines_count_as_wrong(tmp_path, caplog):

@@ -2,7 +2,8 @@ import librosa
 import numpy as np
 
 from mirex import audio
-from mirex.frontend import FrontEnd, LogMel, logmel, segments, stack_segments, standardise
+from mirex.frontend import (FrontEnd, LogMel, MelSpectrogram, TorchLogMel, logmel, mel_basis, segments,
+                            stack_segments, standardise)
 
 FE = FrontEnd()
 
@@ -48,3 +49,63 @@ def test_audio_load_downmixes_and_resamples(tmp_path):
     y = audio.load(tmp_path / "s.flac")
     assert y.dtype == np.float32 and abs(len(y) - 22050) <= 1
     assert abs(np.abs(y).max() - 0.25) < 0.01
+
+
+def test_mel_basis_is_librosas_sparse_triangles():
+    basis = mel_basis(22050, 1024, 128)
+    assert basis.dtype == np.float32 and basis.shape == (128, 513)
+    np.testing.assert_array_equal(basis, librosa.filters.mel(sr=22050, n_fft=1024, n_mels=128).astype(np.float32))
+    assert ((basis > 0).sum(axis=1) <= 40).all() and (basis > 0).sum() < 1100
+    assert mel_basis(22050, 1024, 128) is basis  # computed once
+
+
+def test_mel_basis_is_kept_on_disk_for_later_processes(tmp_path, monkeypatch):
+    monkeypatch.setenv("MIREX_FEATURE_CACHE", str(tmp_path))
+    basis = mel_basis.__wrapped__(22050, 1024, 64)
+    stored = list((tmp_path / "mel-basis").rglob("*.npy"))
+    assert len(stored) == 1 and librosa.__version__ in stored[0].name
+    np.testing.assert_array_equal(np.load(stored[0]), basis)
+    np.save(stored[0], basis * 2)  # what a later call finds is what it uses
+    np.testing.assert_array_equal(mel_basis.__wrapped__(22050, 1024, 64), basis * 2)
+    np.save(stored[0], basis[:10])  # a stored basis of the wrong shape is recomputed
+    np.testing.assert_array_equal(mel_basis.__wrapped__(22050, 1024, 64), basis)
+
+
+def test_torch_logmel_equals_numpy(reference):
+    y = audio.load(reference[0])
+    torch_mel = TorchLogMel(FE)
+    np.testing.assert_allclose(torch_mel(y).numpy(), logmel(y, frontend=FE), atol=1e-4)
+    np.testing.assert_allclose(torch_mel.cut(torch_mel(y)).numpy(), LogMel(FE).segments(y), atol=1e-4)
+    np.testing.assert_allclose(torch_mel.cut(torch_mel(y), length=258).numpy(), LogMel(FE).segments(y, length=258),
+                               atol=1e-4)
+
+
+def test_torch_logmel_takes_any_length_dtype_and_batch():
+    import torch
+
+    torch_mel, numpy_mel = TorchLogMel(FE, device="cpu"), LogMel(FE)
+    rng = np.random.default_rng(3)
+    for n in (1, 700, 22050 + 511, 22050 * 4 + 123):
+        y = rng.standard_normal(n) * 0.3  # float64
+        np.testing.assert_allclose(torch_mel(torch.from_numpy(y)).numpy(), numpy_mel(y), atol=1e-4)
+        np.testing.assert_allclose(torch_mel.cut(torch_mel(y)).numpy(), numpy_mel.segments(y), atol=1e-4)
+    pair = rng.standard_normal((2, 22050)).astype(np.float32)
+    np.testing.assert_allclose(torch_mel(pair)[1].numpy(), numpy_mel(pair[1]), atol=1e-4)
+    np.testing.assert_allclose(torch_mel.spectrogram(pair[0]).numpy(), MelSpectrogram(FE)(pair[0]), rtol=1e-4,
+                               atol=1e-5)
+
+
+def test_centred_segments_cover_every_step_and_match_the_plain_cut():
+    torch_mel = TorchLogMel(FE)
+    y = np.random.default_rng(4).standard_normal(22050 * 7).astype(np.float32)
+    mel = torch_mel(y)
+    segs, centres = torch_mel.cut_centred(mel, step=2)
+    assert segs.shape == (-(-len(mel) // 2), 129, 128) and centres.tolist() == list(range(0, len(mel), 2))
+    plain = torch_mel.cut(mel).numpy()
+    one, _ = torch_mel.cut_centred(mel, step=1)
+    np.testing.assert_allclose(one[64].numpy(), plain[0], atol=1e-6)
+    np.testing.assert_allclose(one[64 + 129].numpy(), plain[1], atol=1e-6)
+    silence = standardise(np.zeros(1, np.float32), frontend=FE)[0]
+    np.testing.assert_allclose(one[0, :64].numpy(), silence, atol=1e-6)  # before the signal: silence
+    short, centres = torch_mel.cut_centred(torch_mel(y[:100]), step=2)
+    assert short.shape == (1, 129, 128) and centres.tolist() == [0]

@@ -17,7 +17,7 @@ from mirex.pretrain import build_mel_cache, fit_bundle_lda, pretrain
 from mirex.pretrain.melcache import MelSplit, pack_split
 from mirex.pretrain.splits import Clip, read_artist_list, split_counts, split_songs
 
-TINY = dict(batch_size=8, lr=0.05, patience=3, n_jobs=1, progress=False, log=lambda line: None)
+TINY = dict(batch_size=8, lr=0.05, patience=3, n_jobs=1, progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -156,8 +156,8 @@ def _run(*args, root):
 
 
 def test_trained_bundle_feeds_the_mirex_scripts_with_its_lda(plain_run, labelled_corpus, tmp_path):
+    from mirex.embed import embed
     from mirex.features import FeatureSpec
-    from mirex.protocol import embed
     from mirex.tasks.record import load_record
 
     _, bundle = plain_run

@@ -52,7 +52,7 @@ def stage_costs(paths, *, extractor, batch_clips=32):
     for path in paths:
         timed("fast: hash file (cache key)", content_key, path)
         y = timed("fast: decode (soundfile)", load, path, sr=extractor.sr)
-        inputs.append({name: timed(f"fast: input of {_label(name, length)}", extractor.prepare, y, [name])[name]
+        inputs.append({name: timed(f"fast: input of {_label(name, length)}", extractor.prepare, [y], [name])[name]
                        for name, length in extractor.passes.items()})
     entries = [{} for _ in paths]
     for name, length in extractor.passes.items():

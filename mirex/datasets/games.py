@@ -9,7 +9,7 @@ tracks of at least 30 s are kept; each of their tracks gives up to 3
 non-overlapping 30-s clips spread over it (:mod:`mirex.datasets.games_clips`).
 
 Layout under ``out_dir``: ``debs/`` (the .deb files), ``pkgs/<package>/``
-(each unpacked), ``wav/<package>/<track>_cN.wav`` (mono, 22,050 Hz, 16-bit),
+(each unpacked), ``wav/<package>/<package>_<track>_cN.wav`` (mono, 22,050 Hz, 16-bit),
 the list file ``games.txt`` (``path<TAB>artist<TAB>package/track``) and the
 side table ``games-clips.tsv`` (each clip's artist, track, package and
 licence). Every step skips what an earlier build finished, and every file is
@@ -180,7 +180,9 @@ def build_games(*, out_dir, deb_dir=None, packages=None, min_tracks=4, clips_per
         raise DataError("two tracks of one package have the same name")
     length = round(clip_seconds * clips.SAMPLE_RATE)
     cut = Parallel(n_jobs=n_jobs or os.cpu_count() or 1, prefer="threads")(
-        delayed(clips.cut_track)(t.sources, wav_dir / t.package / t.name, length=length, max_clips=clips_per_track)
+        # the package in the file name too: graders match outputs by base name, and packages share track names
+        delayed(clips.cut_track)(t.sources, wav_dir / t.package / f"{t.package}_{t.name}", length=length,
+                                 max_clips=clips_per_track)
         for t in tqdm(kept, desc="clips", unit="track", disable=not progress))
     cuts = {t.group: c for t, c in zip(kept, cut)}
     # a track that was mostly silence may give no clip: count the artist's tracks again

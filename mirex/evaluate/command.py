@@ -8,12 +8,12 @@ The command line wires this in with::
 """
 import argparse
 import itertools
-import sys
 from pathlib import Path
 
 from mirex.errors import EvaluationError
 from mirex.evaluate.systems import SYSTEMS, resolve_systems
 from mirex.extract import add_jobs_argument
+from mirex.log import logger
 
 __all__ = ["run_evaluation", "add_arguments", "main", "TASKS"]
 
@@ -21,8 +21,8 @@ TASKS = ("classify", "tag", "similarity")
 
 
 def _progress(message):
-    """Print one progress line to stderr."""
-    print(f"evaluate: {message}", file=sys.stderr, flush=True)
+    """Log one progress line."""
+    logger.info(f"evaluate: {message}")
 
 
 def _fold_count(text):

@@ -9,7 +9,6 @@ to the test clips by base name.
 import collections
 import logging
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,8 +105,7 @@ def run_script(*, script, args):
     with subprocess.Popen(["bash", str(script), *map(str, args)], stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1) as proc:
         for line in proc.stdout:
-            sys.stderr.write(f"    {line}")
-            sys.stderr.flush()
+            log.info(f"    {line.rstrip()}")
             if line.strip():
                 tail.append(line.strip())
     seconds = time.perf_counter() - start

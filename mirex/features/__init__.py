@@ -16,9 +16,12 @@ def resolve_spec(*, features=None, model=None):
     return spec.with_bundle(model) if model else spec
 
 
-def make_extractor(spec=DEFAULT_PRESET):
-    """The extractor of a feature system (a FeatureSpec, a preset name or the text form)."""
-    return Extractor(spec)
+def make_extractor(spec=DEFAULT_PRESET, *, device=None):
+    """The extractor of a feature system (a FeatureSpec, a preset name or the text form).
+
+    ``device`` (a torch device) runs the front end and the network in PyTorch there.
+    """
+    return Extractor(spec, device=device)
 
 
 def add_arguments(parser, *, default=True):

@@ -38,6 +38,10 @@ class Extractor:
     ----------
     spec : FeatureSpec or str
         The feature system (a preset name or the text form).
+    device : str or torch.device, optional
+        Run the front end and the network in PyTorch on this device (the
+        path after decoding; the timbre statistics stay in NumPy). Default:
+        NumPy and SciPy for the front end, the network on the CPU.
 
     Raises
     ------
@@ -49,7 +53,7 @@ class Extractor:
         If the bundle cannot be loaded.
     """
 
-    def __init__(self, spec):
+    def __init__(self, spec, *, device=None):
         self.spec = spec = FeatureSpec.parse(spec)
         self.bundle = self.network = None
         self.frontend, self.passes = timbre.FRONTEND, {}
@@ -66,6 +70,11 @@ class Extractor:
             self.passes[TIMBRE_PASS] = None
         self._spectrograms = {params: fe.MelSpectrogram(frontend) for params, frontend in (
             (_stft(self.frontend), self.frontend), (_stft(timbre.FRONTEND), timbre.FRONTEND))}
+        self.device = device
+        #: The PyTorch front end on ``device``, or None for the NumPy one.
+        self.torch_frontend = None if device is None else fe.TorchLogMel(self.frontend, device=device)
+        if device is not None and self.network is not None:
+            self.network = self.network.to(self.torch_frontend.device)
         self.sr = self.frontend.sr
         self.lda = self.bundle.lda if spec.lda and self.bundle is not None else None
         if self.lda is not None and self.lda.n_features_in_ != self.dim:
@@ -95,32 +104,70 @@ class Extractor:
         """Names the cached passes of this system (changes with the bundle's weights and front end)."""
         return "+".join(self.passes)
 
-    def prepare(self, y, passes):
-        """Input of each named pass for one mono signal at :attr:`sr`."""
-        inputs, mels = {}, {}
+    def prepare(self, blocks, passes):
+        """Input of each named pass for one mono signal at :attr:`sr`.
+
+        Parameters
+        ----------
+        blocks : iterable of np.ndarray or torch.Tensor
+            The signal's consecutive parts (e.g. :func:`mirex.audio.stream`),
+            read once. On the NumPy path only the mel spectrogram is kept, so
+            memory is flat in the signal's length; on a :attr:`device` the
+            parts are joined and the inputs are tensors there.
+        passes : sequence of str
+            Names from :attr:`passes`.
+        """
+        inputs = {}
+        needed = {_stft(front) for front, wanted in ((timbre.FRONTEND, TIMBRE_PASS in passes),
+                                                     (self.frontend, any(self.passes[n] for n in passes))) if wanted}
+        if self.torch_frontend is not None or len(needed) > 1:  # the whole signal, read once
+            blocks = list(blocks)
+            blocks = [blocks[0] if len(blocks) == 1 else np.concatenate(blocks)]
+        mels = {}
+        if self.torch_frontend is not None and _stft(self.frontend) in needed:
+            mels[_stft(self.frontend)] = self.torch_frontend.spectrogram(blocks[0])
+        for key in needed - set(mels):
+            mels[key] = self._spectrograms[key].from_blocks(
+                b if isinstance(b, np.ndarray) else b.cpu().numpy() for b in blocks)
 
         def mel(frontend):
-            key = _stft(frontend)
-            if key not in mels:
-                mels[key] = self._spectrograms[key](y)
-            return mels[key]
+            return mels[_stft(frontend)]
 
         if TIMBRE_PASS in passes:
-            inputs[TIMBRE_PASS] = timbre.timbre_statistics(mel(timbre.FRONTEND))
+            spectrum = mel(timbre.FRONTEND)
+            spectrum = spectrum if isinstance(spectrum, np.ndarray) else spectrum.cpu().numpy()
+            inputs[TIMBRE_PASS] = timbre.timbre_statistics(spectrum)
         network_passes = [name for name in passes if self.passes[name] is not None]
-        if network_passes:
+        if network_passes and self.torch_frontend is not None:
+            logmel = self.torch_frontend.compress(mel(self.frontend))
+            for name in network_passes:
+                inputs[name] = self.torch_frontend.cut(logmel, length=self.passes[name])
+        elif network_passes:
             logmel = fe.LogMel.compress(mel(self.frontend).copy())
             for name in network_passes:
                 segs = fe.segments(logmel, length=self.passes[name])
                 inputs[name] = fe.standardise(segs, frontend=self.frontend)
         return inputs
 
+    def pooled(self, segs):
+        """Every block's output pooled by max and by mean over time, for standardised segments.
+
+        ``segs`` are what :meth:`prepare` gives for a network pass (a tensor on
+        :attr:`device` when it is set); returns np.ndarray, float32, shape
+        (n, 2, sum of block widths).
+        """
+        return self.network(segs) if self.torch_frontend is None else self.network.forward(segs).cpu().numpy()
+
+    def segment_features(self, pooled):
+        """The spec's blocks and pooling of pooled segment outputs, shape (n, segment_dim)."""
+        return pooled[:, _POOLS[self.spec.pool]][..., self._columns].reshape(len(pooled), -1)
+
     def compute(self, name, inputs):
         """Cache entries of one pass for a batch of its inputs, shape (len(inputs), ...)."""
         if self.passes[name] is None:
             return np.asarray(inputs, dtype=np.float32)
         segs, owner = fe.stack_segments(inputs)
-        pooled = self.network(segs).astype(np.float64)
+        pooled = self.pooled(segs).astype(np.float64)
         counts = np.array([len(x) for x in inputs])[:, None, None]
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])  # each clip's segments are contiguous
         mean = np.add.reduceat(pooled, starts, axis=0) / counts
@@ -139,7 +186,7 @@ class Extractor:
 
     def features(self, signals):
         """Song features of decoded signals, computed in this thread, shape (len(signals), dim)."""
-        inputs = [self.prepare(y, self.passes) for y in signals]
+        inputs = [self.prepare([y], self.passes) for y in signals]
         entries = {name: self.compute(name, [x[name] for x in inputs]) for name in self.passes}
         return np.stack([self.combine({name: entries[name][i] for name in self.passes})
                          for i in range(len(signals))])

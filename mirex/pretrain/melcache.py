@@ -12,9 +12,10 @@ Two stages:
    which :class:`MelSplit` opens with ``mmap_mode='r'``: training epochs then
    read neither audio nor whole arrays into memory.
 """
+import contextlib
 import hashlib
 import json
-import sys
+import os
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +59,7 @@ class _Mels:
         return done
 
 
-def build_mel_cache(paths, *, folder, frontend, n_jobs=None, batch_clips=8, progress=False):
+def build_mel_cache(paths, *, folder, frontend, n_jobs=None, batch_clips=8, progress=False, cluster=None):
     """Compute the log-mels of ``paths`` that the cache in ``folder`` lacks.
 
     Parameters
@@ -75,6 +76,11 @@ def build_mel_cache(paths, *, folder, frontend, n_jobs=None, batch_clips=8, prog
         Files per task.
     progress : bool
         Show a progress bar on stderr.
+    cluster : mirex.cluster.Cluster, optional
+        Compute on a Dask cluster instead: each task runs this function on a
+        chunk of ``paths`` (made absolute) on a worker, which writes the
+        content-keyed entries itself, so ``folder`` must be a folder all
+        workers see at the same path.
 
     Returns
     -------
@@ -83,20 +89,41 @@ def build_mel_cache(paths, *, folder, frontend, n_jobs=None, batch_clips=8, prog
     errors : dict of int to str
         Index and one-line reason of each path that could not be read or decoded.
     """
-    from tqdm import tqdm
+    from mirex.log import progress_bar
 
+    if cluster is not None:
+        return _build_on_cluster(paths, folder=folder, frontend=frontend, cluster=cluster, progress=progress)
     keep_freed_memory()
     work = _Mels(cache=FeatureCache(folder), namespace=mel_namespace(frontend), frontend=frontend)
     tasks = indexed_batches(paths, batch_clips)
     keys, errors = [None] * len(paths), {}
-    with tqdm(total=len(paths), unit="clip", desc="log-mels", disable=not progress, leave=False,
-              file=sys.stderr) as bar:
+    with progress_bar(enabled=progress, total=len(paths), unit="clip", desc="log-mels", leave=False) as bar:
         for done in in_order(work, tasks, n_jobs=n_jobs or default_jobs()):
             for index, key, message in done:
                 keys[index] = key
                 if message:
                     errors[index] = message
             bar.update(len(done))
+    return keys, dict(sorted(errors.items()))
+
+
+def _build_on_cluster(paths, *, folder, frontend, cluster, progress):
+    """:func:`build_mel_cache` by the chunk on ``cluster`` (a :class:`mirex.cluster.Cluster`)."""
+    from mirex.log import progress_bar
+
+    paths = [os.path.abspath(p) for p in paths]
+    keys, errors = [None] * len(paths), {}
+    bar = progress_bar(enabled=progress, total=len(paths), unit="clip", desc="log-mels", leave=False)
+
+    def keep(start, value):
+        chunk_keys, chunk_errors = value
+        keys[start : start + len(chunk_keys)] = chunk_keys
+        errors.update({start + i: message for i, message in chunk_errors.items()})
+        bar.update(len(chunk_keys))
+
+    with contextlib.closing(bar):
+        cluster.map(build_mel_cache, cluster.chunks(paths), on_result=keep, folder=str(Path(folder).resolve()),
+                    frontend=frontend, n_jobs=1, progress=False)
     return keys, dict(sorted(errors.items()))
 
 

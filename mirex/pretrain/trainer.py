@@ -8,13 +8,13 @@ epoch) and ``best.npz`` (the best epoch by validation loss). The bundle
 """
 import json
 import resource
-import sys
 import time
 from pathlib import Path
 
 from mirex.errors import DataError, MirexError
 from mirex.frontend import FrontEnd
 from mirex.listfile import write_list
+from mirex.log import logger
 from mirex.pretrain.splits import SPLITS, read_artist_list, split_songs
 
 __all__ = ["MODELS", "DEFAULTS", "pretrain", "training_dir"]
@@ -72,21 +72,16 @@ def _settings(work, *, artist_list, resume, asked):
     return settings
 
 
-def _mel_splits(clips, *, work, seed, n_jobs, progress, log, cluster=None):
+def _mel_splits(clips, *, work, seed, n_jobs, progress, cluster=None):
     """Split the clips, fill the mel cache, pack each split; returns artists, splits and the front end."""
     from mirex.pretrain.melcache import MelSplit, build_mel_cache, pack_split
 
     base = FrontEnd()
     paths = [c.path for c in clips]
-    if cluster:
-        from mirex.distributed import build_mel_cache_distributed
-
-        keys, errors = build_mel_cache_distributed(paths, folder=work / "mels", frontend=base, progress=progress,
-                                                   **cluster)
-    else:
-        keys, errors = build_mel_cache(paths, folder=work / "mels", frontend=base, n_jobs=n_jobs, progress=progress)
+    keys, errors = build_mel_cache(paths, folder=work / "mels", frontend=base, n_jobs=n_jobs, progress=progress,
+                                   cluster=cluster)
     for message in errors.values():
-        log(f"mirex: warning: {message} (skipped)")
+        logger.warning(f"{message} (skipped)")
     key = {c.path: k for c, k in zip(clips, keys)}
     assigned = split_songs(clips, seed=seed)
     write_list(work / "splits.tsv", [(c.path, c.artist, c.song, name) for name in SPLITS for c in assigned[name]])
@@ -187,7 +182,7 @@ def _markdown(report):
 
 
 def pretrain(*, artist_list, out, model=None, epochs=None, batch_size=None, lr=None, patience=None, seed=None,
-             resume=False, n_jobs=None, root=None, progress=True, log=None, cluster=None):
+             resume=False, n_jobs=None, root=None, progress=True, cluster=None):
     """Train the artist DCNN on an artist list and write bundle ``out`` with its LDA and report.
 
     Parameters
@@ -213,11 +208,10 @@ def pretrain(*, artist_list, out, model=None, epochs=None, batch_size=None, lr=N
         Progress bars (Keras's, with loss and accuracy).
     log : callable, optional
         Receives one-line messages (default: print to stderr).
-    cluster : dict, optional
-        Compute the log-mel cache on a Dask cluster: ``scheduler`` and
-        optionally ``workers`` and ``chunk_size``, as for
-        :func:`mirex.distributed.build_mel_cache_distributed`. The models
-        folder must then be shared with the workers.
+    cluster : mirex.cluster.Cluster, optional
+        Compute the log-mel cache on a Dask cluster (see
+        :func:`mirex.pretrain.melcache.build_mel_cache`). The models folder
+        must then be shared with the workers.
 
     Returns
     -------
@@ -232,14 +226,13 @@ def pretrain(*, artist_list, out, model=None, epochs=None, batch_size=None, lr=N
     from mirex.pretrain.lda import fit_lda
 
     started = time.perf_counter()
-    log = log or (lambda line: print(line, file=sys.stderr))
     work = training_dir(out, root=root)
     work.mkdir(parents=True, exist_ok=True)
     settings = _settings(work, artist_list=artist_list, resume=resume, asked=dict(
         model=model, epochs=epochs, batch_size=batch_size, lr=lr, patience=patience, seed=seed))
     clips = read_artist_list(artist_list)
     artists, splits, frontend = _mel_splits(clips, work=work, seed=settings["seed"], n_jobs=n_jobs,
-                                            progress=progress, log=log, cluster=cluster)
+                                            progress=progress, cluster=cluster)
     mel_seconds = time.perf_counter() - started
     torch.set_num_threads(n_jobs or default_jobs())
     features, training, plan = _build(settings, n_artists=len(artists), frontend=frontend)
@@ -248,7 +241,7 @@ def pretrain(*, artist_list, out, model=None, epochs=None, batch_size=None, lr=N
     tracker = Progress(checkpoint=checkpoint, best=best, patience=settings["patience"],
                        lr_patience=max(1, settings["patience"] // 2), state=state)
     first = tracker.state["epoch"]
-    log(f"{settings['model']} model, {len(artists)} artists, segments train/valid/test "
+    logger.info(f"{settings['model']} model, {len(artists)} artists, segments train/valid/test "
         + "/".join(str(int(splits[s].n_segments.sum())) for s in SPLITS) + f"; device: {_device()}"
         + (f"; resuming at epoch {first + 1}" if first else ""))
     fit_started = time.perf_counter()
@@ -287,7 +280,7 @@ def pretrain(*, artist_list, out, model=None, epochs=None, batch_size=None, lr=N
         attachments={"report.json": json.dumps(report, indent=2) + "\n", "report.md": _markdown(report)},
     )
     for name, acc in results.items():
-        log(f"test accuracy ({name}): segment {acc['segment']:.3f}, song {acc['song']:.3f} "
+        logger.info(f"test accuracy ({name}): segment {acc['segment']:.3f}, song {acc['song']:.3f} "
             f"(chance {1 / len(artists):.3f})")
-    log(f"wrote {bundle.path} (report.md inside); run state in {work}")
+    logger.info(f"wrote {bundle.path} (report.md inside); run state in {work}")
     return bundle

@@ -1,6 +1,8 @@
-"""Feature extraction spread over a Dask cluster, with chunked, resumable output.
+"""``mirex embed``: song features of a list to one ``.npy``, here or on a Dask cluster.
 
-The list is cut into chunks of ``chunk_size`` paths. Each chunk runs on a Dask
+Without a cluster, :func:`embed` runs the ordinary :func:`mirex.extract.extract`
+with the project's feature cache. With a :class:`mirex.cluster.Cluster`, the
+list is cut into chunks of ``chunk_size`` paths. Each chunk runs on a Dask
 worker through the ordinary :func:`mirex.extract.extract` (the worker builds
 the extractor once per process and uses its feature cache); the client
 stores each finished chunk as soon as it arrives, so it is the only writer.
@@ -21,105 +23,27 @@ another list, model or chunk size starts the folder afresh.
 Workers need the project installed, the model bundle under the same name in
 their models folder (``$MIREX_MODELS_DIR``; checked by fingerprint), and the
 audio at the same absolute paths (a shared file system) or as URLs that
-fsspec can open (:mod:`mirex.remote`). Dask is imported only here.
+fsspec can open (:mod:`mirex.remote`).
 """
 import contextlib
 import functools
 import hashlib
 import json
-import logging
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 
 from mirex.atomic import atomic_path, write_text
-from mirex.errors import MirexError
-from mirex.extract import Extraction, default_jobs, extract
+from mirex.cluster import ClusterError
+from mirex.extract import Extraction, extract
+from mirex.features import DEFAULT_PRESET, make_extractor
+from mirex.listfile import read_list
+from mirex.log import logger, progress_bar
+from mirex.protocol import _features, _warn
 from mirex.remote import is_url, local_copies
 
-__all__ = ["ClusterError", "ChunkStore", "connect", "map_chunks", "extract_distributed"]
-
-#: Chunk size used when none is given: large enough that the per-task overhead
-#: of the scheduler (milliseconds) vanishes next to the extraction (~0.1 s a clip).
-CHUNK_SIZE = 256
-
-
-class ClusterError(MirexError):
-    """The Dask scheduler cannot be reached or its workers cannot do the job."""
-
-
-@contextlib.contextmanager
-def connect(scheduler, *, workers=None):
-    """A Dask client for ``scheduler``; closed (and a local cluster shut down) on exit.
-
-    Parameters
-    ----------
-    scheduler : str
-        ``'local'`` for a cluster of worker processes on this machine, or the
-        address of a running scheduler (``tcp://HOST:PORT``).
-    workers : int, optional
-        Worker processes of a local cluster, one thread each (default: all cores).
-
-    Raises
-    ------
-    ClusterError
-        If Dask is not installed or the scheduler cannot be reached.
-    """
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise ClusterError("--scheduler needs Dask: pip install -e '.[dask]' (make install does)") from None
-    if scheduler == "local":
-        with LocalCluster(n_workers=workers or default_jobs(), threads_per_worker=1, processes=True, host="127.0.0.1",
-                          dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
-            yield client
-        return
-    try:
-        client = Client(scheduler)
-    except (OSError, ValueError) as exc:
-        raise ClusterError(f"{scheduler}: cannot reach the Dask scheduler ({exc})") from None
-    with client:
-        yield client
-
-
-def map_chunks(client, func, chunks, *, on_result, **kwargs):
-    """Run ``func(items, **kwargs)`` on the cluster for every chunk, handling results as they come.
-
-    Parameters
-    ----------
-    client : distributed.Client
-    func : callable
-        A module-level function (workers import it by name).
-    chunks : iterable of (int, list)
-        Chunk index and the items of that chunk.
-    on_result : callable
-        Called as ``on_result(index, value)`` in the caller's thread as each
-        chunk finishes, in completion order.
-    **kwargs
-        Passed to every call of ``func``.
-
-    A chunk whose worker dies is run again on another worker (Dask's own
-    bookkeeping); an exception raised by ``func`` is raised here.
-
-    Raises
-    ------
-    ClusterError
-        If a chunk's workers died every time it was tried (out of memory?).
-    """
-    from distributed import KilledWorker, as_completed
-
-    futures = {client.submit(func, items, pure=False, **kwargs): index for index, items in chunks}
-    for future in as_completed(list(futures)):
-        index = futures.pop(future)
-        try:
-            value = future.result()
-        except KilledWorker:
-            raise ClusterError(f"chunk {index}: its workers died each time it ran (out of memory? try a smaller "
-                               "--chunk-size)") from None
-        future.release()
-        on_result(index, value)
+__all__ = ["embed", "ChunkStore", "embed_chunk", "extract_distributed"]
 
 
 class ChunkStore:
@@ -158,8 +82,7 @@ class ChunkStore:
             self.manifest = manifest
             return
         if manifest is not None:
-            print(f"mirex: warning: {self.folder} holds chunks of another list, model or chunk size; "
-                  "starting afresh", file=sys.stderr)
+            logger.warning(f"{self.folder} holds chunks of another list, model or chunk size; starting afresh")
             for old in self.folder.glob("chunk-*.npy"):
                 old.unlink()
         self.manifest = {**identity, "paths": self.PATHS, "chunks_done": [], "errors": {}}
@@ -224,8 +147,6 @@ class ChunkStore:
 
 @functools.cache
 def _worker_extractor(spec):
-    from mirex.features import make_extractor
-
     return make_extractor(spec)  # its LDA is not applied here: the client reduces
 
 
@@ -277,8 +198,8 @@ def _portable(spec):
     return spec.with_bundle(str(Path(model).resolve()) if Path(model).is_dir() else model)
 
 
-def extract_distributed(paths, *, extractor, scheduler, folder, workers=None,
-                        chunk_size=CHUNK_SIZE, cache_dir=None, n_jobs=None, progress=False, on_chunk=None):
+def extract_distributed(paths, *, extractor, cluster, folder, cache_dir=None, n_jobs=None, progress=False,
+                        on_chunk=None):
     """Song features of ``paths`` computed on a Dask cluster, stored by the chunk in ``folder``.
 
     Parameters
@@ -289,14 +210,10 @@ def extract_distributed(paths, *, extractor, scheduler, folder, workers=None,
         The client's extractor: its spec is what the workers compute (a
         bundle name is looked up in each worker's models folder), its
         fingerprint names the run and must match the workers'.
-    scheduler : str
-        ``'local'`` or ``tcp://HOST:PORT`` (see :func:`connect`).
+    cluster : mirex.cluster.Cluster
+        Where to compute, and the paths per task.
     folder : str or Path
         The chunk folder; finished chunks found there are not computed again.
-    workers : int, optional
-        Worker processes when ``scheduler`` is ``'local'``.
-    chunk_size : int
-        Paths per task.
     cache_dir : str or Path, optional
         Feature cache for the workers (a shared folder); default: each
         worker's own project cache.
@@ -313,14 +230,13 @@ def extract_distributed(paths, *, extractor, scheduler, folder, workers=None,
     Extraction
         ``hits`` counts the rows stored by an earlier run.
     """
-    from tqdm import tqdm
-
     paths = [p if is_url(p) else os.path.abspath(p) for p in paths]
-    store = ChunkStore(folder, paths=paths, chunk_size=chunk_size, fingerprint=extractor.fingerprint)
+    store = ChunkStore(folder, paths=paths, chunk_size=cluster.chunk_size, fingerprint=extractor.fingerprint)
     todo = store.todo()
     resumed = len(paths) - sum(store.size(i) for i in todo)
     if todo:
-        bar = tqdm(total=len(paths), initial=resumed, unit="clip", desc="features", disable=not progress, leave=False)
+        bar = progress_bar(enabled=progress, total=len(paths), initial=resumed, unit="clip", desc="features",
+                           leave=False)
 
         def keep(index, value):
             store.put(index, *value)
@@ -328,56 +244,63 @@ def extract_distributed(paths, *, extractor, scheduler, folder, workers=None,
             if on_chunk is not None:
                 on_chunk(index)
 
-        with connect(scheduler, workers=workers) as client, contextlib.closing(bar):
-            map_chunks(client, embed_chunk, [(i, paths[store.rows(i)]) for i in todo], on_result=keep,
-                       spec=str(_portable(extractor.spec)), fingerprint=extractor.fingerprint, n_jobs=n_jobs or 1,
-                       cache_dir=str(Path(cache_dir).resolve()) if cache_dir else None)
+        with contextlib.closing(bar):
+            cluster.map(embed_chunk, [(i, paths[store.rows(i)]) for i in todo], on_result=keep,
+                        spec=str(_portable(extractor.spec)), fingerprint=extractor.fingerprint, n_jobs=n_jobs or 1,
+                        cache_dir=str(Path(cache_dir).resolve()) if cache_dir else None)
     values, errors = store.assemble()
     return Extraction(features=values, errors=errors, hits=resumed)
 
 
-def build_mel_cache_distributed(paths, *, folder, frontend, scheduler, workers=None, chunk_size=CHUNK_SIZE,
-                                progress=False):
-    """Fill the pre-training log-mel cache on a Dask cluster.
+def embed(*, list_file, out, spec=None, n_jobs=None, cache_dir=None, progress=True, cluster=None, device=None):
+    """Write song features of every line of ``list_file`` to ``out`` (``.npy``), in list order.
 
-    Each task runs :func:`mirex.pretrain.melcache.build_mel_cache` on a chunk
-    of ``paths``; the workers write the content-keyed entries themselves, so
-    ``folder`` must be a folder all of them see at the same path (and entries
-    already there are not computed again).
+    Rows of files that cannot be decoded are NaN (each reported on stderr).
 
     Parameters
     ----------
-    paths : sequence of str
-        Audio files, seen by the workers at the same (absolute) paths.
-    folder : str or Path
-        The mel cache.
-    frontend : mirex.frontend.FrontEnd
-    scheduler, workers, chunk_size
-        As for :func:`extract_distributed`.
+    list_file : str or Path
+        A path list or a train list (extra columns are ignored).
+    out : str or Path
+        The ``.npy`` file, written atomically.
+    spec : FeatureSpec or str, optional
+        The feature system (default: the default preset).
+    n_jobs : int, optional
+        Threads (default: all cores; on a cluster: threads per task, default 1).
+    cache_dir : str or Path, optional
+        Feature cache (default: :func:`mirex.cache.project_cache_dir`; on a
+        cluster, each worker's own).
     progress : bool
-        Show a progress bar on stderr.
+    cluster : mirex.cluster.Cluster, optional
+        Compute on a Dask cluster by :func:`extract_distributed`, chunk by
+        chunk into the resumable folder ``out`` with suffix ``.chunks``.
+    device : torch.device, optional
+        Run the front end and the network in PyTorch there (default: NumPy
+        and CPU threads). Dask workers compute on their own CPUs.
 
     Returns
     -------
-    keys, errors
-        As :func:`~mirex.pretrain.melcache.build_mel_cache` returns them, for all of ``paths``.
+    features : np.ndarray, shape (n_lines, dim)
     """
-    from tqdm import tqdm
+    from mirex.cache import project_cache_dir
 
-    from mirex.pretrain.melcache import build_mel_cache
-
-    paths = [os.path.abspath(p) for p in paths]
-    keys, errors = [None] * len(paths), {}
-    bar = tqdm(total=len(paths), unit="clip", desc="log-mels", disable=not progress, leave=False)
-
-    def keep(start, value):
-        chunk_keys, chunk_errors = value
-        keys[start : start + len(chunk_keys)] = chunk_keys
-        errors.update({start + i: message for i, message in chunk_errors.items()})
-        bar.update(len(chunk_keys))
-
-    chunks = [(start, paths[start : start + chunk_size]) for start in range(0, len(paths), chunk_size)]
-    with connect(scheduler, workers=workers) as client, contextlib.closing(bar):
-        map_chunks(client, build_mel_cache, chunks, on_result=keep, folder=str(Path(folder).resolve()),
-                   frontend=frontend, n_jobs=1, progress=False)
-    return keys, dict(sorted(errors.items()))
+    entries = read_list(list_file, kind="any", warn=_warn)
+    extractor = make_extractor(spec or DEFAULT_PRESET, device=None if cluster else device)
+    paths = [e.path for e in entries]
+    if cluster is None:
+        result = _features(paths, extractor=extractor, cache_dir=cache_dir or project_cache_dir(), n_jobs=n_jobs,
+                           progress=progress)
+    else:
+        result = extract_distributed(paths, extractor=extractor, cluster=cluster,
+                                     folder=Path(out).with_suffix(".chunks"), cache_dir=cache_dir, n_jobs=n_jobs,
+                                     progress=progress)
+        for message in result.errors.values():
+            _warn(message)
+    values = result.features
+    if result.ok.any():
+        values = np.full((len(entries), extractor.reduce(values[result.ok][:1]).shape[1]), np.nan, dtype=np.float32)
+        values[result.ok] = extractor.reduce(result.features[result.ok])
+    with atomic_path(out, suffix=".npy") as tmp:
+        with open(tmp, "wb") as fh:
+            np.save(fh, values)
+    return values

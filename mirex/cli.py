@@ -145,7 +145,7 @@ def build_parser():
     p.add_argument("list", metavar="LIST", help="one path per line (extra columns ignored)")
     p.add_argument("out", metavar="OUT")
     p.add_argument("--format", choices=("full", "sparse"), default="full", help="default: full")
-    p.add_argument("--top", type=_positive, default=100, metavar="K",
+    p.add_argument("--top", type=int, default=100, metavar="K",
                    help="nearest files per query in the sparse format (default: 100)")
     _feature_options(p)
     p.set_defaults(func=_similarity)

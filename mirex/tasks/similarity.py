@@ -103,6 +103,8 @@ def write_matrix(*, out, paths, features, name, fmt="full", top=100, block_rows=
     """
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, not {fmt!r}")
+    if top < 1:
+        raise DataError(f"--top must be at least 1, not {top}")
     if len(paths) < 2 or len(paths) != len(features):
         raise DataError(f"need at least two files with features, got {len(paths)} paths and {len(features)} rows")
     name = " ".join(str(name).split())

@@ -30,18 +30,30 @@ def _train(args):
 
     record = train(scratch=args.scratch, train_list=args.train_list,
                    spec=features.resolve_spec(features=args.features, model=args.model), task_lda=args.task_lda,
-                   n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet, device=args.device)
-    logger.info(f"trained on {record.n_train} files ({record.skipped} skipped), {len(record.labels)} labels, "
+                   n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet, device=args.device,
+                   task=args.task)
+    what = f"{len(record.tags)} tags" if record.task == "tag" else f"{len(record.labels)} labels"
+    logger.info(f"trained on {record.n_train} files ({record.skipped} skipped), {what}, "
                 f"features {record.spec}: {record.describe()}")
 
 
 def _test(args):
     from mirex.protocol import test
 
-    rows = test(scratch=args.scratch, test_list=args.test_list, output=args.output, spec=args.features,
-                model=args.model, n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet,
-                device=args.device)
-    logger.info(f"wrote {len(rows)} predictions to {args.output}")
+    rows = test(scratch=args.scratch, test_list=args.test_list, output=args.output, binary=args.binary,
+                spec=args.features, model=args.model, n_jobs=args.n_jobs, cache_dir=args.cache_dir,
+                progress=not args.quiet, device=args.device)
+    logger.info(f"wrote {len(rows)} predictions to {args.output}" + (f" and {args.binary}" if args.binary else ""))
+
+
+def _similarity(args):
+    from mirex.protocol import similarity
+
+    n = similarity(list_file=args.list, out=args.out, spec=features.resolve_spec(features=args.features,
+                                                                                 model=args.model),
+                   fmt=args.format, top=args.top, n_jobs=args.n_jobs, cache_dir=args.cache_dir,
+                   progress=not args.quiet, device=args.device)
+    logger.info(f"wrote the {args.format} distance matrix of {n} files to {args.out}")
 
 
 def _embed(args):
@@ -106,15 +118,19 @@ def build_parser():
 
     p = sub.add_parser("train", help="MIREX train call: learn TRAINLIST, keep the classifier in SCRATCH")
     p.add_argument("scratch", metavar="SCRATCH")
-    p.add_argument("train_list", metavar="TRAINLIST", help="lines 'path<TAB>label'")
+    p.add_argument("train_list", metavar="TRAINLIST", help="lines 'path<TAB>label' (or 'path<TAB>tag', one per pair)")
+    p.add_argument("--task", choices=("classify", "tag"),
+                   help="default: tag when a quarter or more of the paths carry two or more labels, else classify")
     _feature_options(p)
     classify.add_arguments(p)
     p.set_defaults(func=_train)
 
-    p = sub.add_parser("test", help="MIREX test call: label TESTLIST into OUTPUT")
+    p = sub.add_parser("test", help="MIREX test call: label TESTLIST into OUTPUT (tags: AFFINITY_OUT BINARY_OUT)")
     p.add_argument("scratch", metavar="SCRATCH")
     p.add_argument("test_list", metavar="TESTLIST", help="lines 'path'")
-    p.add_argument("output", metavar="OUTPUT", help="written as 'path<TAB>label'")
+    p.add_argument("output", metavar="OUTPUT", help="written as 'path<TAB>label' (a tag model: AFFINITY_OUT, "
+                                                    "'path<TAB>tag<TAB>score')")
+    p.add_argument("binary", metavar="BINARY_OUT", nargs="?", help="a tag model's 'path<TAB>tag<TAB>1|0'")
     _feature_options(p, for_test=True)
     p.set_defaults(func=_test)
 
@@ -124,6 +140,15 @@ def build_parser():
     _feature_options(p)
     Cluster.add_arguments(p)
     p.set_defaults(func=_embed)
+
+    p = sub.add_parser("similarity", help="write the MIREX distance matrix of a list of files")
+    p.add_argument("list", metavar="LIST", help="one path per line (extra columns ignored)")
+    p.add_argument("out", metavar="OUT")
+    p.add_argument("--format", choices=("full", "sparse"), default="full", help="default: full")
+    p.add_argument("--top", type=int, default=100, metavar="K",
+                   help="nearest files per query in the sparse format (default: 100)")
+    _feature_options(p)
+    p.set_defaults(func=_similarity)
 
     p = sub.add_parser("import-keras2", help="import a Keras 2 HDF5 artist model as a bundle")
     p.add_argument("h5", metavar="FILE.h5")

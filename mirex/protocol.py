@@ -21,11 +21,11 @@ from mirex.errors import DataError, ListFileError, ScratchError
 from mirex.extract import extract
 from mirex.features import DEFAULT_PRESET, FeatureSpec, make_extractor
 from mirex.listfile import read_list, unique_paths, write_list
-from mirex.tasks import classify
+from mirex.tasks import classify, tag
 from mirex.tasks.record import load_record, save_record
 from mirex.log import logger
 
-__all__ = ["train", "test"]
+__all__ = ["train", "test", "similarity"]
 
 
 _warn = logger.warning
@@ -67,8 +67,8 @@ def _features(paths, *, extractor, cache_dir, n_jobs, progress):
 
 
 def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache_dir=None, progress=True,
-          device=None):
-    """Learn the training list and store the classifier in ``scratch``.
+          device=None, task=None):
+    """Learn the training list and store the classifier (or tag model) in ``scratch``.
 
     Parameters
     ----------
@@ -87,14 +87,21 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
     progress : bool
     device : torch.device, optional
         Run the front end and the network in PyTorch there (default: NumPy and CPU threads).
+    task : {'classify', 'tag'}, optional
+        Default: 'tag' when a quarter or more of the paths carry two or more labels
+        (:mod:`mirex.tasks.tag`; ``task_lda`` does not apply), else 'classify'
+        (a path keeps its first label).
 
     Returns
     -------
-    mirex.tasks.classify.ClassifierRecord
+    mirex.tasks.classify.ClassifierRecord or mirex.tasks.tag.TagRecord
     """
     entries = read_list(train_list, kind="train", warn=_warn)
     scratch = _scratch(scratch)
     extractor = make_extractor(spec or DEFAULT_PRESET, device=device)
+    if task == "tag" or (task is None and tag.is_multilabel(entries)):
+        return _train_tags(entries, scratch=scratch, train_list=train_list, extractor=extractor, n_jobs=n_jobs,
+                           cache_dir=cache_dir, progress=progress)
     first = {}
     for entry in entries:  # a duplicate path keeps its first label
         kept = first.setdefault(entry.path, entry)
@@ -117,23 +124,45 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
     return record
 
 
-def test(*, scratch, test_list, output, spec=None, model=None, n_jobs=None, cache_dir=None, progress=True,
-         device=None):
+def _train_tags(entries, *, scratch, train_list, extractor, n_jobs, cache_dir, progress):
+    paths, tag_sets = tag.tag_sets(entries)
+    result = _features(paths, extractor=extractor, cache_dir=cache_dir or scratch / "features", n_jobs=n_jobs,
+                       progress=progress)
+    ok = result.ok
+    if not ok.any():
+        raise DataError(f"{train_list}: none of the {len(paths)} training files could be used")
+    record = tag.fit_tags(features=extractor.reduce(result.features[ok]),
+                          tag_sets=[t for t, good in zip(tag_sets, ok) if good], spec=str(extractor.spec),
+                          fingerprint=extractor.fingerprint, n_jobs=n_jobs or 1, skipped=int((~ok).sum()))
+    save_record(record, scratch=scratch)
+    return record
+
+
+def test(*, scratch, test_list, output, binary=None, spec=None, model=None, n_jobs=None, cache_dir=None,
+         progress=True, device=None):
     """Label every distinct path of ``test_list`` and write ``output`` atomically.
 
     The features are those the stored classifier was trained on; a ``spec``
-    or ``model`` (bundle) given explicitly must name the same system.
-    ``device`` is as for :func:`train`.
+    or ``model`` (bundle) given explicitly must name the same system. A tag
+    model writes two lists, ``output`` (AFFINITY) and ``binary`` (BINARY);
+    a classifier one. ``device`` is as for :func:`train`.
 
     Returns
     -------
     predictions : list of (str, str)
-        ``(path as given, label)`` in input order.
+        ``(path as given, label)`` in input order (a tag model: ``(path, tag)``
+        of every BINARY 1).
     """
     scratch = Path(scratch)
     entries = read_list(test_list, kind="test", warn=_warn)
     record = load_record(scratch=scratch)
-    _check_output(output)
+    is_tag = record.task == "tag"
+    if is_tag != (binary is not None):
+        raise ScratchError(f"{scratch}: holds a {'tag model' if is_tag else 'single-label classifier'}; give "
+                           + ("AFFINITY_OUT and BINARY_OUT" if is_tag else "one OUTPUT"))
+    for out in (output, binary):
+        if out is not None:
+            _check_output(out)
     trained = FeatureSpec.parse(record.spec)
     asked = FeatureSpec.parse(spec or trained)
     asked = asked.with_bundle(model) if model else asked
@@ -147,6 +176,8 @@ def test(*, scratch, test_list, output, spec=None, model=None, n_jobs=None, cach
     paths = unique_paths(entries)
     result = _features(paths, extractor=extractor, cache_dir=cache_dir or scratch / "features", n_jobs=n_jobs,
                        progress=progress)
+    if is_tag:
+        return _test_tags(record, paths, result, extractor=extractor, affinity_out=output, binary_out=binary)
     labels = np.full(len(paths), record.majority, dtype=object)
     ok = result.ok
     if ok.any():
@@ -156,3 +187,58 @@ def test(*, scratch, test_list, output, spec=None, model=None, n_jobs=None, cach
     rows = list(zip(paths, (str(x) for x in labels)))
     write_list(output, rows)
     return rows
+
+
+def _reduced(extractor, result):
+    """The extractor's reduced features of the usable rows, NaN rows for the others."""
+    if not result.ok.any():
+        return result.features
+    usable = extractor.reduce(result.features[result.ok])
+    values = np.full((len(result.features), usable.shape[1]), np.nan, dtype=np.float32)
+    values[result.ok] = usable
+    return values
+
+
+def _test_tags(record, paths, result, *, extractor, affinity_out, binary_out):
+    scores, binary = tag.predict(record=record, features=_reduced(extractor, result))
+    if result.errors:
+        _warn(f"{len(result.errors)} test file(s) could not be used; given the tag priors as scores")
+    tag.write_outputs(paths=paths, record=record, scores=scores, binary=binary, affinity_out=affinity_out,
+                      binary_out=binary_out)
+    return [(p, t) for p, row in zip(paths, binary) for t, b in zip(record.tags, row) if b]
+
+
+def similarity(*, list_file, out, spec=None, fmt="full", top=100, n_jobs=None, cache_dir=None, progress=True,
+               device=None):
+    """Write the MIREX distance matrix of every distinct path of ``list_file`` (see :mod:`mirex.tasks.similarity`).
+
+    Parameters
+    ----------
+    list_file : str or Path
+        A path list (extra columns ignored).
+    out : str or Path
+        Written atomically; its header line is the feature system (``str(spec)``).
+    spec : FeatureSpec or str, optional
+        Default: the default preset.
+    fmt : {'full', 'sparse'}
+    top : int
+        Nearest files per query in the sparse format.
+    n_jobs, cache_dir, progress, device
+        As for :func:`train`; the cache defaults to the project's.
+
+    Returns
+    -------
+    n : int
+        Number of files in the matrix.
+    """
+    from mirex.cache import project_cache_dir
+    from mirex.tasks.similarity import write_matrix
+
+    paths = unique_paths(read_list(list_file, kind="any", warn=_warn))
+    _check_output(out)
+    extractor = make_extractor(spec or DEFAULT_PRESET, device=device)
+    result = _features(paths, extractor=extractor, cache_dir=cache_dir or project_cache_dir(), n_jobs=n_jobs,
+                       progress=progress)
+    write_matrix(out=out, paths=paths, features=_reduced(extractor, result), name=str(extractor.spec), fmt=fmt,
+                 top=top)
+    return len(paths)

@@ -38,6 +38,14 @@ def test_score_per_fold():
             == pytest.approx(EXPECTED["per_fold_normalised_accuracy"]))
 
 
+def test_normalised_accuracy_is_pooled_over_folds_not_averaged():
+    scores = metrics.score(**ARGS, folds=REFERENCE["folds"])
+    summed = scores.confusion.loc[:, scores.confusion.index]
+    pooled = (summed.to_numpy().diagonal() / scores.confusion.sum(axis=1).to_numpy()).mean()
+    assert scores.normalised_accuracy == pytest.approx(pooled)
+    assert scores.normalised_accuracy != pytest.approx(scores.per_fold["normalised_accuracy"].mean())
+
+
 def test_confusion_has_no_pseudo_columns_when_all_answers_are_classes():
     matrix = metrics.confusion_matrix(reference=["a", "b"], estimated=["b", "b"])
     assert list(matrix.columns) == ["a", "b"]

@@ -10,11 +10,14 @@ import argparse
 import itertools
 from pathlib import Path
 
+from mirex.errors import EvaluationError
 from mirex.evaluate.systems import SYSTEMS, resolve_systems
 from mirex.extract import add_jobs_argument
 from mirex.log import logger
 
-__all__ = ["run_evaluation", "add_arguments", "main"]
+__all__ = ["run_evaluation", "add_arguments", "main", "TASKS"]
+
+TASKS = ("classify", "tag", "similarity")
 
 
 def _progress(message):
@@ -30,13 +33,15 @@ def _fold_count(text):
 
 
 def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=None, cache_dir=None, seed=0,
-                   scripts_dir=None, strata=None):
+                   scripts_dir=None, strata=None, task="classify"):
     """Cross-validate systems on a dataset through the two scripts and write the report.
 
     Parameters
     ----------
     dataset_list : str or Path
         ``path<TAB>label[<TAB>group]`` per line; the group is the artist filter.
+        For ``task='tag'``, one line per (clip, tag) pair
+        (:mod:`~mirex.evaluate.tagrun`).
     systems : dict of str to list of str, or iterable of str, optional
         A systems dict, or specs for :func:`~mirex.evaluate.systems.resolve_systems`;
         default: every named system.
@@ -56,6 +61,11 @@ def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=
     strata : (str or Path, str), optional
         A side table and one of its columns: accuracy is also reported by
         that column's values (see :mod:`mirex.evaluate.strata`).
+    task : {'classify', 'tag', 'similarity'}
+        'tag': :func:`~mirex.evaluate.tagrun.run_tag_evaluation` (default
+        folder ``results/DATASET-tag``); 'similarity': no folds, one distance
+        matrix per system (:func:`~mirex.evaluate.simrun.run_similarity_evaluation`,
+        default folder ``results/DATASET-similarity``).
 
     Returns
     -------
@@ -74,11 +84,18 @@ def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=
     from mirex.evaluate.runner import run_system, write_fold_lists
     from mirex.evaluate.strata import read_strata
 
-    dataset = load_dataset(path=dataset_list)
+    if task != "classify" and strata is not None:
+        raise EvaluationError("--strata reports accuracy by stratum: it applies to --task classify only")
+    if task != "classify" and not systems:  # the task LDA is the classifier's: these tasks differ by features only
+        systems = {name: options for name, options in SYSTEMS.items() if "--task-lda" not in options}
     if strata is not None:
         strata = (strata[1], read_strata(path=strata[0], column=strata[1]))
     if not isinstance(systems, dict):
         systems = resolve_systems(specs=systems)
+    if task != "classify":
+        return _other_task(task, dataset_list=dataset_list, systems=systems, folds=folds, out_dir=out_dir,
+                           n_jobs=n_jobs, cache_dir=cache_dir, seed=seed, scripts_dir=scripts_dir)
+    dataset = load_dataset(path=dataset_list)
     out_dir = Path(out_dir) if out_dir else Path("results") / dataset.name
     cache_dir = Path(cache_dir) if cache_dir else project_cache_dir()
     splits = make_folds(labels=dataset.labels, groups=dataset.groups, n_folds=folds, seed=seed)
@@ -97,6 +114,25 @@ def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=
     return write_report(out_dir=out_dir, dataset=dataset, n_folds=folds, seed=seed, results=results, strata=strata)
 
 
+def _other_task(task, *, dataset_list, systems, folds, out_dir, n_jobs, cache_dir, seed, scripts_dir):
+    from mirex.cache import project_cache_dir
+
+    cache_dir = Path(cache_dir) if cache_dir else project_cache_dir()
+    _progress(f"{task} evaluation of {', '.join(systems)} on {dataset_list}")
+    if task == "tag":
+        from mirex.evaluate.tagrun import run_tag_evaluation
+
+        return run_tag_evaluation(dataset_list=dataset_list, systems=systems, folds=folds, out_dir=out_dir,
+                                  n_jobs=n_jobs, cache_dir=cache_dir, seed=seed, scripts_dir=scripts_dir,
+                                  progress=_progress)
+    if task == "similarity":
+        from mirex.evaluate.simrun import run_similarity_evaluation
+
+        return run_similarity_evaluation(dataset_list=dataset_list, systems=systems, out_dir=out_dir, n_jobs=n_jobs,
+                                         cache_dir=cache_dir, seed=seed, progress=_progress)
+    raise ValueError(f"task must be one of {TASKS}, not {task!r}")
+
+
 def add_arguments(parser):
     """Add the ``mirex evaluate`` arguments to an argparse parser."""
     parser.add_argument("dataset_list", help="list of path<TAB>label[<TAB>artist] lines")
@@ -110,6 +146,9 @@ def add_arguments(parser):
     parser.add_argument("--strata", nargs=2, metavar=("TABLE", "COLUMN"),
                         help="also report accuracy by COLUMN of the tab-separated side TABLE (with a 'path' column)")
     add_jobs_argument(parser)
+    parser.add_argument("--task", choices=TASKS, default="classify",
+                        help="classify (default), tag (DATASET: one path<TAB>tag[<TAB>group] line per pair) or "
+                             "similarity (distance matrices of the whole list; --folds unused)")
 
 
 def main(args):
@@ -118,6 +157,7 @@ def main(args):
 
     board = run_evaluation(dataset_list=args.dataset_list, systems=args.systems, folds=args.folds,
                            out_dir=args.out, n_jobs=args.n_jobs, cache_dir=args.cache, seed=args.seed,
-                           strata=args.strata)
-    print(format_leaderboard(board=board))
+                           strata=args.strata, task=args.task)
+    print(format_leaderboard(board=board) if args.task == "classify" else board.to_string(index=False,
+                                                                                           float_format="%.4f"))
     return 0

@@ -131,7 +131,8 @@ class Scores:
     Attributes
     ----------
     accuracy, normalised_accuracy : float
-        Over all folds pooled.
+        Over all folds pooled: from the sum of the folds' confusion matrices,
+        as graders computed them (not the mean of per-fold values).
     per_fold : DataFrame
         Index ``fold``; columns ``n``, ``accuracy``, ``normalised_accuracy``.
     per_class : Series

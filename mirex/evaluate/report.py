@@ -118,18 +118,18 @@ def _markdown(frame, *, digits=4):
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in cells])
 
 
-def _significance(tables):
-    """Friedman's test and rank HSD on each comparison table, as rows and Markdown."""
+def _significance(tables, titles=_TITLES):
+    """Friedman's test and rank HSD on each comparison table (titled by ``titles``), as rows and Markdown."""
     rows, text = [], []
     for name, table in tables.items():
         test = friedman(table=table)
         rows.append({"table": name, "statistic": test.statistic, "df": test.df, "p_value": test.p_value,
                      "n_blocks": test.n_blocks, **{f"mean_rank_{s}": r for s, r in test.mean_ranks.items()}})
         pairs = rank_hsd(table=table).set_index(["system_a", "system_b"])
-        text += [f"### {_TITLES[name]}", "",
+        text += [f"### {titles[name]}", "",
                  ("Friedman's test is undefined: the systems tie in every block." if math.isnan(test.statistic)
                   else f"Friedman chi-square = {test.statistic:.4f}, df = {test.df}, p = {test.p_value:.4g} "
-                       f"({test.n_blocks} blocks; accuracy ranked within each block, 1 = best)."), "",
+                       f"({test.n_blocks} blocks; scores ranked within each block, 1 = best)."), "",
                  _markdown(test.mean_ranks.to_frame().rename_axis("system")), "",
                  "Tukey-Kramer HSD on mean ranks (alpha 0.05):", "", _markdown(pairs), ""]
     return pd.DataFrame(rows), text

@@ -75,16 +75,26 @@ demo-data: $(STAMP)
 game-data: $(STAMP)
 	$(PY) -m mirex.datasets.games --out $(GAME_DIR)
 
-# The leaderboards: every feature preset, with and without the task LDA, 3 folds
-# with a work filter on the composer set and a track filter on the game-music
-# set (accuracy by package too); without apt-get, the composer set alone.
+# The leaderboards: classification with every feature preset, with and without
+# the task LDA, 3 folds with a work filter on the composer set and a track
+# filter on the game-music set (accuracy by package too); tag classification
+# on the composer set's score tags; similarity on both sets. Without apt-get,
+# the composer set alone.
 EVAL_ARGS ?=
+TASK_SYSTEMS ?= hybrid multilevel paper mfcc
 evaluate: models demo-data
 	$(PY) -m mirex evaluate $(DEMO_DIR)/composers.txt --out results/composers $(EVAL_ARGS)
+	$(PY) -m mirex.datasets.composer_tags --list $(DEMO_DIR)/composers.txt
+	$(PY) -m mirex evaluate $(DEMO_DIR)/tags.txt --task tag --systems $(TASK_SYSTEMS) \
+	  --out results/composers-tags $(EVAL_ARGS)
+	$(PY) -m mirex evaluate $(DEMO_DIR)/composers.txt --task similarity --systems $(TASK_SYSTEMS) \
+	  --out results/composers-similarity $(EVAL_ARGS)
 	@if command -v apt-get >/dev/null 2>&1; then \
 	  $(MAKE) --no-print-directory game-data && \
 	  $(PY) -m mirex evaluate $(GAME_DIR)/games.txt --out results/games \
-	    --strata $(GAME_DIR)/games-clips.tsv package $(EVAL_ARGS); \
+	    --strata $(GAME_DIR)/games-clips.tsv package $(EVAL_ARGS) && \
+	  $(PY) -m mirex evaluate $(GAME_DIR)/games.txt --task similarity --systems $(TASK_SYSTEMS) \
+	    --out results/games-similarity $(EVAL_ARGS); \
 	else \
 	  echo "make evaluate: no apt-get here, so no game-music set; the composer leaderboard above is the only one" >&2; \
 	fi

@@ -84,3 +84,18 @@ def test_mfcc_features_and_mismatched_test_options(tmp_path, labelled_corpus):
     predicted = [line.split("\t")[1] for line in (tmp_path / "o.txt").read_text().splitlines()]
     assert np.mean([p == label for p, (_, label) in zip(predicted, labelled_corpus["test"])]) >= 0.75
     assert Counter(predicted).most_common(1)[0][1] < len(predicted)
+
+
+def test_testing_and_training_never_import_keras(trained, labelled_corpus, tmp_path):
+    """Extraction reads the bundle's weights into PyTorch itself: Keras is for training networks only."""
+    import sys
+
+    test_list = write_lines(tmp_path / "test.txt", [p for p, _ in labelled_corpus["test"][:2]])
+    train_list = write_lines(tmp_path / "train.txt", [f"{p}\t{label}" for p, label in labelled_corpus["train"][::4]])
+    code = ("import sys; from mirex.cli import main; "
+            f"status = main(['test', {str(trained / 'scratch')!r}, {str(test_list)!r}, {str(tmp_path / 'o.txt')!r}]); "
+            f"status += main(['train', {str(tmp_path / 's')!r}, {str(train_list)!r}, '--features', 'paper']); "
+            "print(status, sorted(m for m in sys.modules if m.split('.')[0] == 'keras')[:3])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, cwd=ROOT,
+                            env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    assert result.stdout.split("\n")[-2] == "0 []", result.stderr

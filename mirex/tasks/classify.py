@@ -90,9 +90,18 @@ class ClassifierRecord(Record):
 
 
 def _lda():
-    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+    """The task LDA: shrinkage LDA in the span of the training data.
 
-    return LinearDiscriminantAnalysis(solver="eigen", shrinkage="auto")
+    A PCA keeping 99.99 % of the variance (at most n - 1 directions) comes
+    first, so the LDA's eigenproblem is at most n x n rather than d x d
+    (d is 2,304 for the multi-scale features, n a few hundred clips).
+    """
+    from sklearn.decomposition import PCA
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(PCA(n_components=0.9999, svd_solver="full"),
+                         LinearDiscriminantAnalysis(solver="eigen", shrinkage="auto"))
 
 
 def fit(features, labels, *, task_lda="auto", n_jobs=1, folds=3, seed=0, spec="", fingerprint=""):

@@ -14,12 +14,11 @@ import sys
 import time
 from pathlib import Path
 
-from mirex.errors import DataError, MirexError
-from mirex.frontend import FrontEnd
-from mirex.listfile import write_list
+from mirex.errors import MirexError
 from mirex.nets import get_arch
-from mirex.pretrain.splits import SPLITS, split_songs
-from mirex.pretrain.tasks import make_task, reader
+from mirex.pretrain.inputs import prepare
+from mirex.pretrain.splits import SPLITS
+from mirex.pretrain.tasks import reader
 
 __all__ = ["MODELS", "DEFAULTS", "pretrain", "training_dir"]
 
@@ -86,55 +85,6 @@ def _settings(work, *, artist_list, resume, asked):
 
     write_text(run_file, json.dumps(settings, indent=2) + "\n")
     return settings
-
-
-def _fill_cache(paths, *, work, frontend, n_jobs, progress, cluster):
-    from mirex.pretrain.melcache import build_mel_cache
-
-    if cluster:
-        from mirex.distributed import build_mel_cache_distributed
-
-        return build_mel_cache_distributed(paths, folder=work / "mels", frontend=frontend, progress=progress,
-                                           **cluster)
-    return build_mel_cache(paths, folder=work / "mels", frontend=frontend, n_jobs=n_jobs, progress=progress)
-
-
-def _splits(clips, *, settings, work, base, n_jobs, progress, log, cluster=None):
-    """Split the clips, fill the input cache, pack each split; returns the task, the splits and the front end."""
-    from mirex.pretrain.melcache import MelSplit, pack_split
-
-    keys, errors = _fill_cache([c.path for c in clips], work=work, frontend=base, n_jobs=n_jobs, progress=progress,
-                               cluster=cluster)
-    for message in errors.values():
-        log(f"mirex: warning: {message} (skipped)")
-    key = {c.path: k for c, k in zip(clips, keys)}
-    assigned = split_songs(clips, seed=settings["seed"])
-    write_list(work / "splits.tsv", [(c.path, c.artist, c.album or c.song, name) if c.artist else (c.path, name)
-                                     for name in SPLITS for c in assigned[name]])
-    task = make_task(settings["task"], clips=clips, assigned=assigned, loss_weights=settings["loss_weights"])
-    index = {a: i for i, a in enumerate(sorted({c.artist for c in clips}))}
-    packed = {}
-    for name in SPLITS:
-        members = [c for c in assigned[name] if key[c.path] is not None]
-        songs = {}
-        packed[name] = dict(
-            paths=pack_split([key[c.path] for c in members], folder=work / "mels", frontend=base, name=name),
-            artists=[index[c.artist] for c in members], targets=task.targets(members),
-            songs=[songs.setdefault((c.artist, c.song), len(songs)) for c in members],
-        )
-    frontend = base
-    if isinstance(base, FrontEnd):
-        mean, std = MelSplit(*packed["train"]["paths"], artists=packed["train"]["artists"], frontend=base).stats()
-        frontend = FrontEnd(**{**base.to_dict(), "mean": mean, "std": std})
-    splits = {name: MelSplit(*p["paths"], artists=p["artists"], songs=p["songs"], targets=p["targets"],
-                             frontend=frontend) for name, p in packed.items()}
-    for name in ("train", "valid"):
-        if task.has_artists and len(set(splits[name].artists)) < 2:
-            raise DataError(f"the {name} split has songs of fewer than two artists; "
-                            "an artist needs at least two songs (three for a test song)")
-        if not len(splits[name]):
-            raise DataError(f"the {name} split is empty; the list needs more clips")
-    return task, splits, frontend
 
 
 def _build(settings, *, arch, task, frontend):
@@ -272,7 +222,7 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
         loss_weights=loss_weights, mixed_precision=mixed_precision))
     network = get_arch(settings["arch"])
     clips = reader(settings["task"])(artist_list)
-    task, splits, frontend = _splits(clips, settings=settings, work=work, base=network.default_frontend(),
+    task, splits, frontend = prepare(clips, settings=settings, work=work, base=network.default_frontend(),
                                      n_jobs=n_jobs, progress=progress, log=log, cluster=cluster)
     cache_seconds = time.perf_counter() - started
     torch.set_num_threads(n_jobs or default_jobs())

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ["Conv", "Norm", "Dense", "as_batch"]
+__all__ = ["Conv", "Norm", "Dense", "as_batch", "FrozenWaveformNet"]
 
 
 def _tensor(array):
@@ -58,3 +58,43 @@ class Dense:
 def as_batch(segments):
     """Waveform segments (n, samples) as a float32 tensor (n, 1, samples)."""
     return torch.from_numpy(np.ascontiguousarray(segments, dtype=np.float32))[:, None, :]
+
+
+class FrozenWaveformNet:
+    """A sample-level network's stem and blocks as plain PyTorch operations.
+
+    Subclasses copy the stem (conv, norm) into ``self.stem`` and each block's
+    weights into ``self.blocks``, and define ``_block(x, block)``.
+    """
+
+    stem = ()
+    blocks = ()
+
+    @staticmethod
+    def _block(x, block):
+        raise NotImplementedError
+
+    def __call__(self, segments, *, blocks=None):
+        """Per-block activations of waveform segments.
+
+        Parameters
+        ----------
+        segments : np.ndarray, shape (n, samples)
+        blocks : sequence of int, optional
+            1-based blocks to return (default all); the pass stops after the last.
+
+        Returns
+        -------
+        list of np.ndarray, float32, each (n, channels, time)
+            In block order.
+        """
+        wanted = sorted(set(blocks or range(1, len(self.blocks) + 1)))
+        out = []
+        with torch.inference_mode():
+            conv, norm = self.stem
+            x = norm(conv(as_batch(segments))).relu_()
+            for index, block in enumerate(self.blocks[: wanted[-1]], start=1):
+                x = self._block(x, block)
+                if index in wanted:
+                    out.append(x.numpy())
+        return out

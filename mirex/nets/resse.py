@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from keras import layers
 
 from mirex.nets.frontends import WaveformFrontEnd
-from mirex.nets.frozen import Conv, Dense, Norm, as_batch
+from mirex.nets.frozen import Conv, Dense, FrozenWaveformNet, Norm
 from mirex.nets.layers import Builder
 
 __all__ = ["FILTERS", "BLOCKS", "MULTI_LEVEL", "AMPLIFY", "build_feature_model", "frozen_blocks"]
@@ -94,7 +94,7 @@ def build_feature_model(*, frontend=None, seed=None, l2=1e-5, bn_momentum=0.99):
     return keras.Model(inputs, layers.Concatenate(name="feature")(pooled), name="resse_features")
 
 
-class FrozenReSE:
+class FrozenReSE(FrozenWaveformNet):
     """Every block of a :func:`build_feature_model` network as plain PyTorch operations.
 
     Parameters
@@ -102,8 +102,6 @@ class FrozenReSE:
     model : keras.Model
         A feature model from :func:`build_feature_model` (weights copied once).
     """
-
-    n_blocks = len(BLOCKS)
 
     def __init__(self, model):
         names = {layer.name for layer in model.layers}
@@ -113,7 +111,7 @@ class FrozenReSE:
 
         self.stem = (Conv(layer("stem_conv")), Norm(layer("stem_bn")))
         self.blocks = []
-        for index in range(1, self.n_blocks + 1):
+        for index in range(1, len(BLOCKS) + 1):
             name = f"block{index}"
             short = f"{name}_short_conv"
             self.blocks.append({
@@ -137,31 +135,6 @@ class FrozenReSE:
         gate = torch.sigmoid(narrow(widen(y.mean(dim=-1)).relu_()))
         y = y.mul_(gate[:, :, None]).add_(shortcut)
         return F.max_pool1d(y, 3).relu_()  # max-pool and ReLU commute; pooling first is cheaper
-
-    def __call__(self, segments, *, blocks=None):
-        """Per-block activations of waveform segments.
-
-        Parameters
-        ----------
-        segments : np.ndarray, shape (n, samples)
-        blocks : sequence of int, optional
-            1-based blocks to return (default all); the pass stops after the last.
-
-        Returns
-        -------
-        list of np.ndarray, float32, each (n, channels, time)
-            In block order.
-        """
-        wanted = sorted(set(blocks or range(1, self.n_blocks + 1)))
-        out = []
-        with torch.inference_mode():
-            conv, norm = self.stem
-            x = norm(conv(as_batch(segments))).relu_()
-            for index, block in enumerate(self.blocks[: wanted[-1]], start=1):
-                x = self._block(x, block)
-                if index in wanted:
-                    out.append(x.numpy())
-        return out
 
 
 def frozen_blocks(model):

@@ -19,12 +19,11 @@ output pooled over its whole length (the network is fully convolutional).
 The blocks of the multi-level features are blocks 1–10 (the stem is not one).
 """
 import keras
-import torch
 import torch.nn.functional as F
 from keras import layers
 
 from mirex.nets.frontends import WaveformFrontEnd
-from mirex.nets.frozen import Conv, Norm, as_batch
+from mirex.nets.frozen import Conv, FrozenWaveformNet, Norm
 from mirex.nets.layers import Builder
 
 __all__ = ["FILTERS", "BLOCKS", "build_feature_model", "frozen_blocks"]
@@ -64,7 +63,7 @@ def build_feature_model(*, frontend=None, seed=None, l2=1e-5, bn_momentum=0.99):
     return keras.Model(inputs, layers.GlobalMaxPooling1D(name="feature")(x), name="samplecnn_features")
 
 
-class FrozenSampleCNN:
+class FrozenSampleCNN(FrozenWaveformNet):
     """Every block of a :func:`build_feature_model` network as plain PyTorch operations.
 
     Parameters
@@ -73,43 +72,21 @@ class FrozenSampleCNN:
         A feature model from :func:`build_feature_model` (weights copied once).
     """
 
-    n_blocks = len(BLOCKS)
-
     def __init__(self, model):
         def layer(name):
             return model.get_layer(name)
 
         self.stem = (Conv(layer("stem_conv")), Norm(layer("stem_bn")))
         self.blocks = [(Conv(layer(f"block{i}_conv")), Norm(layer(f"block{i}_bn")), 3 if i <= len(FILTERS) else 0)
-                       for i in range(1, self.n_blocks + 1)]
+                       for i in range(1, len(BLOCKS) + 1)]
 
-    def __call__(self, segments, *, blocks=None):
-        """Per-block activations of waveform segments.
-
-        Parameters
-        ----------
-        segments : np.ndarray, shape (n, samples)
-        blocks : sequence of int, optional
-            1-based blocks to return (default all); the pass stops after the last.
-
-        Returns
-        -------
-        list of np.ndarray, float32, each (n, channels, time)
-            In block order.
-        """
-        wanted = sorted(set(blocks or range(1, self.n_blocks + 1)))
-        out = []
-        with torch.inference_mode():
-            conv, norm = self.stem
-            x = norm(conv(as_batch(segments))).relu_()
-            for index, (conv, norm, pool) in enumerate(self.blocks[: wanted[-1]], start=1):
-                x = norm(conv(x))
-                if pool:
-                    x = F.max_pool1d(x, pool)  # max-pool and ReLU commute; pooling first is cheaper
-                x = x.relu_()
-                if index in wanted:
-                    out.append(x.numpy())
-        return out
+    @staticmethod
+    def _block(x, block):
+        conv, norm, pool = block
+        x = norm(conv(x))
+        if pool:
+            x = F.max_pool1d(x, pool)  # max-pool and ReLU commute; pooling first is cheaper
+        return x.relu_()
 
 
 def frozen_blocks(model):

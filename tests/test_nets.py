@@ -57,3 +57,22 @@ def test_registry_and_front_ends():
     assert segs.shape == (2, 59049) and segs[1, 0] == 59049  # non-overlapping, remainder dropped
     short = wave.segments(np.ones(100))
     assert short.shape == (1, 59049) and short.sum() == 100  # zero-padded to one segment
+
+
+def test_heads_compute_in_float32_under_mixed_precision():
+    import keras
+
+    from mirex.nets.heads import build_training_model
+
+    policy = keras.mixed_precision.dtype_policy()
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        features = get_arch("dcnn").build_feature_model(seed=0)
+        model = build_training_model(features, outputs={"artist": (3, "softmax"), "album": (2, "softmax")},
+                                     hidden=True)
+    finally:
+        keras.mixed_precision.set_global_policy(policy)
+    assert features.get_layer("conv1d_1").compute_dtype == "float16"
+    assert model.get_layer("artist").compute_dtype == model.get_layer("album").compute_dtype == "float32"
+    assert set(model.output) == {"artist", "album"} and model.get_layer("hidden").units == 256
+    assert keras.mixed_precision.dtype_policy().name == policy.name

@@ -29,10 +29,10 @@ from keras import layers
 from mirex.nets.frontends import WaveformFrontEnd
 from mirex.nets.frozen import Conv, Dense, FrozenWaveformNet, Norm
 from mirex.nets.layers import Builder
+from mirex.nets.samplecnn import FILTERS
 
 __all__ = ["FILTERS", "BLOCKS", "MULTI_LEVEL", "AMPLIFY", "build_feature_model", "frozen_blocks"]
 
-FILTERS = (128, 128, 256, 256, 256, 256, 256, 256, 512)
 #: Layers whose outputs are the network's blocks, in order.
 BLOCKS = tuple(f"block{i}_pool" for i in range(1, 10))
 #: Blocks whose global maxima are concatenated into the feature.

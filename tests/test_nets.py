@@ -5,6 +5,7 @@ import pytest
 from mirex.frontend import FrontEnd
 from mirex.nets import ARCHS, get_arch
 from mirex.nets.frontends import WaveformFrontEnd, frontend_from_dict
+from mirex.nets.frozen import weights_of
 
 
 def _randomise_norms(model, rng):
@@ -28,16 +29,21 @@ def test_frozen_blocks_equal_the_keras_model(name, dim, widths):
     assert model.output.shape[-1] == dim
     x = (rng.standard_normal((2, 59049)) * 0.3).astype(np.float32)
     expected = [np.asarray(a).transpose(0, 2, 1) for a in arch.blocks_model(model).predict_on_batch(x[:, :, None])]
-    got = arch.frozen_blocks(model)(x)
+    frozen = arch.frozen_blocks(weights_of(model))
+    got = frozen(x)
     assert [g.shape[1] for g in got] == widths
     assert [g.shape[2] for g in got][:3] == [6561, 2187, 729] and got[8].shape[2] == 1
     for index, (g, e) in enumerate(zip(got, expected), start=1):
         np.testing.assert_allclose(g, e, atol=1e-4, rtol=1e-4, err_msg=f"block {index}")
-    some = arch.frozen_blocks(model)(x, blocks=[5, 2])
+    some = frozen(x, blocks=[5, 2])
     assert len(some) == 2 and np.array_equal(some[0], got[1]) and np.array_equal(some[1], got[4])
-    pooled = np.concatenate([e.max(axis=-1) for e in expected[-3:]], axis=1)
+    pooled = frozen.pooled(x, batch_size=1)
+    assert pooled.shape == (2, 2, sum(widths)) and list(frozen.widths) == widths
+    np.testing.assert_allclose(pooled[:, 0, :128], got[0].max(axis=-1), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(pooled[:, 1, -widths[-1]:], got[-1].mean(axis=-1), rtol=1e-5, atol=1e-5)
+    multi_level = np.concatenate([e.max(axis=-1) for e in expected[-3:]], axis=1)
     feature = np.asarray(model.predict_on_batch(x[:, :, None]))
-    np.testing.assert_allclose(feature, pooled if name == "resse" else expected[-1][:, :, 0], atol=1e-5)
+    np.testing.assert_allclose(feature, multi_level if name == "resse" else expected[-1][:, :, 0], atol=1e-5)
 
 
 def test_registry_and_front_ends():

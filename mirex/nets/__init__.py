@@ -68,12 +68,26 @@ class Arch:
 
         return keras.Model(feature_model.input, [feature_model.get_layer(name).output for name in self.blocks])
 
-    def frozen_blocks(self, feature_model):
-        """The frozen PyTorch per-block inference function: segments -> list of (n, channels, time)."""
+    def frozen_blocks(self, weights):
+        """The frozen PyTorch network of a waveform architecture.
+
+        Parameters
+        ----------
+        weights : dict of str to list of np.ndarray
+            Layer name -> arrays (:func:`mirex.nets.frozen.weights_of` of a
+            Keras feature model, or read from a bundle's weights file).
+
+        Returns
+        -------
+        mirex.nets.frozen.FrozenWaveformNet
+            ``f(segments, blocks=None)`` -> list of (n, channels, time) per
+            block; ``f.pooled(segments)`` -> (n, 2, channels summed over
+            blocks), each block's maximum and mean over time.
+        """
         module = self._module()
         if not hasattr(module, "frozen_blocks"):
-            raise NotImplementedError(f"{self.name}: frozen per-block inference lives in mirex.inference")
-        return module.frozen_blocks(feature_model)
+            raise NotImplementedError(f"{self.name}: its frozen network lives in mirex.inference")
+        return module.frozen_blocks(weights)
 
 
 ARCHS = {

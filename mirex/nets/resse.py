@@ -20,15 +20,14 @@ identity unless the width changes, then a conv 1 + BN (Glorot-uniform); the
 block's inner dropout is 0.2; He-uniform convolutions with a kernel L2 of
 1e-5 (the house DCNN's value); the hidden dense layer of the head is as
 wide as the feature. The blocks of the multi-level features are blocks 1–9.
+
+Keras is imported by the builder only: the frozen copy needs PyTorch alone.
 """
-import keras
 import torch
 import torch.nn.functional as F
-from keras import layers
 
 from mirex.nets.frontends import WaveformFrontEnd
 from mirex.nets.frozen import Conv, Dense, FrozenWaveformNet, Norm
-from mirex.nets.layers import Builder
 from mirex.nets.samplecnn import FILTERS
 
 __all__ = ["FILTERS", "BLOCKS", "MULTI_LEVEL", "AMPLIFY", "build_feature_model", "frozen_blocks"]
@@ -43,6 +42,8 @@ INNER_DROPOUT = 0.2
 
 
 def _excite(build, x, *, name):
+    from keras import layers
+
     channels = x.shape[-1]
     gate = layers.GlobalAveragePooling1D(name=f"{name}_squeeze")(x)
     gate = build.dense(gate, channels * AMPLIFY, activation="relu", name=f"{name}_excite1")
@@ -52,6 +53,8 @@ def _excite(build, x, *, name):
 
 
 def _block(build, x, filters, *, name, seed):
+    from keras import layers
+
     shortcut = x
     if x.shape[-1] != filters:
         shortcut = build.norm(build.conv(x, filters, 1, name=f"{name}_short_conv", init="glorot"),
@@ -83,6 +86,11 @@ def build_feature_model(*, frontend=None, seed=None, l2=1e-5, bn_momentum=0.99):
     keras.Model
         ``(batch, samples, 1) -> (batch, 1024)``.
     """
+    import keras
+    from keras import layers
+
+    from mirex.nets.layers import Builder
+
     frontend = frontend or WaveformFrontEnd()
     build = Builder(seed=seed, l2=l2, bn_momentum=bn_momentum)
     inputs, x = build.stem(frontend.segment_samples)
@@ -99,26 +107,23 @@ class FrozenReSE(FrozenWaveformNet):
 
     Parameters
     ----------
-    model : keras.Model
-        A feature model from :func:`build_feature_model` (weights copied once).
+    weights : dict of str to list of np.ndarray
+        Layer name -> arrays (:func:`mirex.nets.frozen.weights_of`).
     """
 
-    def __init__(self, model):
-        names = {layer.name for layer in model.layers}
+    widths = FILTERS
 
-        def layer(name):
-            return model.get_layer(name)
-
-        self.stem = (Conv(layer("stem_conv")), Norm(layer("stem_bn")))
+    def __init__(self, weights):
+        super().__init__(weights)
         self.blocks = []
         for index in range(1, len(BLOCKS) + 1):
             name = f"block{index}"
             short = f"{name}_short_conv"
             self.blocks.append({
-                "short": (Conv(layer(short)), Norm(layer(f"{name}_short_bn"))) if short in names else None,
-                "a": (Conv(layer(f"{name}a_conv")), Norm(layer(f"{name}a_bn"))),
-                "b": (Conv(layer(f"{name}b_conv")), Norm(layer(f"{name}b_bn"))),
-                "excite": (Dense(layer(f"{name}_excite1")), Dense(layer(f"{name}_excite2"))),
+                "short": (Conv(weights, short), Norm(weights, f"{name}_short_bn")) if short in weights else None,
+                "a": (Conv(weights, f"{name}a_conv"), Norm(weights, f"{name}a_bn")),
+                "b": (Conv(weights, f"{name}b_conv"), Norm(weights, f"{name}b_bn")),
+                "excite": (Dense(weights, f"{name}_excite1"), Dense(weights, f"{name}_excite2")),
             })
 
     @staticmethod
@@ -137,6 +142,6 @@ class FrozenReSE(FrozenWaveformNet):
         return F.max_pool1d(y, 3).relu_()  # max-pool and ReLU commute; pooling first is cheaper
 
 
-def frozen_blocks(model):
-    """The frozen per-block inference function of a ReSE-2 feature model."""
-    return FrozenReSE(model)
+def frozen_blocks(weights):
+    """The frozen per-block inference function of a ReSE-2 network (weights: layer name -> arrays)."""
+    return FrozenReSE(weights)

@@ -17,14 +17,13 @@ house DCNN; biases in every convolution; a global max over time turns the
 block-10 output into the feature vector, so a longer input gives a longer
 output pooled over its whole length (the network is fully convolutional).
 The blocks of the multi-level features are blocks 1–10 (the stem is not one).
+
+Keras is imported by the builder only: the frozen copy needs PyTorch alone.
 """
-import keras
 import torch.nn.functional as F
-from keras import layers
 
 from mirex.nets.frontends import WaveformFrontEnd
 from mirex.nets.frozen import Conv, FrozenWaveformNet, Norm
-from mirex.nets.layers import Builder
 
 __all__ = ["FILTERS", "BLOCKS", "build_feature_model", "frozen_blocks"]
 
@@ -53,6 +52,11 @@ def build_feature_model(*, frontend=None, seed=None, l2=1e-5, bn_momentum=0.99):
     keras.Model
         ``(batch, samples, 1) -> (batch, 512)``.
     """
+    import keras
+    from keras import layers
+
+    from mirex.nets.layers import Builder
+
     frontend = frontend or WaveformFrontEnd()
     build = Builder(seed=seed, l2=l2, bn_momentum=bn_momentum)
     inputs, x = build.stem(frontend.segment_samples)
@@ -68,16 +72,15 @@ class FrozenSampleCNN(FrozenWaveformNet):
 
     Parameters
     ----------
-    model : keras.Model
-        A feature model from :func:`build_feature_model` (weights copied once).
+    weights : dict of str to list of np.ndarray
+        Layer name -> arrays (:func:`mirex.nets.frozen.weights_of`).
     """
 
-    def __init__(self, model):
-        def layer(name):
-            return model.get_layer(name)
+    widths = (*FILTERS, 512)
 
-        self.stem = (Conv(layer("stem_conv")), Norm(layer("stem_bn")))
-        self.blocks = [(Conv(layer(f"block{i}_conv")), Norm(layer(f"block{i}_bn")), 3 if i <= len(FILTERS) else 0)
+    def __init__(self, weights):
+        super().__init__(weights)
+        self.blocks = [(Conv(weights, f"block{i}_conv"), Norm(weights, f"block{i}_bn"), 3 if i <= len(FILTERS) else 0)
                        for i in range(1, len(BLOCKS) + 1)]
 
     @staticmethod
@@ -89,6 +92,6 @@ class FrozenSampleCNN(FrozenWaveformNet):
         return x.relu_()
 
 
-def frozen_blocks(model):
-    """The frozen per-block inference function of a sample-level CNN feature model."""
-    return FrozenSampleCNN(model)
+def frozen_blocks(weights):
+    """The frozen per-block inference function of a sample-level CNN (weights: layer name -> arrays)."""
+    return FrozenSampleCNN(weights)

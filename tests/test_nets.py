@@ -30,14 +30,14 @@ def test_frozen_blocks_equal_the_keras_model(name, dim, widths):
     x = (rng.standard_normal((2, 59049)) * 0.3).astype(np.float32)
     expected = [np.asarray(a).transpose(0, 2, 1) for a in arch.blocks_model(model).predict_on_batch(x[:, :, None])]
     frozen = arch.frozen_blocks(weights_of(model))
-    got = frozen(x)
+    got = frozen.activations(x)
     assert [g.shape[1] for g in got] == widths
     assert [g.shape[2] for g in got][:3] == [6561, 2187, 729] and got[8].shape[2] == 1
     for index, (g, e) in enumerate(zip(got, expected), start=1):
         np.testing.assert_allclose(g, e, atol=1e-4, rtol=1e-4, err_msg=f"block {index}")
-    some = frozen(x, blocks=[5, 2])
+    some = frozen.activations(x, blocks=[5, 2])
     assert len(some) == 2 and np.array_equal(some[0], got[1]) and np.array_equal(some[1], got[4])
-    pooled = frozen.pooled(x, batch_size=1)
+    pooled = frozen(x, batch_size=1)
     assert pooled.shape == (2, 2, sum(widths)) and list(frozen.widths) == widths
     np.testing.assert_allclose(pooled[:, 0, :128], got[0].max(axis=-1), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(pooled[:, 1, -widths[-1]:], got[-1].mean(axis=-1), rtol=1e-5, atol=1e-5)

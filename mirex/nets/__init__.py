@@ -80,9 +80,9 @@ class Arch:
         Returns
         -------
         mirex.nets.frozen.FrozenWaveformNet
-            ``f(segments, blocks=None)`` -> list of (n, channels, time) per
-            block; ``f.pooled(segments)`` -> (n, 2, channels summed over
-            blocks), each block's maximum and mean over time.
+            ``f.activations(segments, blocks=None)`` -> list of (n,
+            channels, time) per block; ``f(segments)`` -> (n, 2, channels
+            summed over blocks), each block's maximum and mean over time.
         """
         module = self._module()
         if not hasattr(module, "frozen_blocks"):

@@ -87,15 +87,18 @@ class FrozenWaveformNet:
     ----------
     widths : tuple of int
         Channels of each block's output.
-    min_samples : int
-        Samples a segment needs for every block to have an output step.
+    min_frames : int
+        Front-end steps (samples) a segment needs for every block to have an output step.
+
+    Calling it gives every block pooled over time (as the DCNN's frozen copy
+    does); :meth:`activations` gives the blocks' outputs themselves.
     """
 
     widths = ()
+    min_frames = 3 ** 10
 
     def __init__(self, weights):
         self.stem = (Conv(weights, "stem_conv", stride=3), Norm(weights, "stem_bn"))
-        self.min_samples = 3 ** 10
 
     @staticmethod
     def _block(x, block):
@@ -109,7 +112,7 @@ class FrozenWaveformNet:
             if index in wanted:
                 yield x
 
-    def __call__(self, segments, *, blocks=None):
+    def activations(self, segments, *, blocks=None):
         """Per-block activations of waveform segments.
 
         Parameters
@@ -126,8 +129,14 @@ class FrozenWaveformNet:
         with torch.inference_mode():
             return [x.numpy() for x in self._activations(segments, sorted(set(blocks or self._all())))]
 
-    def pooled(self, segments, *, batch_size=16):
+    def __call__(self, segments, *, batch_size=16):
         """Every block's output pooled over time, in one pass per batch.
+
+        Parameters
+        ----------
+        segments : np.ndarray, shape (n, samples)
+        batch_size : int
+            Segments per forward pass.
 
         Returns
         -------

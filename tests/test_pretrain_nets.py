@@ -1,10 +1,12 @@
 """Pre-training the waveform networks and the tags and joint tasks; bundles carry arch and front end."""
 import json
+import os
+import subprocess
 
 import numpy as np
 import pytest
 
-from conftest import CLASSES, synth, write_clip
+from conftest import CLASSES, ROOT, synth, write_clip
 
 from mirex.bundle import load_bundle
 from mirex.cli import main
@@ -34,13 +36,22 @@ def _checkpoint(root, name):
         return {k: stored[k] for k in stored.files}
 
 
-def test_samplecnn_trains_into_a_waveform_bundle_and_resumes_exactly(wave_list, tmp_path):
-    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+@pytest.fixture(scope="module")
+def samplecnn_runs(wave_list, tmp_path_factory):
+    """A samplecnn run of 2 epochs straight, and one of 1 epoch resumed to 2 (after a refused change of arch)."""
+    straight, resumed = tmp_path_factory.mktemp("straight"), tmp_path_factory.mktemp("resumed")
     bundle = pretrain(artist_list=wave_list, out="w", arch="samplecnn", epochs=2, root=straight, **TINY)
     pretrain(artist_list=wave_list, out="w", arch="samplecnn", epochs=1, root=resumed, **TINY)
     with pytest.raises(MirexError, match="started with arch='samplecnn'"):
         pretrain(artist_list=wave_list, out="w", arch="resse", resume=True, root=resumed, **TINY)
     pretrain(artist_list=wave_list, out="w", epochs=2, resume=True, root=resumed, **TINY)
+    return straight, resumed, bundle
+
+
+def test_samplecnn_trains_into_a_waveform_bundle_and_resumes_exactly(samplecnn_runs):
+    from mirex.nets import frozen_network
+
+    straight, resumed, bundle = samplecnn_runs
     one, two = _checkpoint(straight, "w"), _checkpoint(resumed, "w")
     history = [json.loads(str(c.pop("state")))["history"] for c in (one, two)]
     assert [h["epoch"] for h in history[1]] == [1, 2]
@@ -51,7 +62,7 @@ def test_samplecnn_trains_into_a_waveform_bundle_and_resumes_exactly(wave_list, 
     loaded = load_bundle(str(bundle.path))
     assert loaded.arch == "samplecnn" and bundle.manifest["feature_dim"] == 512
     assert bundle.manifest["frontend"] == {"kind": "waveform", "sr": 22050, "segment_samples": 59049}
-    assert loaded.feature_model.output.shape[-1] == 512 and loaded.has_lda
+    assert frozen_network(loaded).widths == (128, 128, 256, 256, 256, 256, 256, 256, 512, 512) and loaded.has_lda
     report = json.loads((bundle.path / "report.json").read_text())
     assert report["arch"] == "samplecnn" and report["segments"]["train"] == 4 and report["segments_per_s"] > 0
 
@@ -63,7 +74,7 @@ def test_resse_trains_from_the_command_line(wave_list, tmp_path, monkeypatch):
     bundle = load_bundle(str(tmp_path / "r"))
     assert bundle.arch == "resse" and bundle.manifest["feature_dim"] == 1024
     assert bundle.manifest["frontend"]["kind"] == "waveform"
-    assert bundle.reduce(np.zeros((2, 1024), np.float32)).shape == (2, 1)  # LDA: two artists
+    assert bundle.lda.transform(np.zeros((2, 1024), np.float32)).shape == (2, 1)  # LDA: two artists
     report = json.loads((bundle.path / "report.json").read_text())
     assert set(report["test_accuracy"]) == {"centroid", "softmax"}
 
@@ -118,3 +129,49 @@ def test_list_formats_and_option_errors(tmp_path, capsys):
     (tmp_path / "a.txt").write_text("a.wav\tx\nb.wav\ty\n")
     assert main(["pretrain", str(tmp_path / "a.txt"), "--out", "o", "--arch", "resse", "--model", "siamese"]) == 2
     assert capsys.readouterr().err.strip() == "mirex: error: the Siamese model trains the dcnn network on artists only"
+
+
+def _script(*args, root):
+    env = {**os.environ, "MIREX_MODELS_DIR": str(root)}
+    return subprocess.run([str(ROOT / args[0]), *map(str, args[1:])], capture_output=True, text=True, timeout=600,
+                          env=env)
+
+
+def test_waveform_bundle_feeds_the_scripts_and_embed(samplecnn_runs, labelled_corpus, tmp_path):
+    """Crops of 59,049 samples through the frozen network: the scripts, embed, and the Keras model agree."""
+    from mirex import audio
+    from mirex.bundle import WEIGHTS
+    from mirex.features import FeatureSpec
+    from mirex.nets import get_arch
+    from mirex.nets.frontends import WaveformFrontEnd
+    from mirex.protocol import embed
+
+    _, _, bundle = samplecnn_runs
+    train_rows = labelled_corpus["train"][::2]
+    test_rows = labelled_corpus["test"][::4]
+    train, test = tmp_path / "train.txt", tmp_path / "test.txt"
+    train.write_text("".join(f"{p}\t{label}\n" for p, label in train_rows))
+    test.write_text("".join(f"{p}\n" for p, _ in test_rows))
+    scratch, root = tmp_path / "s", bundle.path.parent
+    result = _script("run_train.sh", scratch, train, "--features", "dcnn:blocks=10,+lda", "--model",
+                     bundle.path, "-numThreads", 1, root=root)
+    assert result.returncode == 0, result.stderr
+    result = _script("run_test.sh", scratch, test, tmp_path / "out.txt", "-numThreads", 1, root=root)
+    assert result.returncode == 0, result.stderr
+    lines = (tmp_path / "out.txt").read_text().splitlines()
+    assert [line.split("\t")[0] for line in lines] == [p for p, _ in test_rows]
+    assert {line.split("\t")[1] for line in lines} <= set(CLASSES)
+    spec = FeatureSpec(bundle=str(bundle.path), blocks=(10,))
+    values = embed(list_file=test, out=tmp_path / "e.npy", spec=spec, cache_dir=scratch / "features", n_jobs=1,
+                   progress=False)
+    assert values.shape == (len(test_rows), 512)
+    model = get_arch("samplecnn").build_feature_model(l2=0)
+    model.load_weights(bundle.path / WEIGHTS)
+    for row, (path, _) in zip(values[:2], test_rows):
+        segs = WaveformFrontEnd().segments(audio.load(path))
+        assert len(segs) == 2  # 6-s clips: two 2.7-s crops
+        expected = np.asarray(model.predict_on_batch(segs[:, :, None])).mean(axis=0)
+        np.testing.assert_allclose(row, expected, rtol=1e-4, atol=1e-4)
+    reduced = embed(list_file=test, out=tmp_path / "l.npy", spec=FeatureSpec(bundle=str(bundle.path), blocks=(10,),
+                    lda=True), cache_dir=scratch / "features", n_jobs=1, progress=False)
+    assert reduced.shape == (len(test_rows), 1)  # the artist LDA of two artists

@@ -18,10 +18,11 @@ for it and the bundle has one).
 import numpy as np
 
 from mirex import frontend as fe
-from mirex.bundle import WEIGHTS, load_bundle
+from mirex.bundle import load_bundle
 from mirex.features import timbre
 from mirex.features.spec import FeatureSpec, SpecError
-from mirex.inference import BLOCKS, FrozenDCNN
+from mirex.frontend import FrontEnd
+from mirex.nets import frozen_network
 
 __all__ = ["Extractor", "TIMBRE_PASS"]
 
@@ -55,7 +56,7 @@ class Extractor:
         self.frontend, self.passes = timbre.FRONTEND, {}
         if spec.uses_network:
             self.bundle = load_bundle(spec.bundle)
-            self.network = FrozenDCNN.from_file(self.bundle.path / WEIGHTS)
+            self.network = frozen_network(self.bundle)
             self.frontend = self.bundle.frontend
             self._check_network()
             lengths = spec.seg or (self.frontend.segment_frames,)
@@ -64,8 +65,8 @@ class Extractor:
             self._columns = np.concatenate([np.arange(edges[b - 1], edges[b]) for b in spec.blocks])
         if spec.mfcc:
             self.passes[TIMBRE_PASS] = None
-        self._spectrograms = {params: fe.MelSpectrogram(frontend) for params, frontend in (
-            (_stft(self.frontend), self.frontend), (_stft(timbre.FRONTEND), timbre.FRONTEND))}
+        self._spectrograms = {_stft(frontend): fe.MelSpectrogram(frontend)
+                              for frontend in (self.frontend, timbre.FRONTEND) if isinstance(frontend, FrontEnd)}
         self.sr = self.frontend.sr
         self.lda = self.bundle.lda if spec.lda and self.bundle is not None else None
         if self.lda is not None and self.lda.n_features_in_ != self.dim:
@@ -73,7 +74,7 @@ class Extractor:
                             f"this system gives {self.dim}-d (use +lda only with the system it was fitted on)")
 
     def _check_network(self):
-        blocks, seg = len(BLOCKS), self.spec.seg
+        blocks, seg = len(self.network.widths), self.spec.seg
         if self.spec.mfcc and self.frontend.sr != timbre.FRONTEND.sr:
             raise SpecError(f"{self.spec}: the timbre statistics need a {timbre.FRONTEND.sr} Hz front end")
         if max(self.spec.blocks) > blocks:
@@ -108,7 +109,9 @@ class Extractor:
         if TIMBRE_PASS in passes:
             inputs[TIMBRE_PASS] = timbre.timbre_statistics(mel(timbre.FRONTEND))
         network_passes = [name for name in passes if self.passes[name] is not None]
-        if network_passes:
+        if network_passes and not isinstance(self.frontend, FrontEnd):  # a waveform network's segments
+            inputs.update({name: self.frontend.segments(y, length=self.passes[name]) for name in network_passes})
+        elif network_passes:
             logmel = fe.LogMel.compress(mel(self.frontend).copy())
             for name in network_passes:
                 segs = fe.segments(logmel, length=self.passes[name])

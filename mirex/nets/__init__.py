@@ -16,7 +16,7 @@ not import Keras.
 import importlib
 from dataclasses import dataclass
 
-__all__ = ["Arch", "ARCHS", "get_arch"]
+__all__ = ["Arch", "ARCHS", "get_arch", "frozen_network"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class Arch:
         return keras.Model(feature_model.input, [feature_model.get_layer(name).output for name in self.blocks])
 
     def frozen_blocks(self, weights):
-        """The frozen PyTorch network of a waveform architecture.
+        """The frozen PyTorch network of the architecture.
 
         Parameters
         ----------
@@ -79,15 +79,14 @@ class Arch:
 
         Returns
         -------
-        mirex.nets.frozen.FrozenWaveformNet
-            ``f.activations(segments, blocks=None)`` -> list of (n,
-            channels, time) per block; ``f(segments)`` -> (n, 2, channels
-            summed over blocks), each block's maximum and mean over time.
+        FrozenDCNN or mirex.nets.frozen.FrozenWaveformNet
+            ``f(segments)`` -> (n, 2, channels summed over blocks), each
+            block's maximum and mean over time, in one pass; ``f.widths``
+            (channels per block) and ``f.min_frames`` (the shortest
+            segment). The waveform networks' ``f.activations(segments,
+            blocks=None)`` gives the blocks themselves, each (n, channels, time).
         """
-        module = self._module()
-        if not hasattr(module, "frozen_blocks"):
-            raise NotImplementedError(f"{self.name}: its frozen network lives in mirex.inference")
-        return module.frozen_blocks(weights)
+        return self._module().frozen_blocks(weights)
 
 
 ARCHS = {
@@ -109,3 +108,11 @@ def get_arch(name):
         return ARCHS[name]
     except KeyError:
         raise ValueError(f"architecture must be one of {tuple(ARCHS)}, not {name!r}") from None
+
+
+def frozen_network(bundle):
+    """The frozen PyTorch network of a bundle: its manifest's architecture, the weights read from its file."""
+    from mirex.bundle import WEIGHTS
+    from mirex.inference import read_keras_weights
+
+    return get_arch(bundle.arch).frozen_blocks(read_keras_weights(bundle.path / WEIGHTS))

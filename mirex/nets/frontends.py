@@ -46,14 +46,20 @@ class WaveformFrontEnd:
         """Build from a manifest dict, ignoring unknown keys."""
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
-    def segments(self, y):
-        """Non-overlapping crops of one signal from its first sample, shape (n, segment_samples), float32.
+    @property
+    def segment_frames(self):
+        """The segment length in front-end steps: a waveform front end's frames are samples."""
+        return self.segment_samples
 
-        A trailing remainder shorter than a segment is dropped, except that a
-        signal shorter than one segment is zero-padded to give exactly one.
+    def segments(self, y, *, length=None):
+        """Non-overlapping crops of one signal from its first sample, shape (n, length), float32.
+
+        ``length`` defaults to :attr:`segment_samples`. A trailing remainder
+        shorter than a segment is dropped, except that a signal shorter than
+        one segment is zero-padded to give exactly one.
         """
         y = np.asarray(y, dtype=np.float32)
-        length = self.segment_samples
+        length = length or self.segment_samples
         count = len(y) // length
         if count == 0:
             padded = np.zeros(length, dtype=np.float32)

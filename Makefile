@@ -1,5 +1,6 @@
 # mirex: artist-label DCNN features for MIREX audio classification.
-# `make install` builds .venv; `make test` runs the test suite; `make models`
+# `make install` builds .venv with the versions pinned in constraints.txt
+# (`make lock` refreshes that file from .venv); `make test` runs the test suite; `make models`
 # imports the published MSD artist models into models/; `make demo-data` renders
 # the classical-composer demo dataset into data/composers/ (needs FluidSynth);
 # `make evaluate` runs the MIREX-style leaderboard on it; `make bench` measures
@@ -11,8 +12,13 @@ PY := $(VENV)/bin/python
 # The torch build to install. CPU wheel by default; users with a GPU set e.g.
 #   make install TORCH_SPEC="torch==2.5.1 --index-url https://download.pytorch.org/whl/cu124"
 TORCH_SPEC ?= torch==2.13.0
+# Every other package's version, resolved once (`make lock`), so that installs repeat.
+# A torch build whose dependencies need other versions: make install CONSTRAINTS=
+CONSTRAINTS ?= constraints.txt
+PIP_INSTALL = $(if $(CONSTRAINTS),PIP_CONSTRAINT="$(abspath $(CONSTRAINTS))") $(PY) -m pip install --quiet
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= data/composers
+GAME_DIR ?= data/games
 PRETRAINED_DIR ?= $(or $(MIREX_PRETRAINED_DIR),../shared/pretrained/msd-artist-siamese)
 
 # Benchmark sizes (make bench BENCH_CLIPS=200 ...); BENCH_JOBS empty = all cores.
@@ -23,16 +29,24 @@ BENCH_PROTOCOL_CLIPS ?= 1000
 BENCH_JOBS ?=
 BENCH_DATA ?= results/bench-data
 
-.PHONY: install test models demo-data evaluate bench clean
+.PHONY: install lock test models demo-data game-data evaluate bench clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# PIP_CONSTRAINT (unlike -c) also pins what pip installs to build the package (setuptools).
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet $(TORCH_SPEC)
-	$(PY) -m pip install --quiet -e ".[test,dask]"
+	$(PIP_INSTALL) --upgrade pip
+	$(PIP_INSTALL) $(TORCH_SPEC)
+	$(PIP_INSTALL) -e ".[test,dask]"
 	touch $(STAMP)
+
+# Pin what .venv holds now (pip and setuptools included; torch and the project itself not).
+lock:
+	test -x $(PY) || { echo "no $(VENV): run make install first" >&2; exit 2; }
+	{ echo "# Versions make install uses (PIP_CONSTRAINT); refresh with make lock. torch: TORCH_SPEC in the Makefile."; \
+	  $(PY) -m pip freeze --all --exclude-editable | grep -v -i -e '^torch==' -e '^mirex=='; } > constraints.txt.tmp
+	mv constraints.txt.tmp constraints.txt
 
 test: $(STAMP)
 	$(PY) -m pytest -q
@@ -54,11 +68,26 @@ demo-data: $(STAMP)
 	fi
 	$(PY) -m mirex.datasets.composers --out $(DEMO_DIR)
 
-# The leaderboard on the composer demo set: dcnn, dcnn-lda (when the default
-# bundle has an LDA) and the mfcc baseline, 3 folds with a work filter.
+# Artist identification on the music of Debian game packages (docs/games-dataset.md):
+# apt-get download + dpkg-deb -x (no root needed), about 1.5 GB cached under
+# $(GAME_DIR)/debs. Without apt-get it stops with exit status 2 and one line
+# "error: no apt-get: ..." on stderr.
+game-data: $(STAMP)
+	$(PY) -m mirex.datasets.games --out $(GAME_DIR)
+
+# The leaderboards: every feature preset, with and without the task LDA, 3 folds
+# with a work filter on the composer set and a track filter on the game-music
+# set (accuracy by package too); without apt-get, the composer set alone.
 EVAL_ARGS ?=
 evaluate: models demo-data
 	$(PY) -m mirex evaluate $(DEMO_DIR)/composers.txt --out results/composers $(EVAL_ARGS)
+	@if command -v apt-get >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory game-data && \
+	  $(PY) -m mirex evaluate $(GAME_DIR)/games.txt --out results/games \
+	    --strata $(GAME_DIR)/games-clips.tsv package $(EVAL_ARGS); \
+	else \
+	  echo "make evaluate: no apt-get here, so no game-music set; the composer leaderboard above is the only one" >&2; \
+	fi
 
 bench: $(STAMP) models
 	$(PY) -m mirex.bench --clips $(BENCH_CLIPS) --baseline-clips $(BENCH_BASELINE_CLIPS) \

@@ -1,8 +1,45 @@
-"""Atomic file writes: a reader sees the old file, the new file, or none, never a part."""
+"""Atomic file writes: a reader sees the old file, the new file, or none, never a part.
+
+Temporary files and folders are made private by :mod:`tempfile` (0600 and
+0700); before they are renamed into place they get the permissions an
+ordinary ``open`` or ``mkdir`` would give them under the process's umask, so
+outputs, caches and bundles are as readable to other users as any file the
+caller creates.
+"""
 import contextlib
 import os
+import re
 import tempfile
+import threading
+from functools import lru_cache
 from pathlib import Path
+
+__all__ = ["atomic_path", "check_writable", "temp_dir", "umask", "write_text"]
+
+_UMASK_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def umask():
+    """The process's umask, read once.
+
+    From ``/proc/self/status`` where the kernel reports it; otherwise by
+    setting and restoring it, under a lock, at the first call.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            found = re.search(r"^Umask:\s*([0-7]+)$", fh.read(), flags=re.MULTILINE)
+        if found:
+            return int(found.group(1), 8)
+    with _UMASK_LOCK:
+        mask = os.umask(0o077)
+        os.umask(mask)
+    return mask
+
+
+def _temp_affixes(path, suffix):
+    """Prefix and suffix of ``path``'s temporary file: short enough for any name the file system takes."""
+    return f".{path.name[:64]}.", (path.suffix if suffix is None else suffix)[:16] + ".tmp"
 
 
 @contextlib.contextmanager
@@ -18,15 +55,18 @@ def atomic_path(path, *, suffix=None):
         Defaults to the suffix of ``path``.
 
     The temporary file lives in the same folder, so the final ``os.replace`` is
-    atomic. On any exception the temporary file is removed and ``path`` is left
+    atomic; it has an ordinary file's permissions (``0666`` less the umask).
+    On any exception the temporary file is removed and ``path`` is left
     untouched.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=(path.suffix if suffix is None else suffix) + ".tmp"
-    )
-    os.close(fd)
+    prefix, suffix = _temp_affixes(path, suffix)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=suffix)
+    try:
+        os.fchmod(fd, 0o666 & ~umask())
+    finally:
+        os.close(fd)
     try:
         yield Path(tmp)
         os.replace(tmp, path)
@@ -34,6 +74,16 @@ def atomic_path(path, *, suffix=None):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def temp_dir(*, dir, prefix):
+    """Create a fresh folder in ``dir`` with an ordinary folder's permissions (``0777`` less the umask).
+
+    For folders filled and then renamed into place (model bundles); returns its Path.
+    """
+    folder = tempfile.mkdtemp(dir=dir, prefix=prefix)
+    os.chmod(folder, 0o777 & ~umask())
+    return Path(folder)
 
 
 def write_text(path, text, *, encoding="utf-8", errors="strict"):
@@ -45,17 +95,29 @@ def write_text(path, text, *, encoding="utf-8", errors="strict"):
             os.fsync(fh.fileno())
 
 
-def check_writable(folder):
+def check_writable(folder, *, name=None):
     """Create ``folder`` if needed and check that a file can be created in it.
+
+    Parameters
+    ----------
+    folder : str or Path
+    name : str, optional
+        The file that will be written there with :func:`atomic_path`: the
+        probe then uses its temporary name, and the name itself is checked
+        (too long for the file system, say), so it fails here, not after the work.
 
     Raises
     ------
     OSError
         If the folder cannot be created (e.g. a path under a regular file) or
-        written (read-only, full).
+        written (read-only, full), or the name cannot be used there.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".probe.", suffix=".tmp")
+    prefix, suffix = _temp_affixes(Path(name), None) if name else (".probe.", ".tmp")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)
     os.close(fd)
     os.unlink(tmp)
+    if name:
+        with contextlib.suppress(FileNotFoundError):  # any other error (a name too long) is the name's
+            os.stat(folder / name)

@@ -1,4 +1,12 @@
-"""Decoding any audio file to mono float32 at the front end's sample rate."""
+"""Decoding any audio file to mono float32 at the front end's sample rate.
+
+Only regular files are read (after following links): a pipe or a device is
+reported as undecodable before a byte is read (:mod:`mirex.files`). Files are
+read forward in blocks, so formats libsndfile cannot seek in (GSM 6.10, G.72x,
+NMS ADPCM, DPCM) decode too. :func:`load` returns the whole signal;
+:func:`stream` yields it block by block, so memory stays flat in a file's
+length.
+"""
 import contextlib
 import os
 import sys
@@ -10,8 +18,9 @@ import soundfile as sf
 import soxr
 
 from mirex.errors import AudioError
+from mirex.files import open_regular
 
-__all__ = ["load"]
+__all__ = ["load", "stream"]
 
 _BLOCK = 1 << 18  # frames read at a time, so only the mono signal is ever held whole
 #: How the files begin that libsndfile parses itself (WAV, RF64, Wave64, FLAC, Ogg, AIFF, AU, CAF): never
@@ -21,16 +30,18 @@ _SILENT_FORMATS = (b"RIFF", b"RIFX", b"RF64", b"BW64", b"riff", b"fLaC", b"OggS"
 _STDERR = threading.RLock()
 
 
-def _decode_soundfile(path):
-    with sf.SoundFile(os.fsencode(path)) as fh:  # bytes: names that are not UTF-8 open too
-        rate = fh.samplerate
-        if fh.subtype == "PCM_16":  # libsndfile's own float conversion is slower; 2**-15 scaling is exact
-            blocks = (b.astype(np.float32) * np.float32(2**-15)
-                      for b in fh.blocks(blocksize=_BLOCK, dtype="int16", always_2d=True))
+def _mono_blocks(fh, *, frames):
+    """Mono float32 blocks of an open ``sf.SoundFile``, read forward only (no seeking, no frame count needed)."""
+    pcm16 = fh.subtype == "PCM_16"  # libsndfile's own float conversion is slower; 2**-15 scaling is exact
+    while True:
+        if pcm16:
+            block = fh.read(frames, dtype="int16", always_2d=True).astype(np.float32) * np.float32(2**-15)
         else:
-            blocks = fh.blocks(blocksize=_BLOCK, dtype="float32", always_2d=True)
-        parts = [b[:, 0] if b.shape[1] == 1 else b.mean(axis=1) for b in blocks]
-    return (np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)), rate
+            block = fh.read(frames, dtype="float32", always_2d=True)
+        if len(block):
+            yield block[:, 0] if block.shape[1] == 1 else block.mean(axis=1)
+        if len(block) < frames:
+            return
 
 
 def _decode_librosa(path):
@@ -42,20 +53,17 @@ def _decode_librosa(path):
     return y, rate
 
 
-def _silent_format(path):
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(4) in _SILENT_FORMATS
-    except OSError:  # the decoder will say why
-        return False
-
-
 @contextlib.contextmanager
 def _quiet_stderr():
     """Silence the decoders' C libraries (mpg123); errors are reported by exception. One thread at a time."""
     with _STDERR:
-        sys.stderr.flush()
-        saved = os.dup(2)
+        with contextlib.suppress(Exception):  # no stderr, or a broken one: nothing to flush
+            sys.stderr.flush()
+        try:
+            saved = os.dup(2)
+        except OSError:  # fd 2 is closed: nothing to silence
+            yield
+            return
         try:
             with open(os.devnull, "wb") as null:
                 os.dup2(null.fileno(), 2)
@@ -74,14 +82,34 @@ def _reason(exc):
     return lines[0] if lines else type(exc).__name__
 
 
+@contextlib.contextmanager
+def _opened(path):
+    """The regular file ``path`` opened, and a context that quiets fd 2 while an unknown format is parsed."""
+    try:
+        fh = open_regular(path)
+    except OSError as exc:
+        reason = "no such file" if isinstance(exc, FileNotFoundError) else exc.strerror or str(exc)
+        raise AudioError(f"{path}: {reason}") from None
+    with fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            raise AudioError(f"{path}: empty file")
+        silent = os.pread(fh.fileno(), 4, 0) in _SILENT_FORMATS
+        yield fh, (contextlib.nullcontext if silent else _quiet_stderr)
+
+
+def _finite(y):
+    y = np.ascontiguousarray(y, dtype=np.float32)
+    return y if np.isfinite(y).all() else np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0)
+
+
 def load(path, *, sr=22050):
     """Decode an audio file to a mono float32 signal.
 
     Parameters
     ----------
     path : str or Path
-        Any file libsndfile (WAV, FLAC, OGG, MP3, ...) or audioread can decode;
-        the format is recognised from the content, not the name.
+        Any regular file libsndfile (WAV, FLAC, OGG, MP3, ...) or audioread
+        can decode; the format is recognised from the content, not the name.
     sr : int
         Target sample rate; other rates are resampled with soxr (high quality).
 
@@ -93,31 +121,110 @@ def load(path, *, sr=22050):
     Raises
     ------
     AudioError
-        With a one-line reason naming the file, whenever it is missing, cannot
-        be decoded, or holds no samples; never any other exception.
+        With a one-line reason naming the file, whenever it is missing, not a
+        regular file, cannot be decoded, or holds no samples; never any other
+        exception.
     """
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise AudioError(f"{path}: no such file")
-    if os.path.getsize(path) == 0:
-        raise AudioError(f"{path}: empty file")
-    with contextlib.nullcontext() if _silent_format(path) else _quiet_stderr():
-        try:
-            y, rate = _decode_soundfile(path)
-        except Exception as first:  # libsndfile failed: try audioread before giving up
+    with _opened(path) as (fh, quiet):
+        with quiet():
             try:
-                with _quiet_stderr():
-                    y, rate = _decode_librosa(path)
-            except Exception:
-                raise AudioError(f"{path}: cannot decode audio ({_reason(first)})") from None
+                with sf.SoundFile(fh.fileno(), closefd=False) as snd:
+                    rate = snd.samplerate
+                    parts = list(_mono_blocks(snd, frames=_BLOCK))
+                y = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+            except Exception as first:  # libsndfile failed: try audioread before giving up
+                try:
+                    with _quiet_stderr():
+                        y, rate = _decode_librosa(path)
+                except Exception:
+                    raise AudioError(f"{path}: cannot decode audio ({_reason(first)})") from None
     if y.size == 0:
         raise AudioError(f"{path}: no audio samples")
-    y = np.ascontiguousarray(y, dtype=np.float32)
-    if not np.isfinite(y).all():
-        y = np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0)
+    y = _finite(y)
     if rate != sr:
         try:
             y = soxr.resample(y, rate, sr, quality="HQ").astype(np.float32, copy=False)
         except Exception as exc:
             raise AudioError(f"{path}: cannot resample from {rate} Hz ({_reason(exc)})") from None
     return y
+
+
+def _source_blocks(path, fh, quiet, *, block_seconds):
+    """``(rate, blocks)``: libsndfile's blocks as read, or audioread's whole signal as one block."""
+    try:
+        with quiet():
+            snd = sf.SoundFile(fh.fileno(), closefd=False)
+    except Exception as first:
+        try:
+            with _quiet_stderr():
+                y, rate = _decode_librosa(path)
+        except Exception:
+            raise AudioError(f"{path}: cannot decode audio ({_reason(first)})") from None
+        return rate, iter([y])
+
+    def blocks():
+        with snd:
+            reader = _mono_blocks(snd, frames=max(1, int(block_seconds * snd.samplerate)))
+            while True:
+                try:
+                    with quiet():
+                        block = next(reader, None)
+                except Exception as exc:
+                    raise AudioError(f"{path}: cannot decode audio ({_reason(exc)})") from None
+                if block is None:
+                    return
+                yield block
+
+    return snd.samplerate, blocks()
+
+
+def stream(path, *, sr=22050, block_seconds=30.0):
+    """Decode an audio file block by block, with memory flat in its length.
+
+    The concatenated blocks equal :func:`load`'s signal: exactly at the
+    file's own rate, to the resampler's precision (about 1e-6 here) otherwise.
+
+    Parameters
+    ----------
+    path : str or Path
+        As for :func:`load`.
+    sr : int
+        Target sample rate; other rates are resampled by a streaming soxr
+        resampler (high quality).
+    block_seconds : float
+        Length of the blocks read from the file (the yielded blocks are
+        about as long, at the target rate).
+
+    Yields
+    ------
+    block : np.ndarray, shape (n,), float32
+        Consecutive parts of the mono signal (non-empty).
+
+    Raises
+    ------
+    AudioError
+        As :func:`load`; raised while iterating, at the latest after the last
+        block (a file with no samples).
+    """
+    path = os.fspath(path)
+    total = 0
+    with _opened(path) as (fh, quiet):
+        rate, blocks = _source_blocks(path, fh, quiet, block_seconds=block_seconds)
+        try:
+            resampler = None if rate == sr else soxr.ResampleStream(rate, sr, 1, dtype="float32", quality="HQ")
+        except Exception as exc:
+            raise AudioError(f"{path}: cannot resample from {rate} Hz ({_reason(exc)})") from None
+        for block in blocks:
+            block = _finite(block)
+            total += block.size
+            if resampler is not None:
+                block = resampler.resample_chunk(block)
+            if block.size:
+                yield block
+        if resampler is not None and total:
+            tail = resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
+            if tail.size:
+                yield tail
+    if total == 0:
+        raise AudioError(f"{path}: no audio samples")

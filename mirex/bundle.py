@@ -19,13 +19,12 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
-from mirex.atomic import write_text
+from mirex.atomic import temp_dir, write_text
 from mirex.cache import content_key
 from mirex.errors import BundleError
 from mirex.frontend import FrontEnd
@@ -126,7 +125,7 @@ def _publish(tmp, final, manifest):
     manifest = {**manifest, "files": {f.name: sha256(f) for f in sorted(tmp.iterdir())}}
     write_text(tmp / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     if final.exists():
-        old = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.old."))
+        old = temp_dir(dir=final.parent, prefix=f".{final.name}.old.")
         os.replace(final, old / final.name)
         os.replace(tmp, final)
         shutil.rmtree(old, ignore_errors=True)
@@ -162,7 +161,7 @@ def save_bundle(*, name, feature_model, frontend, source, n_artists=None, lda=No
 
     root = Path(root) if root else models_dir()
     root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".{name}."))
+    tmp = temp_dir(dir=root, prefix=f".{name}.")
     try:
         feature_model.save_weights(tmp / WEIGHTS)
         if lda is not None:
@@ -206,7 +205,7 @@ def replace_lda(bundle, *, lda, name=None, info=None):
     import joblib
 
     final = bundle.path.parent / (name or bundle.path.name)
-    tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}."))
+    tmp = temp_dir(dir=final.parent, prefix=f".{final.name}.")
     try:
         for fname in bundle.manifest["files"]:
             if fname != LDA:

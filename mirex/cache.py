@@ -10,7 +10,6 @@ failing disk) counts as a miss and is recomputed. A cache that cannot be
 written is not fatal: the first error is kept in ``write_error`` and later
 entries are simply not stored.
 """
-import errno
 import hashlib
 import os
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from mirex.atomic import atomic_path
+from mirex.files import open_regular, read_bounded
 
 __all__ = ["FeatureCache", "content_key", "project_cache_dir"]
 
@@ -28,16 +28,22 @@ def project_cache_dir():
 
 
 def content_key(path):
-    """Hex SHA-256 of a file's bytes (raises OSError if unreadable).
+    """Hex SHA-256 of a regular file's bytes, as many as it had when opened.
 
     Also the checksum of model bundle files. OpenSSL's SHA-256 uses the CPU's
     SHA instructions where it has them: about 0.9 ms for a 30-s WAV here,
     half the time of BLAKE2b.
+
+    Raises
+    ------
+    OSError
+        If the file is missing or unreadable; :class:`mirex.files.NotRegularFile`
+        (nothing read) if it is a folder, pipe, device or socket.
     """
-    if "\0" in os.fspath(path):  # open() would raise ValueError
-        raise FileNotFoundError(errno.ENOENT, "no such file", os.fspath(path))
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
+    digest = hashlib.sha256()
+    with open_regular(path) as fh:
+        read_bounded(fh, consume=digest.update)
+    return digest.hexdigest()
 
 
 class FeatureCache:

@@ -1,10 +1,10 @@
 """The ``mirex`` command line: argument handling only; the work is done elsewhere.
 
 User errors (:class:`mirex.errors.MirexError`) print one line on stderr and
-exit with status 2.
+exit with status 2. Messages go through the ``mirex`` logger (:mod:`mirex.log`),
+so a closed or broken stderr never changes a run's outcome.
 """
 import argparse
-import sys
 
 from mirex import features
 from mirex.errors import MirexError
@@ -12,6 +12,7 @@ from mirex.nets import ARCHS
 from mirex.evaluate import command as evaluate_command
 from mirex.extract import add_jobs_argument
 from mirex.tasks import classify
+from mirex.log import configure, logger
 
 __all__ = ["main", "build_parser"]
 
@@ -62,8 +63,8 @@ def _train(args):
     record = train(scratch=args.scratch, train_list=args.train_list,
                    spec=features.resolve_spec(features=args.features, model=args.model), task_lda=args.task_lda,
                    n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet)
-    print(f"trained on {record.n_train} files ({record.skipped} skipped), {len(record.labels)} labels, "
-          f"features {record.spec}: {record.describe()}", file=sys.stderr)
+    logger.info(f"trained on {record.n_train} files ({record.skipped} skipped), {len(record.labels)} labels, "
+                f"features {record.spec}: {record.describe()}")
 
 
 def _test(args):
@@ -71,7 +72,7 @@ def _test(args):
 
     rows = test(scratch=args.scratch, test_list=args.test_list, output=args.output, spec=args.features,
                 model=args.model, n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet)
-    print(f"wrote {len(rows)} predictions to {args.output}", file=sys.stderr)
+    logger.info(f"wrote {len(rows)} predictions to {args.output}")
 
 
 def _embed(args):
@@ -82,14 +83,14 @@ def _embed(args):
                    spec=features.resolve_spec(features=args.features, model=args.model), n_jobs=args.n_jobs,
                    cache_dir=args.cache_dir, progress=not args.quiet, scheduler=args.scheduler,
                    workers=args.workers, chunk_size=args.chunk_size)
-    print(f"wrote {values.shape[0]} x {values.shape[1]} features to {args.out}", file=sys.stderr)
+    logger.info(f"wrote {values.shape[0]} x {values.shape[1]} features to {args.out}")
 
 
 def _import_keras2(args):
     from mirex.bundle import import_keras2
 
     bundle = import_keras2(args.h5, name=args.name, n_artists=args.artists)
-    print(f"imported {args.h5} as {bundle.path}", file=sys.stderr)
+    logger.info(f"imported {args.h5} as {bundle.path}")
 
 
 def _pretrain(args):
@@ -116,14 +117,14 @@ def _fit_lda(args):
     bundle = fit_bundle_lda(model=args.name, artist_list=args.artist_list, out=args.out,
                             n_components=args.components, n_jobs=args.n_jobs, cache_dir=args.cache_dir,
                             progress=not args.quiet)
-    print(f"fitted a {bundle.manifest['lda']['components']}-d LDA on {bundle.manifest['lda']['songs']} songs of "
-          f"{bundle.manifest['lda']['artists']} artists into {bundle.path}", file=sys.stderr)
+    logger.info(f"fitted a {bundle.manifest['lda']['components']}-d LDA on {bundle.manifest['lda']['songs']} songs "
+                f"of {bundle.manifest['lda']['artists']} artists into {bundle.path}")
 
 
 def _fetch_models(args):
     from mirex.published import fetch_models
 
-    fetch_models(source_dir=args.source_dir, force=args.force, log=lambda line: print(line, file=sys.stderr))
+    fetch_models(source_dir=args.source_dir, force=args.force)
 
 
 def _models(args):
@@ -137,7 +138,7 @@ def _models(args):
         print(f"{mark} {name}\tartists={bundle.manifest.get('n_artists')}\tlda={'yes' if bundle.has_lda else 'no'}"
               f"\tsource={bundle.manifest.get('source')}")
     if not names:
-        print(f"no bundles in {folder} (run `make models`)", file=sys.stderr)
+        logger.warning(f"no bundles in {folder} (run `make models`)")
 
 
 def build_parser():
@@ -223,12 +224,13 @@ def build_parser():
 def main(argv=None):
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
+    configure(quiet=getattr(args, "quiet", False))
     try:
         args.func(args)
     except MirexError as exc:
-        print(f"mirex: error: {exc}", file=sys.stderr)
+        logger.error(str(exc))  # never raises: a lost message must not change the status
         return 2
     except KeyboardInterrupt:
-        print("mirex: interrupted", file=sys.stderr)
+        logger.error("interrupted")
         return 130
     return 0

@@ -29,12 +29,12 @@ import hashlib
 import json
 import logging
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 
 from mirex.atomic import atomic_path, write_text
+from mirex.log import logger, progress_bar
 from mirex.errors import MirexError
 from mirex.extract import Extraction, default_jobs, extract
 from mirex.remote import is_url, local_copies
@@ -158,8 +158,7 @@ class ChunkStore:
             self.manifest = manifest
             return
         if manifest is not None:
-            print(f"mirex: warning: {self.folder} holds chunks of another list, model or chunk size; "
-                  "starting afresh", file=sys.stderr)
+            logger.warning(f"{self.folder} holds chunks of another list, model or chunk size; starting afresh")
             for old in self.folder.glob("chunk-*.npy"):
                 old.unlink()
         self.manifest = {**identity, "paths": self.PATHS, "chunks_done": [], "errors": {}}
@@ -313,14 +312,13 @@ def extract_distributed(paths, *, extractor, scheduler, folder, workers=None,
     Extraction
         ``hits`` counts the rows stored by an earlier run.
     """
-    from tqdm import tqdm
-
     paths = [p if is_url(p) else os.path.abspath(p) for p in paths]
     store = ChunkStore(folder, paths=paths, chunk_size=chunk_size, fingerprint=extractor.fingerprint)
     todo = store.todo()
     resumed = len(paths) - sum(store.size(i) for i in todo)
     if todo:
-        bar = tqdm(total=len(paths), initial=resumed, unit="clip", desc="features", disable=not progress, leave=False)
+        bar = progress_bar(enabled=progress, total=len(paths), initial=resumed, unit="clip", desc="features",
+                           leave=False)
 
         def keep(index, value):
             store.put(index, *value)
@@ -362,13 +360,11 @@ def build_mel_cache_distributed(paths, *, folder, frontend, scheduler, workers=N
     keys, errors
         As :func:`~mirex.pretrain.melcache.build_mel_cache` returns them, for all of ``paths``.
     """
-    from tqdm import tqdm
-
     from mirex.pretrain.melcache import build_mel_cache
 
     paths = [os.path.abspath(p) for p in paths]
     keys, errors = [None] * len(paths), {}
-    bar = tqdm(total=len(paths), unit="clip", desc="log-mels", disable=not progress, leave=False)
+    bar = progress_bar(enabled=progress, total=len(paths), unit="clip", desc="log-mels", leave=False)
 
     def keep(start, value):
         chunk_keys, chunk_errors = value

@@ -245,7 +245,8 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progres
     Extraction
     """
     import torch
-    from tqdm import tqdm
+
+    from mirex.log import progress_bar
 
     keep_freed_memory()
     paths = [os.fspath(p) for p in paths]
@@ -254,7 +255,7 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progres
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # per task; tasks run in parallel
     try:
-        with tqdm(total=len(paths), unit="clip", desc="features", disable=not progress, leave=False) as bar:
+        with progress_bar(enabled=progress, total=len(paths), unit="clip", desc="features", leave=False) as bar:
             batches = indexed_batches(paths, batch_clips)
             for done in in_order(_Batch(extractor, cache), batches, n_jobs=n_jobs or default_jobs()):
                 for index, kind, value in done:

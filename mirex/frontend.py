@@ -7,8 +7,11 @@ threads): a real FFT of the Hann-windowed frames, the magnitude, and the
 Slaney mel projection as a sparse matrix (each FFT bin feeds at most two
 bands: about 1,000 of the 65,664 weights are non-zero). It equals
 ``log10(1 + 10 * librosa.feature.melspectrogram(power=1))`` to float32
-precision.
+precision. ``from_blocks`` computes the same from a signal given block by
+block (:func:`mirex.audio.stream`), with memory flat in its length:
+:func:`centred_segments` cuts such a stream into the centred STFT's frames.
 """
+import itertools
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
@@ -17,7 +20,7 @@ import scipy.fft
 import scipy.sparse
 
 __all__ = [
-    "FrontEnd", "MelSpectrogram", "LogMel", "mel_basis", "logmel", "segments", "standardise", "stack_segments",
+    "FrontEnd", "MelSpectrogram", "LogMel", "centred_segments", "mel_basis", "logmel", "segments", "standardise", "stack_segments",
 ]
 
 
@@ -107,7 +110,29 @@ class MelSpectrogram:
 
     def __call__(self, y):
         """Time-major mel spectrogram of one mono signal, shape (frames, n_mels), float32."""
-        padded = np.pad(np.asarray(y, dtype=np.float32), self.n_fft // 2)
+        return self._of_frames(np.pad(np.asarray(y, dtype=np.float32), self.n_fft // 2))
+
+    def from_blocks(self, blocks):
+        """The mel spectrogram of a signal given as blocks: equal to ``self(np.concatenate(blocks))``.
+
+        Parameters
+        ----------
+        blocks : iterable of np.ndarray
+            Consecutive parts of one mono signal (any lengths, empty ones
+            included), e.g. :func:`mirex.audio.stream`; read once, one at a time.
+
+        Returns
+        -------
+        mel : np.ndarray, shape (frames, n_mels), float32
+        """
+        parts = [self._of_frames(segment)
+                 for segment in centred_segments(blocks, n_fft=self.n_fft, hop_length=self.hop_length)]
+        if not parts:  # an empty signal and an odd n_fft: no frame, as for the whole signal
+            return np.zeros((0, self.mel.shape[0]), dtype=np.float32)
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+    def _of_frames(self, padded):
+        """Mel spectrogram of the frames ``padded[k * hop : k * hop + n_fft]`` that fit in ``padded``."""
         frames = np.lib.stride_tricks.sliding_window_view(padded, self.n_fft)[:: self.hop_length]
         # Frequency-major throughout: the FFT runs down the columns and the
         # sparse product then reads contiguous rows of the magnitude.
@@ -131,6 +156,11 @@ class LogMel:
         """Time-major log-mel of one mono signal, shape (frames, n_mels), float32."""
         return self.compress(self.spectrogram(y))
 
+    def from_blocks(self, blocks):
+        """The log-mel of a signal given as blocks: equal to ``self(np.concatenate(blocks))`` (see
+        :meth:`MelSpectrogram.from_blocks`)."""
+        return self.compress(self.spectrogram.from_blocks(blocks))
+
     @staticmethod
     def compress(mel):
         """``log10(1 + 10 mel)`` of a magnitude mel spectrogram, in place; returns it."""
@@ -147,6 +177,38 @@ class LogMel:
         """
         length = length or self.frontend.segment_frames
         return standardise(segments(self(y), length=length), frontend=self.frontend)
+
+
+def centred_segments(blocks, *, n_fft, hop_length):
+    """Cut a signal given block by block into the frames of its centred STFT.
+
+    The centred STFT pads the whole signal with ``n_fft // 2`` zeros at both
+    ends and takes a frame every ``hop_length`` samples. Each yielded segment
+    holds a run of whole frames of that padded signal (frame ``k`` of a
+    segment is ``segment[k * hop_length : k * hop_length + n_fft]``), and
+    the runs follow each other with no frame left out or repeated, however
+    the blocks are cut; less than a frame of samples is carried from one
+    block to the next.
+
+    Parameters
+    ----------
+    blocks : iterable of np.ndarray
+        Consecutive parts of a mono signal.
+    n_fft, hop_length : int
+
+    Yields
+    ------
+    segment : np.ndarray, float32, 1-D
+        At least ``n_fft`` samples; the last one ends with the closing padding.
+    """
+    pad = np.zeros(n_fft // 2, dtype=np.float32)
+    carry = pad
+    for block in itertools.chain(blocks, [pad]):
+        buffer = np.concatenate([carry, np.asarray(block, dtype=np.float32)])
+        frames = (len(buffer) - n_fft) // hop_length + 1 if len(buffer) >= n_fft else 0
+        if frames:
+            yield buffer[: (frames - 1) * hop_length + n_fft]
+        carry = buffer[frames * hop_length :]
 
 
 @lru_cache(maxsize=8)

@@ -3,10 +3,13 @@
 A train list has one ``path<TAB>label`` per line (a third column, the group
 used by the artist filter, is optional); a test list has one ``path`` per line;
 an output list has ``path<TAB>label``. Readers accept UTF-8 with or without a
-byte-order mark, CRLF line ends, blank lines and leading or trailing blanks,
-and runs of tabs. A line without a tab is split on its last run of spaces only
-where that is unambiguous: the whole line is not an existing file but the part
-before the spaces is. Errors name the file and the line.
+byte-order mark (at the start of any line: lists concatenated), LF, CRLF and
+CR-only line ends, blank lines and leading or trailing blanks, and runs of
+tabs. A line without a tab is split on its last run of spaces only where that
+is unambiguous: the whole line is not an existing file but the part before the
+spaces is an existing regular file. Errors name the file and the line. Every
+field read can be written back by :func:`write_list`, so a list that reads
+can always be answered.
 
 Lenient reading (a ``warn`` callback, as the MIREX scripts use) reports
 instead of failing: a malformed line is skipped, and bytes that are not UTF-8
@@ -24,6 +27,9 @@ from mirex.errors import ListFileError
 __all__ = ["Entry", "read_list", "write_list", "unique_paths"]
 
 _KINDS = ("train", "test", "any")
+#: Line ends: LF, CRLF and CR alone (str.splitlines would also split on \x85, \u2028...).
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_EDGES = re.compile(r"^[\s\ufeff]+|\s+$")
 
 
 @dataclass(frozen=True)
@@ -55,24 +61,29 @@ def _split(text):
     """Split one stripped line into its non-empty fields.
 
     Tabs always separate. Without a tab, the line is one path unless a prefix
-    ending before a run of spaces names an existing file and the whole line
-    does not; then the rest are further fields.
+    ending before a run of spaces names an existing regular file (a folder
+    never does) and the whole line does not; then the rest are further fields.
     """
     if "\t" in text:
-        return [f.strip() for f in text.split("\t") if f.strip()]
+        return [f for f in map(_clean, text.split("\t")) if f]
     if not os.path.exists(text):
         for gap in reversed(list(re.finditer(r"\s+", text))):
             head = text[: gap.start()]
-            if os.path.exists(head):
-                return [head, *text[gap.end():].split()]
+            if os.path.isfile(head):
+                return [head, *filter(None, map(_clean, text[gap.end():].split()))]
     return [text]
+
+
+def _clean(field):
+    """``field`` without leading blanks and byte-order marks and trailing blanks."""
+    return _EDGES.sub("", field)
 
 
 def _decode(raw, path, warn):
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line = len(re.findall(_LINE_END.pattern.encode(), raw[: exc.start])) + 1
         where = f"{path}:{line}"
         if warn is None:
             raise ListFileError(f"{where}: not valid UTF-8") from None
@@ -115,8 +126,8 @@ def read_list(path, *, kind="any", warn=None):
         raise ListFileError(f"{path}: cannot read list file ({exc.strerror or exc})") from None
     text = _decode(raw, path, warn)
     entries = []
-    for number, line in enumerate(text.split("\n"), start=1):  # str.splitlines would also split on \x85, \u2028...
-        line = line.strip()
+    for number, line in enumerate(_LINE_END.split(text), start=1):
+        line = _clean(line)
         if not line:
             continue
         fields = _split(line)

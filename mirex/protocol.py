@@ -11,7 +11,6 @@ one fails within seconds; a feature cache that cannot be written only costs
 a warning.
 """
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -24,12 +23,12 @@ from mirex.features import DEFAULT_PRESET, FeatureSpec, make_extractor
 from mirex.listfile import read_list, unique_paths, write_list
 from mirex.tasks import classify
 from mirex.tasks.record import load_record, save_record
+from mirex.log import logger
 
 __all__ = ["train", "test"]
 
 
-def _warn(message):
-    print(f"mirex: warning: {message}", file=sys.stderr)
+_warn = logger.warning
 
 
 def _scratch(scratch):
@@ -51,7 +50,7 @@ def _check_output(output):
     if os.path.isdir(output):
         raise ListFileError(f"{output}: output is a folder, not a file")
     try:
-        check_writable(Path(output).parent)
+        check_writable(Path(output).parent, name=Path(output).name)
     except OSError as exc:
         raise ListFileError(f"{output}: cannot write output here ({exc.strerror or exc})") from None
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from mirex.bundle import import_keras2, load_bundle, sha256
 from mirex.errors import BundleError, MirexError
+from mirex.log import logger
 
 __all__ = ["PUBLISHED", "fetch_models"]
 
@@ -73,7 +74,7 @@ def _imported(item, root):
         return False
 
 
-def fetch_models(*, source_dir=None, root=None, force=False, log=print):
+def fetch_models(*, source_dir=None, root=None, force=False):
     """Import the published models as bundles named ``msd-siamese-{N}``.
 
     Parameters
@@ -85,8 +86,6 @@ def fetch_models(*, source_dir=None, root=None, force=False, log=print):
         Models folder (default: :func:`mirex.bundle.models_dir`).
     force : bool
         Re-import bundles that already exist.
-    log : callable
-        Receives one line per model.
 
     Raises
     ------
@@ -99,16 +98,16 @@ def fetch_models(*, source_dir=None, root=None, force=False, log=print):
     with tempfile.TemporaryDirectory() as tmp:
         for item in PUBLISHED:
             if not force and _imported(item, root):
-                log(f"{item.name}: already imported")
+                logger.info(f"{item.name}: already imported")
                 continue
             local = Path(source_dir) / item.filename if source_dir else None
             if local is not None and local.is_file():
                 origin = local
             else:
-                log(f"{item.name}: downloading {item.url}")
+                logger.info(f"{item.name}: downloading {item.url}")
                 origin = _download(item, tmp)
             digest = sha256(origin)
             if digest != item.sha256:
                 raise BundleError(f"{origin}: sha256 {digest} does not match the pinned {item.sha256}")
             import_keras2(origin, name=item.name, n_artists=item.n_artists, root=root)
-            log(f"{item.name}: imported from {origin}")
+            logger.info(f"{item.name}: imported from {origin}")

@@ -94,6 +94,22 @@ def models_root(tmp_path_factory):
             os.environ[key] = value
 
 
+@pytest.fixture(scope="session")
+def mfcc_scratch(tmp_path_factory):
+    """A scratch folder trained (in this process) on MFCCs of two synthetic classes."""
+    from mirex.cli import main
+
+    work = tmp_path_factory.mktemp("mfcc scratch")
+    rows = [(write_clip(work / f"{label}{i}.wav", synth(label, seconds=1, seed=i)), label)
+            for label in ("bass", "noise") for i in range(3)]
+    train_list = work / "train.txt"
+    train_list.write_text("".join(f"{p}\t{label}\n" for p, label in rows))
+    # --task-lda off: a task LDA cannot be fitted on folds this small
+    assert main(["train", str(work / "scratch"), str(train_list), "--features", "mfcc", "--task-lda", "off",
+                 "--quiet"]) == 0
+    return work / "scratch"
+
+
 @pytest.fixture
 def reference():
     """The shared reference clip and expected numbers (skips when absent)."""

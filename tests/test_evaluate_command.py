@@ -10,7 +10,7 @@ def test_command_line_arguments():
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     args = parser.parse_args(["set.txt", "--systems", "paper", "mfcc", "--folds", "5", "-numThreads", "4"])
-    got = (args.dataset_list, args.systems, args.folds, args.jobs, args.out)
+    got = (args.dataset_list, args.systems, args.folds, args.n_jobs, args.out)
     assert got == ("set.txt", ["paper", "mfcc"], 5, 4, None)
     with pytest.raises(SystemExit):
         parser.parse_args(["set.txt", "--folds", "1"])

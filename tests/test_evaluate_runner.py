@@ -77,10 +77,11 @@ def _dataset(tmp_path):
     return _write(tmp_path / "toy.txt", lines)
 
 
-def test_run_evaluation_with_fake_scripts(tmp_path, capsys):
+def test_run_evaluation_with_fake_scripts(tmp_path, caplog):
     out = tmp_path / "results"
-    board = run_evaluation(dataset_list=_dataset(tmp_path), systems={"byname": [], "first": ["--features", "mfcc"]},
-                           folds=3, out_dir=out, n_jobs=2, cache_dir=tmp_path / "cache", scripts_dir=FAKE_SCRIPTS)
+    with caplog.at_level(logging.INFO, logger="mirex"):
+        board = run_evaluation(dataset_list=_dataset(tmp_path), systems={"byname": [], "first": ["--features", "mfcc"]},
+                               folds=3, out_dir=out, n_jobs=2, cache_dir=tmp_path / "cache", scripts_dir=FAKE_SCRIPTS)
     assert board["system"].tolist() == ["byname", "first"]
     assert board.loc[0, "accuracy"] == 1.0 and board.loc[0, "normalised_accuracy"] == 1.0
     # "first" always answers the alphabetically first training label, blues.
@@ -97,7 +98,7 @@ def test_run_evaluation_with_fake_scripts(tmp_path, capsys):
         assert train.shape[1] == 2 and test.shape[1] == 1
         assert (out / "outputs" / "byname" / f"fold{k}.txt").is_file()
     assert (out / "summary.md").is_file() and (out / "confusion" / "first.png").is_file()
-    assert "evaluate: [4/6] first fold 1/3: train on" in capsys.readouterr().err
+    assert "evaluate: [4/6] first fold 1/3: train on" in caplog.text
 
 
 def test_missing_output_lines_count_as_wrong(tmp_path, caplog):
@@ -119,3 +120,22 @@ def test_missing_script(tmp_path):
     with pytest.raises(EvaluationError, match="run_train.sh: no such script"):
         run_evaluation(dataset_list=_dataset(tmp_path), systems={"x": []}, out_dir=tmp_path / "r",
                        scripts_dir=tmp_path)
+
+
+def test_accuracy_by_stratum_of_a_side_table(tmp_path):
+    dataset = _dataset(tmp_path)
+    paths = [line.split("\t")[0] for line in dataset.read_text().splitlines()]
+    side = _write(tmp_path / "side.tsv", ["path\tsource", *(f"{p}\t{'one' if 'Blues' in p else 'two'}"
+                                                             for p in paths[:-2])])
+    out = tmp_path / "results"
+    run_evaluation(dataset_list=dataset, systems={"byname": [], "first": ["--features", "mfcc"]}, folds=3,
+                   out_dir=out, scripts_dir=FAKE_SCRIPTS, strata=(side, "source"))
+    table = pd.read_csv(out / "strata.csv", index_col="stratum")
+    assert table["clips"].to_dict() == {"(none)": 2, "one": 8, "two": 14}
+    assert (table["byname"] == 1.0).all()
+    # "first" answers blues, the first training label, for every clip: right on the blues stratum only
+    assert table.loc["one", "first"] == 1.0 and table.loc["two", "first"] == 0.0
+    assert "## Accuracy by source" in (out / "summary.md").read_text()
+    with pytest.raises(DataError, match="no column 'stratum'"):
+        run_evaluation(dataset_list=dataset, systems={"a": []}, out_dir=out, scripts_dir=FAKE_SCRIPTS,
+                       strata=(side, "stratum"))

@@ -17,7 +17,7 @@ from mirex.pretrain import build_mel_cache, fit_bundle_lda, pretrain
 from mirex.pretrain.melcache import MelSplit, pack_split
 from mirex.pretrain.splits import Clip, read_artist_list, split_counts, split_songs
 
-TINY = dict(batch_size=8, lr=0.05, patience=3, n_jobs=1, progress=False, log=lambda line: None)
+TINY = dict(batch_size=8, lr=0.05, patience=3, n_jobs=1, progress=False)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from mirex.errors import DataError, ListFileError, MirexError
 from mirex.pretrain import pretrain
 from mirex.pretrain.tasks import parse_loss_weights, read_joint_list, read_tag_list
 
-TINY = dict(batch_size=4, lr=0.02, patience=3, n_jobs=1, progress=False, log=lambda line: None)
+TINY = dict(batch_size=4, lr=0.02, patience=3, n_jobs=1, progress=False)
 
 
 @pytest.fixture(scope="module")

@@ -339,12 +339,13 @@ def test_killed_run_resumes_without_recomputing(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)  # the script's own process group, workers included
     proc.communicate()
     before = entries(cache)
-    assert 0 < len(before) < len(clips), "the run was not caught in the middle of extraction"
+    passes = len(make_extractor().passes)  # cache entries per clip
+    assert 0 < len(before) < passes * len(clips), "the run was not caught in the middle of extraction"
     assert not (tmp_path / "scratch" / RECORD_FILE).exists()
     result = script("run_train.sh", *args)
     assert result.returncode == 0, result.stderr
     after = entries(cache)
-    assert len(after) == len(clips)
+    assert len(after) == passes * len(clips)
     assert {p: after[p] for p in before} == before  # earlier entries untouched: same inode and mtime
     assert all(FeatureCache(cache).get(p.parent.parent.name, p.stem) is not None for p in after)
 

@@ -107,3 +107,10 @@ def test_other_versions_damaged_files_and_missing_scratch(tmp_path):
     (tmp_path / "file").write_text("")
     with pytest.raises(ScratchError, match="cannot write"):
         save_record(classify.fit(x, y), scratch=tmp_path / "file" / "sub")
+
+
+def test_a_task_lda_that_cannot_be_fitted_loses_instead_of_failing():
+    x, y = blobs([3, 3, 3], seed=2)
+    x = np.hstack([x, np.zeros((9, 40))])  # constant columns: a singular within-class covariance
+    record = classify.fit(x, y)
+    assert record.labels == ["a", "b", "c"] and accuracy(record, x, y) == 1.0

@@ -8,18 +8,18 @@ The command line wires this in with::
 """
 import argparse
 import itertools
-import sys
 from pathlib import Path
 
 from mirex.evaluate.systems import SYSTEMS, resolve_systems
 from mirex.extract import add_jobs_argument
+from mirex.log import logger
 
 __all__ = ["run_evaluation", "add_arguments", "main"]
 
 
 def _progress(message):
-    """Print one progress line to stderr."""
-    print(f"evaluate: {message}", file=sys.stderr, flush=True)
+    """Log one progress line."""
+    logger.info(f"evaluate: {message}")
 
 
 def _fold_count(text):
@@ -30,7 +30,7 @@ def _fold_count(text):
 
 
 def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=None, cache_dir=None, seed=0,
-                   scripts_dir=None):
+                   scripts_dir=None, strata=None):
     """Cross-validate systems on a dataset through the two scripts and write the report.
 
     Parameters
@@ -53,6 +53,9 @@ def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=
         Seed of the fold split.
     scripts_dir : str or Path, optional
         Folder of ``run_train.sh`` and ``run_test.sh``; default the project root.
+    strata : (str or Path, str), optional
+        A side table and one of its columns: accuracy is also reported by
+        that column's values (see :mod:`mirex.evaluate.strata`).
 
     Returns
     -------
@@ -69,8 +72,11 @@ def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=
     from mirex.evaluate.folds import make_folds
     from mirex.evaluate.report import write_report
     from mirex.evaluate.runner import run_system, write_fold_lists
+    from mirex.evaluate.strata import read_strata
 
     dataset = load_dataset(path=dataset_list)
+    if strata is not None:
+        strata = (strata[1], read_strata(path=strata[0], column=strata[1]))
     if not isinstance(systems, dict):
         systems = resolve_systems(specs=systems)
     out_dir = Path(out_dir) if out_dir else Path("results") / dataset.name
@@ -88,7 +94,7 @@ def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=
                           out_dir=out_dir, scripts_dir=scripts_dir, n_jobs=n_jobs, cache_dir=cache_dir,
                           progress=progress)
                for name, options in systems.items()]
-    return write_report(out_dir=out_dir, dataset=dataset, n_folds=folds, seed=seed, results=results)
+    return write_report(out_dir=out_dir, dataset=dataset, n_folds=folds, seed=seed, results=results, strata=strata)
 
 
 def add_arguments(parser):
@@ -101,6 +107,8 @@ def add_arguments(parser):
     parser.add_argument("--out", metavar="DIR", help="results folder (default results/DATASET)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the fold split (default 0)")
     parser.add_argument("--cache", metavar="DIR", help="feature cache (default the project's features/)")
+    parser.add_argument("--strata", nargs=2, metavar=("TABLE", "COLUMN"),
+                        help="also report accuracy by COLUMN of the tab-separated side TABLE (with a 'path' column)")
     add_jobs_argument(parser)
 
 
@@ -109,6 +117,7 @@ def main(args):
     from mirex.evaluate.report import format_leaderboard
 
     board = run_evaluation(dataset_list=args.dataset_list, systems=args.systems, folds=args.folds,
-                           out_dir=args.out, n_jobs=args.n_jobs, cache_dir=args.cache, seed=args.seed)
+                           out_dir=args.out, n_jobs=args.n_jobs, cache_dir=args.cache, seed=args.seed,
+                           strata=args.strata)
     print(format_leaderboard(board=board))
     return 0

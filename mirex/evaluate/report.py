@@ -6,8 +6,10 @@ Everything lands in one folder (``results/DATASET/`` by default):
     The tables.
 ``confusion/SYSTEM.csv`` and ``confusion/SYSTEM.png``
     Each system's confusion matrix over all folds.
+``strata.csv``
+    Accuracy by stratum of a side table's column, when one is given.
 ``summary.md``
-    Dataset, folds, leaderboard, Friedman's tests and per-class accuracies.
+    Dataset, folds, leaderboard, Friedman's tests, per-class (and per-stratum) accuracies.
 
 Every file is written atomically.
 """
@@ -17,6 +19,7 @@ import pandas as pd
 
 from mirex.atomic import atomic_path, write_text
 from mirex.evaluate.significance import friedman, rank_hsd
+from mirex.evaluate.strata import strata_accuracy
 
 __all__ = ["leaderboard", "format_leaderboard", "comparison_tables", "plot_confusion", "write_report"]
 
@@ -132,7 +135,7 @@ def _significance(tables):
     return pd.DataFrame(rows), text
 
 
-def write_report(*, out_dir, dataset, n_folds, seed, results):
+def write_report(*, out_dir, dataset, n_folds, seed, results, strata=None):
     """Write every table, plot and the summary of an evaluation.
 
     Parameters
@@ -142,6 +145,9 @@ def write_report(*, out_dir, dataset, n_folds, seed, results):
     n_folds, seed : int
         How the folds were made (for the summary).
     results : list of SystemResult
+    strata : (str, dict), optional
+        A column name and :func:`~mirex.evaluate.strata.read_strata`'s map:
+        accuracy by stratum goes to ``strata.csv`` and the summary.
 
     Returns
     -------
@@ -177,5 +183,10 @@ def write_report(*, out_dir, dataset, n_folds, seed, results):
         "## Friedman's test", "", *friedman_text,
         "## Per-class accuracy", "", _markdown(tables["per_class"].rename_axis("class")), "",
     ]
+    if strata is not None:
+        column, keys = strata
+        by_stratum = strata_accuracy(dataset=dataset, results=results, strata=keys)
+        write_text(out_dir / "strata.csv", by_stratum.to_csv())
+        lines += [f"## Accuracy by {column}", "", _markdown(by_stratum.rename_axis(column)), ""]
     write_text(out_dir / "summary.md", "\n".join(lines))
     return board

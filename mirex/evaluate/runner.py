@@ -9,7 +9,6 @@ to the test clips by base name.
 import collections
 import logging
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,12 +45,15 @@ class SystemResult:
     timings : DataFrame
         Index ``fold``; columns ``train_s`` and ``test_s`` (wall-clock seconds
         of each script call, feature extraction included).
+    answers : tuple of str or None
+        The label output for each clip of the dataset (None: no answer).
     """
 
     name: str
     options: list
     scores: Scores
     timings: pd.DataFrame
+    answers: tuple = ()
 
 
 def write_fold_lists(*, dataset, fold, folder):
@@ -103,8 +105,7 @@ def run_script(*, script, args):
     with subprocess.Popen(["bash", str(script), *map(str, args)], stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1) as proc:
         for line in proc.stdout:
-            sys.stderr.write(f"    {line}")
-            sys.stderr.flush()
+            log.info(f"    {line.rstrip()}")
             if line.strip():
                 tail.append(line.strip())
     seconds = time.perf_counter() - start
@@ -208,4 +209,4 @@ def run_system(*, name, options, dataset, folds, fold_lists, out_dir, scripts_di
             answers[i], fold_of[i] = answer, fold.number
         timings.append({"fold": fold.number, "train_s": train_s, "test_s": test_s})
     scores = score(reference=dataset.labels, estimated=answers, folds=fold_of)
-    return SystemResult(name, list(options), scores, pd.DataFrame(timings).set_index("fold"))
+    return SystemResult(name, list(options), scores, pd.DataFrame(timings).set_index("fold"), tuple(answers))

@@ -124,12 +124,10 @@ class Extractor:
             return np.asarray(inputs, dtype=np.float32)
         segs, owner = fe.stack_segments(inputs)
         pooled = self.network(segs).astype(np.float64)
-        counts = np.bincount(owner, minlength=len(inputs))[:, None, None]
-        mean = np.zeros((len(inputs),) + pooled.shape[1:])
-        np.add.at(mean, owner, pooled)
-        mean /= counts
-        square = np.zeros_like(mean)
-        np.add.at(square, owner, (pooled - mean[owner]) ** 2)
+        counts = np.array([len(x) for x in inputs])[:, None, None]
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])  # each clip's segments are contiguous
+        mean = np.add.reduceat(pooled, starts, axis=0) / counts
+        square = np.add.reduceat((pooled - mean[owner]) ** 2, starts, axis=0)
         return np.stack([mean, np.sqrt(square / counts)], axis=1).astype(np.float32)
 
     def combine(self, entries):

@@ -21,9 +21,6 @@ __all__ = ["timbre_statistics", "FRONTEND", "N_MFCC", "DIM"]
 FRONTEND = FrontEnd()
 N_MFCC = 20
 DIM = 4 * N_MFCC
-#: Rows of the orthonormal DCT-II matrix that give the first N_MFCC coefficients.
-_DCT = np.ascontiguousarray(scipy.fft.dct(np.eye(FRONTEND.n_mels), type=2, norm="ortho", axis=0)[:N_MFCC].T,
-                            dtype=np.float32)
 
 
 def timbre_statistics(mel):
@@ -37,7 +34,7 @@ def timbre_statistics(mel):
     db = np.log(np.maximum(mel, np.float32(1e-5)))
     db *= np.float32(20 / np.log(10))
     np.maximum(db, db.max() - np.float32(80), out=db)
-    mfcc = (db @ _DCT).T.astype(np.float64)
+    mfcc = scipy.fft.dct(db, type=2, norm="ortho", axis=1)[:, :N_MFCC].T.astype(np.float64)
     delta = scipy.signal.savgol_filter(mfcc, window_length=9, polyorder=1, deriv=1, axis=-1, mode="nearest")
     both = np.vstack([mfcc, delta])
     return np.concatenate([both.mean(axis=1), both.std(axis=1)]).astype(np.float32)

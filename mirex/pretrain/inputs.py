@@ -2,6 +2,7 @@
 from mirex.errors import DataError
 from mirex.frontend import FrontEnd
 from mirex.listfile import write_list
+from mirex.log import logger
 from mirex.pretrain.melcache import MelSplit, build_mel_cache, pack_split
 from mirex.pretrain.splits import SPLITS, split_songs
 from mirex.pretrain.tasks import make_task
@@ -18,7 +19,7 @@ def _fill_cache(paths, *, work, frontend, n_jobs, progress, cluster):
     return build_mel_cache(paths, folder=work / "mels", frontend=frontend, n_jobs=n_jobs, progress=progress)
 
 
-def prepare(clips, *, settings, work, base, n_jobs, progress, log, cluster=None):
+def prepare(clips, *, settings, work, base, n_jobs, progress, cluster=None):
     """Split the clips, fill the input cache and pack each split.
 
     Parameters
@@ -31,7 +32,7 @@ def prepare(clips, *, settings, work, base, n_jobs, progress, log, cluster=None)
         The run's folder (the cache goes to ``work/mels``, the split to ``work/splits.tsv``).
     base : FrontEnd or WaveformFrontEnd
         The architecture's front end (a mel front end's statistics are replaced by the training split's).
-    n_jobs, progress, log, cluster
+    n_jobs, progress, cluster
         As for :func:`mirex.pretrain.trainer.pretrain`.
 
     Returns
@@ -50,7 +51,7 @@ def prepare(clips, *, settings, work, base, n_jobs, progress, log, cluster=None)
     keys, errors = _fill_cache([c.path for c in clips], work=work, frontend=base, n_jobs=n_jobs, progress=progress,
                                cluster=cluster)
     for message in errors.values():
-        log(f"mirex: warning: {message} (skipped)")
+        logger.warning(f"{message} (skipped)")
     key = {c.path: k for c, k in zip(clips, keys)}
     assigned = split_songs(clips, seed=settings["seed"])
     write_list(work / "splits.tsv", [(c.path, c.artist, c.album or c.song, name) if c.artist else (c.path, name)

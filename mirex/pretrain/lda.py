@@ -1,10 +1,10 @@
 """The LDA of a bundle: song features of artist data reduced to at most 100 dimensions (SYSTEM.md step 7)."""
-import sys
 from pathlib import Path
 
 import numpy as np
 
 from mirex.errors import DataError
+from mirex.log import logger
 
 __all__ = ["MAX_COMPONENTS", "fit_lda", "fit_bundle_lda"]
 
@@ -75,7 +75,7 @@ def fit_bundle_lda(*, model, artist_list, out=None, n_components=None, n_jobs=No
     result = extract([c.path for c in clips], extractor=make_extractor(FeatureSpec(bundle=str(bundle.path))),
                      cache=FeatureCache(cache_dir or project_cache_dir()), n_jobs=n_jobs, progress=progress)
     for message in result.errors.values():
-        print(f"mirex: warning: {message}", file=sys.stderr)
+        logger.warning(message)
     ok = result.ok
     artists = [c.artist for c, good in zip(clips, ok) if good]
     lda = fit_lda(result.features[ok], artists, n_components=n_components)

@@ -17,7 +17,6 @@ through two stages:
 """
 import hashlib
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -105,14 +104,13 @@ def build_mel_cache(paths, *, folder, frontend, n_jobs=None, batch_clips=8, prog
     errors : dict of int to str
         Index and one-line reason of each path that could not be read or decoded.
     """
-    from tqdm import tqdm
+    from mirex.log import progress_bar
 
     keep_freed_memory()
     work = _Mels(cache=FeatureCache(folder), namespace=mel_namespace(frontend), frontend=frontend)
     tasks = indexed_batches(paths, batch_clips)
     keys, errors = [None] * len(paths), {}
-    with tqdm(total=len(paths), unit="clip", desc="log-mels", disable=not progress, leave=False,
-              file=sys.stderr) as bar:
+    with progress_bar(enabled=progress, total=len(paths), unit="clip", desc="log-mels", leave=False) as bar:
         for done in in_order(work, tasks, n_jobs=n_jobs or default_jobs()):
             for index, key, message in done:
                 keys[index] = key

@@ -10,11 +10,11 @@ atomically, from the best epoch; its manifest names the architecture
 """
 import json
 import resource
-import sys
 import time
 from pathlib import Path
 
 from mirex.errors import MirexError
+from mirex.log import logger
 from mirex.nets import get_arch
 from mirex.pretrain.inputs import prepare
 from mirex.pretrain.splits import SPLITS
@@ -113,12 +113,12 @@ def _build(settings, *, arch, task, frontend):
     return features, model, plan, heads
 
 
-def _mixed_precision(asked, log):
+def _mixed_precision(asked):
     """Whether this run computes in float16 (asked for, and a CUDA device present)."""
     import torch
 
     if asked and not torch.cuda.is_available():
-        log("mirex: warning: --mixed-precision needs a CUDA device; training in float32")
+        logger.warning("--mixed-precision needs a CUDA device; training in float32")
     return asked and torch.cuda.is_available()
 
 
@@ -155,7 +155,7 @@ def _device():
 
 def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None, batch_size=None, lr=None,
              patience=None, seed=None, loss_weights=None, mixed_precision=None, resume=False, n_jobs=None, root=None,
-             progress=True, log=None, cluster=None):
+             progress=True, cluster=None):
     """Train a network on a list and write bundle ``out`` with its LDA and report.
 
     Parameters
@@ -190,8 +190,6 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
         The models folder (default :func:`mirex.bundle.models_dir`).
     progress : bool
         Progress bars (Keras's, with loss and accuracy).
-    log : callable, optional
-        Receives one-line messages (default: print to stderr).
     cluster : dict, optional
         Compute the input cache on a Dask cluster: ``scheduler`` and
         optionally ``workers`` and ``chunk_size``, as for
@@ -214,7 +212,6 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
     from mirex.pretrain.report import markdown, throughput
 
     started = time.perf_counter()
-    log = log or (lambda line: print(line, file=sys.stderr))
     work = training_dir(out, root=root)
     work.mkdir(parents=True, exist_ok=True)
     settings = _settings(work, artist_list=artist_list, resume=resume, asked=dict(
@@ -223,11 +220,11 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
     network = get_arch(settings["arch"])
     clips = reader(settings["task"])(artist_list)
     task, splits, frontend = prepare(clips, settings=settings, work=work, base=network.default_frontend(),
-                                     n_jobs=n_jobs, progress=progress, log=log, cluster=cluster)
+                                     n_jobs=n_jobs, progress=progress, cluster=cluster)
     cache_seconds = time.perf_counter() - started
     torch.set_num_threads(n_jobs or default_jobs())
     policy = keras.mixed_precision.dtype_policy()
-    if _mixed_precision(settings["mixed_precision"], log):
+    if _mixed_precision(settings["mixed_precision"]):
         keras.mixed_precision.set_global_policy("mixed_float16")
     try:
         features, training, plan, heads = _build(settings, arch=network, task=task, frontend=frontend)
@@ -238,7 +235,7 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
     tracker = Progress(checkpoint=checkpoint, best=best, patience=settings["patience"],
                        lr_patience=max(1, settings["patience"] // 2), state=state)
     first = tracker.state["epoch"]
-    log(f"{settings['arch']} network, {settings['task']} task ({settings['model']}), "
+    logger.info(f"{settings['arch']} network, {settings['task']} task ({settings['model']}), "
         + ", ".join(f"{len(names)} {name} classes" for name, names in task.classes.items())
         + ", segments train/valid/test " + "/".join(str(int(splits[s].n_segments.sum())) for s in SPLITS)
         + f"; device: {_device()}" + (f"; resuming at epoch {first + 1}" if first else ""))
@@ -284,7 +281,7 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
         attachments={"report.json": json.dumps(report, indent=2) + "\n", "report.md": markdown(report)},
     )
     for name, acc in results.items():
-        log(f"test {name}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+        logger.info(f"test {name}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
                                          for k, v in acc.items()))
-    log(f"wrote {bundle.path} (report.md inside); run state in {work}")
+    logger.info(f"wrote {bundle.path} (report.md inside); run state in {work}")
     return bundle

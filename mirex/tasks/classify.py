@@ -5,12 +5,16 @@ whether a shrinkage LDA fitted on the task's labels (at most n_classes - 1
 components) sits between the standardiser and the SVM, and the SVM's C and
 gamma. The trained model is a :class:`ClassifierRecord`.
 """
+import tempfile
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 
 import joblib
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import FitFailedWarning
+from threadpoolctl import threadpool_limits
 
 from mirex.errors import DataError
 from mirex.tasks.record import Record
@@ -130,18 +134,27 @@ def fit(features, labels, *, task_lda="auto", n_jobs=1, folds=3, seed=0, spec=""
     if len(counts) < 2:
         raise DataError(f"need at least two labels to train, got {sorted(counts) or 'none'}")
     reducers = {"auto": ["passthrough", _lda()], "on": [_lda()], "off": ["passthrough"]}[task_lda]
-    pipeline = Pipeline([("scale", StandardScaler()), ("lda", reducers[0]), ("svm", RBFSVM())])
     splits = min(folds, min(counts.values()))
     score = None
-    if splits >= 2:
-        grid = {"lda": reducers, "svm__C": list(C_GRID), "svm__gamma_scale": list(GAMMA_SCALES)}
-        search = GridSearchCV(pipeline, grid, cv=StratifiedKFold(splits, shuffle=True, random_state=seed),
-                              n_jobs=n_jobs, refit=True, error_score="raise")
-        with joblib.parallel_config(backend="threading"):
-            search.fit(features, labels)
-        pipeline, score = search.best_estimator_, float(search.best_score_)
-    else:
-        pipeline.fit(features, labels)
+    # The fitted scaler and LDA of each fold are kept on disk while the grid
+    # runs, so each is fitted once rather than once per (C, gamma); BLAS gets
+    # one thread per fit, as the fits run in parallel threads.
+    with tempfile.TemporaryDirectory(prefix="mirex-grid-") as folder, threadpool_limits(1):
+        pipeline = Pipeline([("scale", StandardScaler()), ("lda", reducers[0]), ("svm", RBFSVM())],
+                            memory=joblib.Memory(folder, verbose=0))
+        if splits >= 2:
+            grid = {"lda": reducers, "svm__C": list(C_GRID), "svm__gamma_scale": list(GAMMA_SCALES)}
+            # A task LDA that cannot be fitted on a fold (too few clips of a label) scores NaN there and loses.
+            search = GridSearchCV(pipeline, grid, cv=StratifiedKFold(splits, shuffle=True, random_state=seed),
+                                  n_jobs=n_jobs, refit=True, error_score=np.nan)
+            with joblib.parallel_config(backend="threading"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", FitFailedWarning)
+                warnings.simplefilter("ignore", UserWarning)  # an inner fold with one clip of a label
+                search.fit(features, labels)
+            pipeline, score = search.best_estimator_, float(search.best_score_)
+        else:
+            pipeline.fit(features, labels)
+        pipeline.set_params(memory=None)
     svm = pipeline.named_steps["svm"]
     return ClassifierRecord(
         spec=spec, fingerprint=fingerprint, n_train=len(labels), skipped=0, estimator=pipeline,

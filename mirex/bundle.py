@@ -28,6 +28,7 @@ from mirex.atomic import temp_dir, write_text
 from mirex.cache import content_key
 from mirex.errors import BundleError
 from mirex.frontend import FrontEnd
+from mirex.nets.frontends import frontend_from_dict
 
 __all__ = ["Bundle", "models_dir", "default_model", "load_bundle", "save_bundle", "replace_lda", "import_keras2",
            "sha256"]
@@ -66,7 +67,12 @@ class Bundle:
         self.path = Path(path)
         self.manifest = manifest
         self.name = manifest["name"]
-        self.frontend = FrontEnd.from_dict(manifest["frontend"])
+        self.frontend = frontend_from_dict(manifest["frontend"])
+
+    @property
+    def arch(self):
+        """The network architecture (:data:`mirex.nets.ARCHS`); a manifest without ``arch`` is a dcnn."""
+        return self.manifest.get("arch", "dcnn")
 
     @property
     def has_lda(self):

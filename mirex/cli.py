@@ -9,6 +9,7 @@ import argparse
 from mirex import features
 from mirex.cluster import Cluster
 from mirex.errors import MirexError
+from mirex.nets import ARCHS
 from mirex.evaluate import command as evaluate_command
 from mirex.extract import add_device_argument, add_jobs_argument
 from mirex.tasks import classify
@@ -76,9 +77,19 @@ def _import_keras2(args):
 def _pretrain(args):
     from mirex.pretrain import pretrain
 
-    pretrain(artist_list=args.artist_list, out=args.out, model=args.model, epochs=args.epochs,
-             batch_size=args.batch_size, lr=args.lr, patience=args.patience, seed=args.seed, resume=args.resume,
+    pretrain(artist_list=args.artist_list, out=args.out, arch=args.arch, task=args.task, model=args.model,
+             epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, patience=args.patience, seed=args.seed,
+             loss_weights=args.loss_weights, mixed_precision=args.mixed_precision or None, resume=args.resume,
              n_jobs=args.n_jobs, progress=not args.quiet, cluster=Cluster.from_args(args))
+
+
+def _loss_weights(text):
+    from mirex.pretrain.tasks import parse_loss_weights
+
+    try:
+        return parse_loss_weights(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _fit_lda(args):
@@ -156,9 +167,18 @@ def build_parser():
     p.add_argument("--artists", type=int, help="number of training artists (default: from the file)")
     p.set_defaults(func=_import_keras2)
 
-    p = sub.add_parser("pretrain", help="train the artist DCNN on an artist list into a bundle (with LDA and report)")
-    p.add_argument("artist_list", metavar="ARTIST_LIST", help="lines 'path<TAB>artist[<TAB>song]'")
-    p.add_argument("--model", choices=("plain", "siamese"), help="training head (default: plain)")
+    p = sub.add_parser("pretrain", help="train a network (artists, tags, or artist+album+track) into a bundle "
+                                        "(with LDA and report)")
+    p.add_argument("artist_list", metavar="LIST", help="artist task: lines 'path<TAB>artist[<TAB>song]'; tags: "
+                   "'path<TAB>tag' (a path on one line per tag); joint: 'path<TAB>artist<TAB>album'")
+    p.add_argument("--arch", choices=tuple(ARCHS), help="network: dcnn (log-mel), samplecnn or resse (waveform) "
+                   "(default: dcnn)")
+    p.add_argument("--task", choices=("artist", "tags", "joint"), help="what it learns (default: artist)")
+    p.add_argument("--model", choices=("plain", "siamese"), help="training head; siamese: dcnn on artists only "
+                   "(default: plain)")
+    p.add_argument("--loss-weights", type=_loss_weights, metavar="A,B,T",
+                   help="joint task: loss weights of the artist, album and track heads (default: 1,0.5,0.5)")
+    p.add_argument("--mixed-precision", action="store_true", help="float16 compute on a CUDA device")
     p.add_argument("--out", required=True, metavar="NAME", help="bundle name (run state in NAME.training/)")
     p.add_argument("--epochs", type=int, help="last epoch (default: 50)")
     p.add_argument("--batch-size", type=int, help="items per batch (default: 32)")

@@ -18,10 +18,11 @@ for it and the bundle has one).
 import numpy as np
 
 from mirex import frontend as fe
-from mirex.bundle import WEIGHTS, load_bundle
+from mirex.bundle import load_bundle
 from mirex.features import timbre
 from mirex.features.spec import FeatureSpec, SpecError
-from mirex.inference import BLOCKS, FrozenDCNN
+from mirex.frontend import FrontEnd
+from mirex.nets import frozen_network
 
 __all__ = ["Extractor", "TIMBRE_PASS"]
 
@@ -59,7 +60,7 @@ class Extractor:
         self.frontend, self.passes = timbre.FRONTEND, {}
         if spec.uses_network:
             self.bundle = load_bundle(spec.bundle)
-            self.network = FrozenDCNN.from_file(self.bundle.path / WEIGHTS)
+            self.network = frozen_network(self.bundle)
             self.frontend = self.bundle.frontend
             self._check_network()
             lengths = spec.seg or (self.frontend.segment_frames,)
@@ -68,13 +69,15 @@ class Extractor:
             self._columns = np.concatenate([np.arange(edges[b - 1], edges[b]) for b in spec.blocks])
         if spec.mfcc:
             self.passes[TIMBRE_PASS] = None
-        self._spectrograms = {params: fe.MelSpectrogram(frontend) for params, frontend in (
-            (_stft(self.frontend), self.frontend), (_stft(timbre.FRONTEND), timbre.FRONTEND))}
+        self._spectrograms = {_stft(frontend): fe.MelSpectrogram(frontend)
+                              for frontend in (self.frontend, timbre.FRONTEND) if isinstance(frontend, FrontEnd)}
         self.device = device
-        #: The PyTorch front end on ``device``, or None for the NumPy one.
-        self.torch_frontend = None if device is None else fe.TorchLogMel(self.frontend, device=device)
-        if device is not None and self.network is not None:
-            self.network = self.network.to(self.torch_frontend.device)
+        #: The PyTorch front end on ``device``, or None for the NumPy one (and for waveform networks).
+        self.torch_frontend = None
+        if device is not None and isinstance(self.frontend, FrontEnd):
+            self.torch_frontend = fe.TorchLogMel(self.frontend, device=device)
+            if self.network is not None:
+                self.network = self.network.to(self.torch_frontend.device)
         self.sr = self.frontend.sr
         self.lda = self.bundle.lda if spec.lda and self.bundle is not None else None
         if self.lda is not None and self.lda.n_features_in_ != self.dim:
@@ -82,7 +85,7 @@ class Extractor:
                             f"this system gives {self.dim}-d (use +lda only with the system it was fitted on)")
 
     def _check_network(self):
-        blocks, seg = len(BLOCKS), self.spec.seg
+        blocks, seg = len(self.network.widths), self.spec.seg
         if self.spec.mfcc and self.frontend.sr != timbre.FRONTEND.sr:
             raise SpecError(f"{self.spec}: the timbre statistics need a {timbre.FRONTEND.sr} Hz front end")
         if max(self.spec.blocks) > blocks:
@@ -118,13 +121,15 @@ class Extractor:
             Names from :attr:`passes`.
         """
         inputs = {}
+        network_passes = [name for name in passes if self.passes[name] is not None]
+        waveform = bool(network_passes) and not isinstance(self.frontend, FrontEnd)
         needed = {_stft(front) for front, wanted in ((timbre.FRONTEND, TIMBRE_PASS in passes),
-                                                     (self.frontend, any(self.passes[n] for n in passes))) if wanted}
-        if self.torch_frontend is not None or len(needed) > 1:  # the whole signal, read once
+                                                     (self.frontend, network_passes and not waveform)) if wanted}
+        if waveform or self.torch_frontend is not None or len(needed) > 1:  # the whole signal, read once
             blocks = list(blocks)
             blocks = [blocks[0] if len(blocks) == 1 else np.concatenate(blocks)]
         mels = {}
-        if self.torch_frontend is not None and _stft(self.frontend) in needed:
+        if self.torch_frontend is not None and network_passes:
             mels[_stft(self.frontend)] = self.torch_frontend.spectrogram(blocks[0])
         for key in needed - set(mels):
             mels[key] = self._spectrograms[key].from_blocks(
@@ -137,8 +142,9 @@ class Extractor:
             spectrum = mel(timbre.FRONTEND)
             spectrum = spectrum if isinstance(spectrum, np.ndarray) else spectrum.cpu().numpy()
             inputs[TIMBRE_PASS] = timbre.timbre_statistics(spectrum)
-        network_passes = [name for name in passes if self.passes[name] is not None]
-        if network_passes and self.torch_frontend is not None:
+        if waveform:  # a waveform network's segments
+            inputs.update({name: self.frontend.segments(blocks[0], length=self.passes[name]) for name in network_passes})
+        elif network_passes and self.torch_frontend is not None:
             logmel = self.torch_frontend.compress(mel(self.frontend))
             for name in network_passes:
                 inputs[name] = self.torch_frontend.cut(logmel, length=self.passes[name])

@@ -1,11 +1,13 @@
-"""Training the artist DCNN (plain and Siamese) and fitting a bundle's LDA on artist data.
+"""Training the networks (artist, Siamese, tags, joint) and fitting a bundle's LDA on artist data.
 
 Modules: :mod:`~mirex.pretrain.splits` (artist lists, song-level splits),
-:mod:`~mirex.pretrain.melcache` (log-mel cache, memory-mapped packs),
+:mod:`~mirex.pretrain.tasks` (list formats, targets, heads and losses of each task),
+:mod:`~mirex.pretrain.melcache` (input cache: log-mels or waveforms, memory-mapped packs),
+:mod:`~mirex.pretrain.inputs` (a run's splits, cache and targets),
 :mod:`~mirex.pretrain.batches` (training and validation batches),
 :mod:`~mirex.pretrain.checkpoint` (resumable state, early stopping),
-:mod:`~mirex.pretrain.evaluate` (held-out accuracy), :mod:`~mirex.pretrain.lda`
-and :mod:`~mirex.pretrain.trainer` (the ``mirex pretrain`` run).
+:mod:`~mirex.pretrain.evaluate` (held-out scores), :mod:`~mirex.pretrain.report`,
+:mod:`~mirex.pretrain.lda` and :mod:`~mirex.pretrain.trainer` (the ``mirex pretrain`` run).
 """
 from mirex.pretrain.lda import fit_bundle_lda, fit_lda
 from mirex.pretrain.melcache import build_mel_cache

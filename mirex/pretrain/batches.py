@@ -1,9 +1,10 @@
-"""Training and validation batches drawn from memory-mapped log-mels.
+"""Training and validation batches drawn from memory-mapped inputs (log-mels or waveforms).
 
-Training takes one random 129-frame crop per segment's worth of audio of
+Training takes one random segment-long crop per segment's worth of audio of
 every clip, in a new order and at new positions each epoch; validation uses
 each clip's fixed non-overlapping segments. The draw of epoch ``e`` depends
-only on ``(seed, e)``, so a resumed run sees the same data it would have seen.
+only on ``(seed, e)``, so a resumed run sees the same data it would have seen;
+batches are read by several threads at once and delivered in order.
 """
 import math
 
@@ -21,10 +22,17 @@ def _anchors(split, rng, *, train):
     return clips, starts
 
 
+def _take(targets, rows):
+    """Rows of a target array, or of each array of a dict of them."""
+    if isinstance(targets, dict):
+        return {name: values[rows] for name, values in targets.items()}
+    return targets[rows]
+
+
 def plain_plan(split, rng, *, train):
-    """Inputs ``[(clips, starts)]`` and artist targets for the softmax model."""
+    """Inputs ``[(clips, starts)]`` and the split's targets (artists, tags, or a dict of heads)."""
     clips, starts = _anchors(split, rng, train=train)
-    return [(clips, starts)], split.artists[clips]
+    return [(clips, starts)], _take(split.targets, clips)
 
 
 def _pick(pools, keys, rng):
@@ -75,10 +83,13 @@ class Batches(keras.utils.PyDataset):
     train : bool
         Draw a new plan for each epoch (from ``(seed, epoch)``, see
         :meth:`set_epoch`); otherwise one fixed plan.
+    workers : int
+        Threads reading batches ahead of the training step (Keras delivers
+        them in order, so the data stay those of the plan).
     """
 
-    def __init__(self, split, *, plan, batch_size, seed, train):
-        super().__init__(workers=1, use_multiprocessing=False)
+    def __init__(self, split, *, plan, batch_size, seed, train, workers=1):
+        super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=2 * workers)
         self.split, self.make_plan, self.batch_size = split, plan, batch_size
         self.seed, self.train, self.epoch = seed, train, None
         self.set_epoch(0)
@@ -91,12 +102,12 @@ class Batches(keras.utils.PyDataset):
             self.inputs, self.targets = self.make_plan(self.split, rng, train=self.train)
 
     def __len__(self):
-        return math.ceil(len(self.targets) / self.batch_size)
+        return math.ceil(len(self.inputs[0][0]) / self.batch_size)
 
     def __getitem__(self, index):
         rows = slice(index * self.batch_size, (index + 1) * self.batch_size)
         xs = tuple(self.split.read(clips[rows], starts[rows]) for clips, starts in self.inputs)
-        return (xs[0] if len(xs) == 1 else xs), self.targets[rows]
+        return (xs[0] if len(xs) == 1 else xs), _take(self.targets, rows)
 
 
 class EpochSync(keras.callbacks.Callback):

@@ -1,14 +1,17 @@
-"""Log-mel spectrograms computed once and read by memory map during training.
+"""Network inputs computed once and read by memory map during training.
 
-Two stages:
+A mel front end's input is the log-mel spectrogram; a waveform front end's
+(:class:`~mirex.nets.frontends.WaveformFrontEnd`) is the decoded signal
+itself, one channel. Either is an array (time steps, channels), and goes
+through two stages:
 
 1. :func:`build_mel_cache` decodes audio files and stores each file's raw
-   (unstandardised) log-mel in a content-keyed :class:`~mirex.cache.FeatureCache`
+   (unstandardised) log-mel or signal in a content-keyed :class:`~mirex.cache.FeatureCache`
    (one ``.npy`` per file, written atomically). Files already there are skipped,
    so a killed run resumes where it stopped, and several processes or
    machines may fill one cache from disjoint chunks of a list at once.
-2. :func:`pack_split` concatenates the log-mels of one split into a single
-   float16 ``.npy`` (frames x mel bands) plus the frame offset of each clip,
+2. :func:`pack_split` concatenates the arrays of one split into a single
+   float16 ``.npy`` (time steps x channels) plus the offset of each clip,
    which :class:`MelSplit` opens with ``mmap_mode='r'``: training epochs then
    read neither audio nor whole arrays into memory.
 """
@@ -31,10 +34,29 @@ from mirex.malloc import keep_freed_memory
 __all__ = ["mel_namespace", "build_mel_cache", "pack_split", "MelSplit"]
 
 
+def _waveform(frontend):
+    return getattr(frontend, "kind", "mel") == "waveform"
+
+
 def mel_namespace(frontend):
-    """Cache namespace of raw log-mels: changes with the STFT and mel parameters only."""
+    """Cache namespace of raw inputs: changes with the STFT and mel parameters (or the sample rate) only."""
+    if _waveform(frontend):
+        return f"waveform-{frontend.sr}"
     params = [frontend.sr, frontend.n_fft, frontend.hop_length, frontend.n_mels]
     return "logmel-" + hashlib.sha256(json.dumps(params).encode()).hexdigest()[:12]
+
+
+def _raw(y, frontend):
+    """The network input of one signal before standardisation, shape (time steps, channels)."""
+    return y[:, None] if _waveform(frontend) else logmel(y, frontend=frontend)
+
+
+def _channels(frontend):
+    return 1 if _waveform(frontend) else frontend.n_mels
+
+
+def _segment_length(frontend):
+    return frontend.segment_samples if _waveform(frontend) else frontend.segment_frames
 
 
 class _Mels:
@@ -52,7 +74,7 @@ class _Mels:
             key, message = file_key(path)
             if key is not None and self.cache.shape(self.namespace, key) is None:
                 try:
-                    self.cache.put(self.namespace, key, logmel(load(path, sr=self.frontend.sr), frontend=self.frontend))
+                    self.cache.put(self.namespace, key, _raw(load(path, sr=self.frontend.sr), self.frontend))
                 except AudioError as exc:
                     key, message = None, str(exc)
             done.append((index, key, message))
@@ -60,7 +82,7 @@ class _Mels:
 
 
 def build_mel_cache(paths, *, folder, frontend, n_jobs=None, batch_clips=8, progress=False, cluster=None):
-    """Compute the log-mels of ``paths`` that the cache in ``folder`` lacks.
+    """Compute the log-mels (or decoded signals) of ``paths`` that the cache in ``folder`` lacks.
 
     Parameters
     ----------
@@ -68,8 +90,8 @@ def build_mel_cache(paths, *, folder, frontend, n_jobs=None, batch_clips=8, prog
         Audio files.
     folder : str or Path
         Root of the mel cache (a :class:`~mirex.cache.FeatureCache`).
-    frontend : mirex.frontend.FrontEnd
-        STFT and mel parameters (its mean and std are not used).
+    frontend : mirex.frontend.FrontEnd or mirex.nets.frontends.WaveformFrontEnd
+        STFT and mel parameters (its mean and std are not used), or the sample rate.
     n_jobs : int, optional
         Threads (default: all cores).
     batch_clips : int
@@ -128,7 +150,7 @@ def _build_on_cluster(paths, *, folder, frontend, cluster, progress):
 
 
 def pack_split(keys, *, folder, frontend, name):
-    """Concatenate cached log-mels into one float16 array for memory-mapped reading.
+    """Concatenate cached inputs into one float16 array for memory-mapped reading.
 
     Parameters
     ----------
@@ -137,7 +159,7 @@ def pack_split(keys, *, folder, frontend, name):
     folder : str or Path
         The mel cache root; the pack goes to ``folder/packs/NAME-DIGEST.npy``
         with ``...offsets.npy`` beside it, DIGEST naming the key list.
-    frontend : mirex.frontend.FrontEnd
+    frontend : mirex.frontend.FrontEnd or mirex.nets.frontends.WaveformFrontEnd
     name : str
         Split name (part of the file name).
 
@@ -157,7 +179,7 @@ def pack_split(keys, *, folder, frontend, name):
     lengths = [cache.shape(namespace, key)[0] for key in keys]
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     with atomic_path(data_path, suffix=".npy") as tmp:
-        data = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float16, shape=(int(offsets[-1]), frontend.n_mels))
+        data = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float16, shape=(int(offsets[-1]), _channels(frontend)))
         for key, start, stop in zip(keys, offsets[:-1], offsets[1:]):
             data[start:stop] = cache.get(namespace, key)
         data.flush()
@@ -169,7 +191,7 @@ def pack_split(keys, *, folder, frontend, name):
 
 
 class MelSplit:
-    """The log-mels of one split, memory-mapped, with each clip's artist.
+    """The inputs of one split, memory-mapped, with each clip's artist and training targets.
 
     Parameters
     ----------
@@ -179,18 +201,22 @@ class MelSplit:
         Artist index of each clip.
     songs : array of int, shape (n_clips,), optional
         Song index of each clip (default: every clip its own song).
-    frontend : mirex.frontend.FrontEnd
-        Segment length and the standardisation applied by :meth:`read`.
+    frontend : mirex.frontend.FrontEnd or mirex.nets.frontends.WaveformFrontEnd
+        Segment length and (mel) the standardisation applied by :meth:`read`.
+    targets : array or dict of str to array, optional
+        What the training model learns of each clip (first axis: clips);
+        default the artist indices.
     """
 
-    def __init__(self, data_path, offsets_path, *, artists, frontend, songs=None):
+    def __init__(self, data_path, offsets_path, *, artists, frontend, songs=None, targets=None):
         self.data = np.load(data_path, mmap_mode="r")
         self.offsets = np.load(offsets_path)
         self.artists = np.asarray(artists, dtype=np.int64)
         self.songs = np.arange(len(self.artists)) if songs is None else np.asarray(songs, dtype=np.int64)
+        self.targets = self.artists if targets is None else targets
         self.frontend = frontend
         self.frames = np.diff(self.offsets)
-        self.length = frontend.segment_frames
+        self.length = _segment_length(frontend)
         #: Non-overlapping segments per clip, as :func:`mirex.frontend.segments` cuts them.
         self.n_segments = np.maximum(self.frames // self.length, 1)
 
@@ -211,16 +237,21 @@ class MelSplit:
         return (u * np.maximum(self.frames[clips] - self.length + 1, 1)).astype(np.int64)
 
     def read(self, clips, starts):
-        """Standardised segments, float32, shape (n, segment_frames, n_mels); short clips zero-padded."""
+        """Segments, float32, shape (n, segment length, channels); short clips zero-padded.
+
+        Log-mels are standardised with the front end's mean and std; waveforms are read as they are.
+        """
         out = np.zeros((len(clips), self.length, self.data.shape[1]), dtype=np.float32)
         for row, (clip, start) in enumerate(zip(clips, starts)):
             begin = self.offsets[clip] + start
             stop = min(begin + self.length, self.offsets[clip + 1])
             out[row, : stop - begin] = self.data[begin:stop]
+        if _waveform(self.frontend):
+            return out
         return (out - np.float32(self.frontend.mean)) / np.float32(self.frontend.std)
 
     def stats(self, *, chunk=1 << 16):
-        """Mean and std of all log-mel values, accumulated in float64 chunk by chunk."""
+        """Mean and std of all stored values, accumulated in float64 chunk by chunk."""
         total, squares, count = 0.0, 0.0, 0
         for start in range(0, len(self.data), chunk):
             block = np.asarray(self.data[start : start + chunk], dtype=np.float64)

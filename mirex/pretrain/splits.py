@@ -10,6 +10,7 @@ one training song per artist.
 """
 import hashlib
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -32,13 +33,20 @@ class Clip:
     path : str
         The path as written in the list.
     artist : str
+        The artist ('' in a tag list: one group for the split).
     song : str
-        The song group (third column), or the path when there is none.
+        The song group (third column of an artist list), or the path.
+    album : str, optional
+        The album (third column of a joint list).
+    tags : tuple of str
+        The clip's tags (tag list).
     """
 
     path: str
     artist: str
     song: str
+    album: Optional[str] = None
+    tags: tuple = ()
 
 
 def read_artist_list(path):

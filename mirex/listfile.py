@@ -23,6 +23,7 @@ from typing import Optional
 
 from mirex.atomic import write_text
 from mirex.errors import ListFileError
+from mirex.files import open_regular
 
 __all__ = ["Entry", "read_list", "write_list", "unique_paths"]
 
@@ -120,7 +121,7 @@ def read_list(path, *, kind="any", warn=None):
     if kind not in _KINDS:
         raise ValueError(f"kind must be one of {_KINDS}, not {kind!r}")
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:  # never a device or pipe that reads forever
             raw = fh.read()
     except OSError as exc:
         raise ListFileError(f"{path}: cannot read list file ({exc.strerror or exc})") from None

@@ -164,3 +164,13 @@ def test_every_writable_format_decodes(tmp_path):
     gsm = tmp_path / "gsm.wav"
     sf.write(gsm, y, 8000, subtype="GSM610")
     assert np.abs(load(gsm, sr=8000)).max() > 0.1
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "folder"])
+def test_a_list_file_that_is_not_a_regular_file_is_refused_at_once(tmp_path, special):
+    from mirex.errors import ListFileError
+    from mirex.listfile import read_list
+
+    path = tmp_path if special == "folder" else special
+    with pytest.raises(ListFileError, match="cannot read list file"):
+        read_list(path, kind="test")

@@ -201,11 +201,6 @@ class Extractor:
         """Apply the bundle's artist LDA when the spec asks for it and the bundle has one."""
         return features if self.lda is None else self.lda.transform(features).astype(np.float32)
 
-    def describe(self):
-        """What a classifier trained on these features depends on."""
-        return {"spec": str(self.spec), "fingerprint": self.fingerprint, "lda": self.lda is not None,
-                "bundle": None if self.bundle is None else self.bundle.name}
-
 
 def _stft(frontend):
     """The parameters that decide a front end's mel spectrogram."""

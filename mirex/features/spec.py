@@ -138,10 +138,6 @@ class FeatureSpec:
         parts += [f"stats={self.stats}"] + ["+mfcc"] * self.mfcc + ["+lda"] * self.lda
         return "dcnn:" + ",".join(parts)
 
-    def name(self):
-        """The preset name of this spec, or its text form."""
-        return next((name for name, spec in PRESETS.items() if spec == self), str(self))
-
 
 def _parse_numbers(text):
     """``'1-3+5'`` -> (1, 2, 3, 5)."""

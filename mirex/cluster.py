@@ -6,12 +6,12 @@ command-line options. Commands that spread work over a cluster (``mirex
 embed``, the pre-training log-mel cache) take a ``Cluster`` and call
 :meth:`Cluster.map`. Dask is imported only when a cluster is used.
 """
-import argparse
 import contextlib
 import logging
 from dataclasses import dataclass
 
 from mirex.errors import MirexError
+from mirex.extract import default_jobs, positive_int
 
 __all__ = ["CHUNK_SIZE", "Cluster", "ClusterError", "map_chunks"]
 
@@ -22,13 +22,6 @@ CHUNK_SIZE = 256
 
 class ClusterError(MirexError):
     """The Dask scheduler cannot be reached, its workers cannot do the job, or the settings disagree."""
-
-
-def _positive(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -70,9 +63,9 @@ class Cluster:
                            help="compute on a Dask cluster: tcp://HOST:PORT of a running scheduler, or 'local' for "
                                 "worker processes on this machine (embed: results go by the chunk to OUT's .chunks "
                                 "folder and a re-run resumes there; pretrain: the log-mel cache)")
-        group.add_argument("--workers", type=_positive, metavar="N",
+        group.add_argument("--workers", type=positive_int, metavar="N",
                            help="worker processes of --scheduler local (default: all cores)")
-        group.add_argument("--chunk-size", type=_positive, metavar="N",
+        group.add_argument("--chunk-size", type=positive_int, metavar="N",
                            help=f"list lines per Dask task (default: {CHUNK_SIZE})")
 
     @classmethod
@@ -110,8 +103,6 @@ class Cluster:
         except ImportError:
             raise ClusterError("--scheduler needs Dask: pip install -e '.[dask]' (make install does)") from None
         if self.scheduler == "local":
-            from mirex.extract import default_jobs
-
             with LocalCluster(n_workers=self.workers or default_jobs(), threads_per_worker=1, processes=True,
                               host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
                     Client(cluster) as client:

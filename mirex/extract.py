@@ -37,7 +37,7 @@ from mirex.errors import AudioError
 from mirex.malloc import keep_freed_memory
 
 __all__ = ["Extraction", "extract", "default_jobs", "in_order", "indexed_batches", "file_key", "add_jobs_argument",
-           "add_device_argument"]
+           "positive_int", "add_device_argument"]
 
 #: Tasks in flight per thread (bounds memory; keeps threads busy).
 TASKS_PER_THREAD = 2
@@ -51,7 +51,8 @@ def default_jobs():
         return os.cpu_count() or 1
 
 
-def _positive_int(text):
+def positive_int(text):
+    """argparse type: a whole number of at least 1."""
     import argparse
 
     if not text.isdigit() or int(text) < 1:
@@ -61,7 +62,7 @@ def _positive_int(text):
 
 def add_jobs_argument(parser):
     """Add ``-numThreads N`` (alias ``--num-threads``; ``args.n_jobs``) to an argparse parser."""
-    parser.add_argument("-numThreads", "--num-threads", dest="n_jobs", type=_positive_int, metavar="N",
+    parser.add_argument("-numThreads", "--num-threads", dest="n_jobs", type=positive_int, metavar="N",
                         help="threads, one core each (default: all cores)")
 
 

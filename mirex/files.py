@@ -11,7 +11,7 @@ import errno
 import os
 import stat
 
-__all__ = ["NotRegularFile", "open_regular", "read_bounded", "regular_file_error"]
+__all__ = ["NotRegularFile", "open_regular", "read_bounded"]
 
 _KINDS = ((stat.S_ISDIR, "is a folder, not a file"), (stat.S_ISFIFO, "is a named pipe, not a regular file"),
           (stat.S_ISCHR, "is a character device, not a regular file"),
@@ -75,13 +75,3 @@ def read_bounded(fh, *, consume, chunk=1 << 20):
             break
         consume(view[:got])
         left -= got
-
-
-def regular_file_error(path):
-    """A one-line reason why ``path`` cannot be read as a regular file, or None if it can be opened."""
-    try:
-        open_regular(path).close()
-    except OSError as exc:
-        reason = "no such file" if isinstance(exc, FileNotFoundError) else exc.strerror or str(exc)
-        return f"{os.fsdecode(path)}: {reason}"
-    return None

@@ -34,12 +34,10 @@ def _mono_blocks(fh, *, frames):
     """Mono float32 blocks of an open ``sf.SoundFile``, read forward only (no seeking, no frame count needed)."""
     pcm16 = fh.subtype == "PCM_16"  # libsndfile's own float conversion is slower; 2**-15 scaling is exact
     while True:
-        if pcm16:
-            block = fh.read(frames, dtype="int16", always_2d=True).astype(np.float32) * np.float32(2**-15)
-        else:
-            block = fh.read(frames, dtype="float32", always_2d=True)
+        block = fh.read(frames, dtype="int16" if pcm16 else "float32", always_2d=True)
         if len(block):
-            yield block[:, 0] if block.shape[1] == 1 else block.mean(axis=1)
+            mono = block[:, 0] if block.shape[1] == 1 else block.mean(axis=1, dtype=np.float32)
+            yield np.multiply(mono, np.float32(2**-15), dtype=np.float32) if pcm16 else mono
         if len(block) < frames:
             return
 

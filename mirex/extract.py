@@ -10,8 +10,9 @@ write each new row to the cache at once.
 The heavy operations (file reads, hashing, decoding, FFTs, the sparse mel
 product, the convolutions) all release the GIL, so threads keep every core
 busy with no worker processes to start, nothing copied between processes and
-one copy of the network in memory. The network runs single-threaded in each
-task: batches in parallel use the cores better than one batch on all of them.
+one copy of the network in memory. The network (and any BLAS call) runs
+single-threaded in each task: batches in parallel use the cores better than
+one batch on all of them, and idle BLAS threads would spin on the cores.
 
 At most two tasks per thread are in flight and results are consumed in
 order, so memory stays flat in the list length and a killed run loses at most
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from mirex.audio import stream
 from mirex.cache import content_key
@@ -278,7 +280,8 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progres
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # per task; tasks run in parallel
     try:
-        with progress_bar(enabled=progress, total=len(paths), unit="clip", desc="features", leave=False) as bar:
+        with threadpool_limits(1, user_api="blas"), \
+                progress_bar(enabled=progress, total=len(paths), unit="clip", desc="features", leave=False) as bar:
             batches = indexed_batches(paths, batch_clips)
             for done in in_order(_Batch(extractor, cache), batches, n_jobs=n_jobs or default_jobs()):
                 for index, kind, value in done:

@@ -83,6 +83,10 @@ def mel_basis(sr, n_fft, n_mels):
     return basis
 
 
+#: Frames of a mel spectrogram computed at a time.
+_CHUNK_FRAMES = 192
+
+
 class MelSpectrogram:
     """A magnitude mel spectrogram (centred STFT, Hann window, zero padding), ready to apply to many clips.
 
@@ -129,10 +133,15 @@ class MelSpectrogram:
     def _of_frames(self, padded):
         """Mel spectrogram of the frames ``padded[k * hop : k * hop + n_fft]`` that fit in ``padded``."""
         frames = np.lib.stride_tricks.sliding_window_view(padded, self.n_fft)[:: self.hop_length]
-        # Frequency-major throughout: the FFT runs down the columns and the
-        # sparse product then reads contiguous rows of the magnitude.
-        magnitude = np.abs(scipy.fft.rfft((frames * self.window).T, axis=0, overwrite_x=True))
-        return np.ascontiguousarray((self.mel @ magnitude).T)
+        mel = np.empty((len(frames), self.mel.shape[0]), dtype=np.float32)
+        # A few hundred frames at a time, so that the windowed frames and their
+        # spectrum stay in the CPU's cache between the steps.
+        windowed = np.empty((min(len(frames), _CHUNK_FRAMES), self.n_fft), dtype=np.float32)
+        for start in range(0, len(frames), _CHUNK_FRAMES):
+            chunk = np.multiply(frames[start : start + _CHUNK_FRAMES], self.window, out=windowed[: len(mel) - start])
+            magnitude = np.abs(scipy.fft.rfft(chunk, axis=1, overwrite_x=True))
+            mel[start : start + len(chunk)] = (self.mel @ magnitude.T).T
+        return mel
 
 
 class LogMel:

@@ -4,8 +4,8 @@ The weights come straight from a bundle's Keras 3 weights file (HDF5: each
 layer's group under ``layers/`` names the layer in its ``vars`` attributes),
 so extraction never imports Keras. One forward pass gives every block's
 output; the caller pools each over time. The arithmetic is the Keras
-model's (TensorFlow 'same' padding, batch norm with the moving statistics),
-without autograd, to float32 rounding.
+model's (TensorFlow 'same' padding, batch norm with the moving statistics,
+folded into the convolution), without autograd, to float32 rounding.
 """
 import numpy as np
 import torch
@@ -58,18 +58,19 @@ class FrozenDCNN:
         for index, (filters, kernel_size, pool) in enumerate(BLOCKS, start=1):
             try:
                 kernel, bias = weights[f"conv1d_{index}"]
-                gamma, beta, mean, variance = (torch.from_numpy(w)[:, None]
-                                               for w in weights[f"batch_normalization_{index}"])
+                gamma, beta, mean, variance = weights[f"batch_normalization_{index}"]
             except (KeyError, ValueError):
                 raise BundleError(f"block {index} missing or incomplete: not a Table-1 DCNN") from None
             if kernel.shape[::2] != (kernel_size, filters):
                 raise BundleError(f"conv1d_{index} has shape {kernel.shape}, expected ({kernel_size}, *, {filters})")
+            # Batch norm with fixed statistics is an affine map per filter: folded into the convolution.
+            scale = np.asarray(gamma, np.float64) / np.sqrt(np.asarray(variance, np.float64) + epsilon)
             left = (kernel_size - 1) // 2  # TensorFlow 'same': the extra zero goes on the right
             self.blocks.append({
-                "weight": torch.from_numpy(np.ascontiguousarray(kernel.transpose(2, 1, 0))),
-                "bias": torch.from_numpy(bias),
-                "pad": (left, kernel_size - 1 - left),
-                "mean": mean, "scale": variance.add(epsilon).rsqrt_().mul(gamma), "beta": beta, "pool": pool,
+                "weight": torch.from_numpy(np.ascontiguousarray(kernel.transpose(2, 1, 0) * scale[:, None, None],
+                                                                dtype=np.float32)),
+                "bias": torch.from_numpy(((bias - mean) * scale + beta).astype(np.float32)),
+                "pad": (left, kernel_size - 1 - left), "pool": pool,
             })
 
     @classmethod
@@ -113,8 +114,7 @@ class FrozenDCNN:
         for block in self.blocks:
             if any(block["pad"]):
                 x = F.pad(x, block["pad"])
-            x = F.conv1d(x, block["weight"], block["bias"])
-            x = x.sub_(block["mean"]).mul_(block["scale"]).add_(block["beta"]).relu_()
+            x = F.conv1d(x, block["weight"], block["bias"]).relu_()
             if block["pool"]:
                 x = F.max_pool1d(x, block["pool"])
             outputs.append(torch.stack([x.amax(dim=-1), x.mean(dim=-1)], dim=1))

@@ -31,7 +31,7 @@ def test_saved_bundle_round_trips_with_manifest(tmp_path):
     assert manifest["frontend"]["std"] == 2.0 and not bundle.has_lda
     x = np.random.default_rng(0).standard_normal((2, 129, 128)).astype(np.float32)
     blocks = FrozenDCNN.from_file(tmp_path / "b" / "dcnn.weights.h5")(x)
-    np.testing.assert_allclose(blocks[:, 0, -256:], model.predict_on_batch(x), atol=1e-5)
+    np.testing.assert_allclose(blocks[:, 0, -256:], model.predict_on_batch(x), rtol=1e-5, atol=1e-5)
 
 
 def test_lda_is_stored_and_applied(tmp_path):

@@ -9,8 +9,11 @@ computes them (9-frame Savitzky-Golay derivative, ``mode='nearest'``). With
 librosa that is ``librosa.feature.mfcc(S=librosa.power_to_db(mel ** 2),
 n_mfcc=20)``.
 """
+from functools import cache
+
 import numpy as np
 import scipy.fft
+import scipy.ndimage
 import scipy.signal
 
 from mirex.frontend import FrontEnd
@@ -31,10 +34,22 @@ def timbre_statistics(mel):
     mel : np.ndarray, shape (frames, 128)
         Magnitude mel spectrogram (:class:`mirex.frontend.MelSpectrogram` of :data:`FRONTEND`); not modified.
     """
-    db = np.log(np.maximum(mel, np.float32(1e-5)))
+    dct, delta_filter = _transforms(mel.shape[1])
+    db = np.maximum(mel, np.float32(1e-5))
+    np.log(db, out=db)
     db *= np.float32(20 / np.log(10))
     np.maximum(db, db.max() - np.float32(80), out=db)
-    mfcc = scipy.fft.dct(db, type=2, norm="ortho", axis=1)[:, :N_MFCC].T.astype(np.float64)
-    delta = scipy.signal.savgol_filter(mfcc, window_length=9, polyorder=1, deriv=1, axis=-1, mode="nearest")
+    mfcc = (db @ dct).T.astype(np.float64)
+    delta = scipy.ndimage.correlate1d(mfcc, delta_filter, axis=-1, mode="nearest")
     both = np.vstack([mfcc, delta])
     return np.concatenate([both.mean(axis=1), both.std(axis=1)]).astype(np.float32)
+
+
+@cache
+def _transforms(bands):
+    """The first :data:`N_MFCC` orthonormal DCT-II basis vectors over ``bands`` (columns), float32, and
+    the 9-frame Savitzky-Golay derivative filter (as a correlation), both read-only."""
+    dct = scipy.fft.dct(np.eye(bands), type=2, norm="ortho", axis=1)[:, :N_MFCC].astype(np.float32)
+    delta_filter = scipy.signal.savgol_coeffs(9, 1, deriv=1, use="dot")
+    dct.flags.writeable = delta_filter.flags.writeable = False
+    return dct, delta_filter

@@ -1,9 +1,9 @@
 """CPU cost of each stage of song-feature extraction, one thread, in this process.
 
 Where the time goes, independent of how busy the machine is (CPU time, not
-wall time): the fast path's stages (hashing for the cache, decoding, each
-pass's input and computation, the selection of the song feature, the cache
-write) and the baseline's (``librosa.load``, then the rest of the
+wall time): the fast path's stages (hashing for the cache, decoding, the
+inputs of every pass from one mel spectrogram, each pass's computation, the
+selection of the song feature, the cache write) and the baseline's (``librosa.load``, then the rest of the
 straightforward path).
 """
 import tempfile
@@ -52,8 +52,8 @@ def stage_costs(paths, *, extractor, batch_clips=32):
     for path in paths:
         timed("fast: hash file (cache key)", content_key, path)
         y = timed("fast: decode (soundfile)", load, path, sr=extractor.sr)
-        inputs.append({name: timed(f"fast: input of {_label(name, length)}", extractor.prepare, [y], [name])[name]
-                       for name, length in extractor.passes.items()})
+        inputs.append(timed("fast: inputs of every pass (one mel spectrogram)", extractor.prepare, [y],
+                            list(extractor.passes)))
     entries = [{} for _ in paths]
     for name, length in extractor.passes.items():
         for start in range(0, len(paths), batch_clips):

@@ -1,11 +1,11 @@
 """The mel front end: log-mel spectrograms, 3-s segments and standardisation.
 
 All parameters live in a :class:`FrontEnd`, which a model bundle stores in its
-manifest. The log-mel is computed per clip in float32 with NumPy and SciPy,
-whose FFT and sparse product release the GIL (clips run in parallel
-threads): a real FFT of the Hann-windowed frames, the magnitude, and the
-Slaney mel projection as a sparse matrix (each FFT bin feeds at most two
-bands: about 1,000 of the 65,664 weights are non-zero). It equals
+manifest. The log-mel is computed per clip in float32, a few hundred frames
+at a time, with operations that release the GIL (clips run in parallel
+threads): PyTorch's real FFT of the Hann-windowed frames, the magnitude,
+and the Slaney mel projection as a SciPy sparse matrix (each FFT bin feeds
+at most two bands: about 1,000 of the 65,664 weights are non-zero). It equals
 ``log10(1 + 10 * librosa.feature.melspectrogram(power=1))`` to float32
 precision. ``from_blocks`` computes the same from a signal given block by
 block (:func:`mirex.audio.stream`), with memory flat in its length:
@@ -16,7 +16,6 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 import numpy as np
-import scipy.fft
 import scipy.sparse
 
 __all__ = [
@@ -139,9 +138,16 @@ class MelSpectrogram:
         windowed = np.empty((min(len(frames), _CHUNK_FRAMES), self.n_fft), dtype=np.float32)
         for start in range(0, len(frames), _CHUNK_FRAMES):
             chunk = np.multiply(frames[start : start + _CHUNK_FRAMES], self.window, out=windowed[: len(mel) - start])
-            magnitude = np.abs(scipy.fft.rfft(chunk, axis=1, overwrite_x=True))
-            mel[start : start + len(chunk)] = (self.mel @ magnitude.T).T
+            mel[start : start + len(chunk)] = (self.mel @ _magnitude_spectrum(chunk).T).T
         return mel
+
+
+def _magnitude_spectrum(frames):
+    """``abs(rfft(frames, axis=1))`` of a float32 array, with PyTorch's real FFT (MKL's on x86, about a
+    quarter faster than SciPy's here; it releases the GIL too, and runs on the caller's torch threads)."""
+    import torch
+
+    return np.abs(torch.fft.rfft(torch.from_numpy(frames), dim=1).numpy())
 
 
 class LogMel:

@@ -197,8 +197,9 @@ def centred_segments(blocks, *, n_fft, hop_length):
     holds a run of whole frames of that padded signal (frame ``k`` of a
     segment is ``segment[k * hop_length : k * hop_length + n_fft]``), and
     the runs follow each other with no frame left out or repeated, however
-    the blocks are cut; less than a frame of samples is carried from one
-    block to the next.
+    the blocks are cut. Less than a frame of samples is carried from one
+    block to the next: only the frames that start in it are copied, the
+    others are views of the block.
 
     Parameters
     ----------
@@ -209,16 +210,24 @@ def centred_segments(blocks, *, n_fft, hop_length):
     Yields
     ------
     segment : np.ndarray, float32, 1-D
-        At least ``n_fft`` samples; the last one ends with the closing padding.
+        At least ``n_fft`` samples; the last one ends in the closing padding.
     """
     pad = np.zeros(n_fft // 2, dtype=np.float32)
-    carry = pad
+    carry = pad  # the padded signal from the next frame's start on: fewer than n_fft samples
     for block in itertools.chain(blocks, [pad]):
-        buffer = np.concatenate([carry, np.asarray(block, dtype=np.float32)])
-        frames = (len(buffer) - n_fft) // hop_length + 1 if len(buffer) >= n_fft else 0
-        if frames:
-            yield buffer[: (frames - 1) * hop_length + n_fft]
-        carry = buffer[frames * hop_length :]
+        block = np.asarray(block, dtype=np.float32)
+        total = len(carry) + len(block)
+        frames = (total - n_fft) // hop_length + 1 if total >= n_fft else 0
+        if not frames:
+            carry = np.concatenate([carry, block])
+            continue
+        joined = min(frames, -(-len(carry) // hop_length))  # the frames that start in the carry
+        if joined:
+            yield np.concatenate([carry, block[: (joined - 1) * hop_length + n_fft - len(carry)]])
+        if frames > joined:
+            yield block[joined * hop_length - len(carry) : (frames - 1) * hop_length + n_fft - len(carry)]
+        rest = frames * hop_length - len(carry)  # where the next frame starts, in the block
+        carry = block[rest:] if rest >= 0 else np.concatenate([carry[rest:], block])
 
 
 @lru_cache(maxsize=8)

@@ -33,10 +33,17 @@ def stage_costs(paths, *, extractor, batch_clips=32):
     -------
     dict of str to float
     """
-    import librosa
     import torch
+    from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(1)
+    with threadpool_limits(1):  # idle BLAS threads would spin and count as CPU time
+        return _timed_stages(paths, extractor=extractor, batch_clips=batch_clips)
+
+
+def _timed_stages(paths, *, extractor, batch_clips):
+    import librosa
+
     keep_freed_memory()  # as extract() does
     baseline_features(paths[:1], extractor=extractor)  # warm both paths
     extractor.features([load(paths[0], sr=extractor.sr)])

@@ -31,13 +31,14 @@ _STDERR = threading.RLock()
 
 
 def _mono_blocks(fh, *, frames):
-    """Mono float32 blocks of an open ``sf.SoundFile``, read forward only (no seeking, no frame count needed)."""
+    """Mono float32 blocks of an open ``sf.SoundFile``, non-finite samples zeroed, read forward only (no
+    seeking, no frame count needed)."""
     pcm16 = fh.subtype == "PCM_16"  # libsndfile's own float conversion is slower; 2**-15 scaling is exact
     while True:
         block = fh.read(frames, dtype="int16" if pcm16 else "float32", always_2d=True)
         if len(block):
             mono = block[:, 0] if block.shape[1] == 1 else block.mean(axis=1, dtype=np.float32)
-            yield np.multiply(mono, np.float32(2**-15), dtype=np.float32) if pcm16 else mono
+            yield np.multiply(mono, np.float32(2**-15), dtype=np.float32) if pcm16 else _finite(mono)
         if len(block) < frames:
             return
 
@@ -48,7 +49,7 @@ def _decode_librosa(path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         y, rate = librosa.load(path, sr=None, mono=True, dtype=np.float32)
-    return y, rate
+    return _finite(y), rate
 
 
 @contextlib.contextmanager
@@ -96,6 +97,7 @@ def _opened(path):
 
 
 def _finite(y):
+    """Contiguous float32, non-finite samples zeroed (16-bit PCM needs no check)."""
     y = np.ascontiguousarray(y, dtype=np.float32)
     return y if np.isfinite(y).all() else np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0)
 
@@ -139,7 +141,6 @@ def load(path, *, sr=22050):
                     raise AudioError(f"{path}: cannot decode audio ({_reason(first)})") from None
     if y.size == 0:
         raise AudioError(f"{path}: no audio samples")
-    y = _finite(y)
     if rate != sr:
         try:
             y = soxr.resample(y, rate, sr, quality="HQ").astype(np.float32, copy=False)
@@ -214,7 +215,6 @@ def stream(path, *, sr=22050, block_seconds=30.0):
         except Exception as exc:
             raise AudioError(f"{path}: cannot resample from {rate} Hz ({_reason(exc)})") from None
         for block in blocks:
-            block = _finite(block)
             total += block.size
             if resampler is not None:
                 block = resampler.resample_chunk(block)

@@ -9,8 +9,9 @@ Shared pages count once per process, so this is an upper bound of the
 machine's peak; a flat figure means no process grows with the list.
 
 Run as ``python -m mirex.bench.measure KIND LIST`` it is the measured child:
-it loads the default bundle and warms the network (not timed), then times
-song-feature extraction of the paths in LIST and prints one JSON line with
+it loads the bundle and warms up (not timed: the baseline runs one clip, the
+fast path one batch per thread, without the cache), then times song-feature
+extraction of all the paths in LIST and prints one JSON line with
 the clips, wall seconds and CPU seconds (its own and its children's) of that
 part.
 """
@@ -27,6 +28,8 @@ __all__ = ["ProcessTreeMemory", "run_measured", "measure_extraction", "KINDS"]
 
 #: What the child can time.
 KINDS = ("fast", "baseline")
+#: Clips per thread extracted before the fast path is timed (one batch each).
+_WARM_CLIPS = 8
 
 
 def _children():
@@ -147,9 +150,9 @@ def _child(argv=None):
 
     paths = Path(args.list_file).read_text(encoding="utf-8").splitlines()
     extractor = make_extractor(args.features)
-    warm = [np.zeros(extractor.sr * 4, np.float32)]
     if args.kind == "fast":
-        extractor.features(warm)
+        # One batch per thread first, not timed: the threads' memory and the network's kernels are set up.
+        extract(paths[: _WARM_CLIPS * args.jobs], extractor=extractor, n_jobs=args.jobs)
         cache = FeatureCache(args.cache) if args.cache else None
 
         def run():

@@ -148,8 +148,8 @@ class Extractor:
             logmel = self.torch_frontend.compress(mel(self.frontend))
             for name in network_passes:
                 inputs[name] = self.torch_frontend.cut(logmel, length=self.passes[name])
-        elif network_passes:
-            logmel = fe.LogMel.compress(mel(self.frontend).copy())
+        elif network_passes:  # the timbre statistics are taken: the mel spectrogram can be compressed in place
+            logmel = fe.LogMel.compress(mel(self.frontend))
             for name in network_passes:
                 segs = fe.segments(logmel, length=self.passes[name])
                 inputs[name] = fe.standardise(segs, frontend=self.frontend)

@@ -1,0 +1,32 @@
+"""The benchmark's measuring parts: the memory sampler and the measured child."""
+import sys
+
+import numpy as np
+
+from mirex.bench.data import make_clips
+from mirex.bench.measure import measure_extraction, run_measured
+
+ALLOCATE = "import time; block = bytearray(150 << 20); block[::4096] = b'x' * len(block[::4096]); time.sleep(1)"
+
+
+def test_peak_memory_counts_a_grandchild():
+    # sh -> python: the python process is a grandchild that starts after the first scan of the tree.
+    done, seconds, peak = run_measured(["sh", "-c", f"sleep 0.7; {sys.executable} -c \"{ALLOCATE}\""])
+    assert done.returncode == 0 and seconds >= 1.7
+    assert peak >= 150
+
+
+def test_peak_memory_of_a_small_process_is_small():
+    done, _, peak = run_measured(["sleep", "0.3"])
+    assert done.returncode == 0 and 0 < peak < 50
+
+
+def test_measured_extraction_times_every_clip_after_the_warm_up(tmp_path):
+    clips = make_clips(tmp_path / "clips", count=3, seconds=4.0)
+    listing = tmp_path / "list.txt"
+    listing.write_text("".join(f"{path}\n" for path, _ in clips), encoding="utf-8")
+    for cache in (None, tmp_path / "cache"):
+        result = measure_extraction("fast", list_file=listing, n_jobs=1, features="hybrid", cache_dir=cache)
+        assert result["clips"] == 3 and result["seconds"] > 0 and result["cpu_seconds"] > 0
+        assert np.isfinite(result["peak_mb"]) and result["peak_mb"] > 100  # Python, torch and the bundle
+    assert len(list((tmp_path / "cache").rglob("*.npy"))) == 6  # 3 clips, a network and a timbre pass each

@@ -90,18 +90,16 @@ class ClassifierRecord(Record):
 
 
 def _lda():
-    """The task LDA: shrinkage LDA in the span of the training data.
+    """The task LDA: Ledoit-Wolf shrinkage LDA on the standardised features themselves.
 
-    A PCA keeping 99.99 % of the variance (at most n - 1 directions) comes
-    first, so the LDA's eigenproblem is at most n x n rather than d x d
-    (d is 2,304 for the multi-scale features, n a few hundred clips).
+    A PCA onto the span of the training data first would make its
+    eigenproblem n x n rather than d x d, but it changes the shrinkage (its
+    target and weight depend on the dimension) and lost accuracy on both
+    leaderboards (docs/evaluation.md).
     """
-    from sklearn.decomposition import PCA
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
-    from sklearn.pipeline import make_pipeline
 
-    return make_pipeline(PCA(n_components=0.9999, svd_solver="full"),
-                         LinearDiscriminantAnalysis(solver="eigen", shrinkage="auto"))
+    return LinearDiscriminantAnalysis(solver="eigen", shrinkage="auto")
 
 
 def fit(features, labels, *, task_lda="auto", n_jobs=1, folds=3, seed=0, spec="", fingerprint=""):

@@ -94,8 +94,8 @@ def _lda():
 
     A PCA onto the span of the training data first would make its
     eigenproblem n x n rather than d x d, but it changes the shrinkage (its
-    target and weight depend on the dimension) and lost accuracy on both
-    leaderboards (docs/evaluation.md).
+    target and weight depend on the dimension), and the leaderboards scored
+    lower with it (docs/evaluation.md).
     """
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 

@@ -24,6 +24,7 @@ costs the others); callers decide what to do with it.
 :func:`in_order` gives the same threads to other per-file work (the
 pre-training log-mel cache).
 """
+import contextlib
 import os
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -38,7 +39,7 @@ from mirex.cache import content_key
 from mirex.errors import AudioError
 from mirex.malloc import keep_freed_memory
 
-__all__ = ["Extraction", "extract", "default_jobs", "in_order", "indexed_batches", "file_key", "add_jobs_argument",
+__all__ = ["Extraction", "extract", "one_thread_per_task", "default_jobs", "in_order", "indexed_batches", "file_key", "add_jobs_argument",
            "positive_int", "add_device_argument"]
 
 #: Tasks in flight per thread (bounds memory; keeps threads busy).
@@ -247,6 +248,21 @@ class _Batch:
         return f.index, "row" if f.inputs else "hit", self.extractor.combine(f.entries)
 
 
+@contextlib.contextmanager
+def one_thread_per_task():
+    """PyTorch and BLAS at one thread each while the block runs (restored after): tasks run in parallel,
+    and idle BLAS threads would spin on the cores."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(1, user_api="blas"):
+            yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progress=False):
     """Compute (or fetch from the cache) song features of ``paths``.
 
@@ -269,30 +285,23 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progres
     -------
     Extraction
     """
-    import torch
-
     from mirex.log import progress_bar
 
     keep_freed_memory()
     paths = [os.fspath(p) for p in paths]
     errors, rows = {}, {}
     hits = 0
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # per task; tasks run in parallel
-    try:
-        with threadpool_limits(1, user_api="blas"), \
-                progress_bar(enabled=progress, total=len(paths), unit="clip", desc="features", leave=False) as bar:
-            batches = indexed_batches(paths, batch_clips)
-            for done in in_order(_Batch(extractor, cache), batches, n_jobs=n_jobs or default_jobs()):
-                for index, kind, value in done:
-                    if kind == "error":
-                        errors[index] = value
-                    else:
-                        rows[index] = value
-                        hits += kind == "hit"
-                bar.update(len(done))
-    finally:
-        torch.set_num_threads(threads)
+    with one_thread_per_task(), \
+            progress_bar(enabled=progress, total=len(paths), unit="clip", desc="features", leave=False) as bar:
+        batches = indexed_batches(paths, batch_clips)
+        for done in in_order(_Batch(extractor, cache), batches, n_jobs=n_jobs or default_jobs()):
+            for index, kind, value in done:
+                if kind == "error":
+                    errors[index] = value
+                else:
+                    rows[index] = value
+                    hits += kind == "hit"
+            bar.update(len(done))
     dim = len(next(iter(rows.values()))) if rows else 0
     features = np.full((len(paths), dim), np.nan, dtype=np.float32)
     for index, value in rows.items():

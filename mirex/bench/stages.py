@@ -3,8 +3,8 @@
 Where the time goes, independent of how busy the machine is (CPU time, not
 wall time): the fast path's stages (hashing for the cache, decoding, the
 inputs of every pass from one mel spectrogram, each pass's computation, the
-selection of the song feature, the cache write) and the baseline's (``librosa.load``, then the rest of the
-straightforward path).
+selection of the song feature, the cache write) and the baseline's
+(``librosa.load``, then the rest of the straightforward path).
 """
 import tempfile
 import time
@@ -13,6 +13,7 @@ from collections import Counter
 from mirex.audio import load
 from mirex.bench.baseline import baseline_features
 from mirex.cache import FeatureCache, content_key
+from mirex.extract import one_thread_per_task
 from mirex.malloc import keep_freed_memory
 
 __all__ = ["stage_costs"]
@@ -33,11 +34,7 @@ def stage_costs(paths, *, extractor, batch_clips=32):
     -------
     dict of str to float
     """
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(1)
-    with threadpool_limits(1):  # idle BLAS threads would spin and count as CPU time
+    with one_thread_per_task():  # as extract() runs them; idle BLAS threads would count as CPU time
         return _timed_stages(paths, extractor=extractor, batch_clips=batch_clips)
 
 

@@ -308,11 +308,14 @@ class TorchLogMel:
         """
         import torch
 
+        from mirex.precision import full_float32
+
         fe = self.frontend
         y = torch.as_tensor(y, dtype=torch.float32).to(self.device)
         padded = torch.nn.functional.pad(y, (fe.n_fft // 2, fe.n_fft // 2))
         frames = padded.unfold(-1, fe.n_fft, fe.hop_length)
-        return torch.fft.rfft(frames * self.window, dim=-1).abs() @ self.mel_t
+        with full_float32(self.device):
+            return torch.fft.rfft(frames * self.window, dim=-1).abs() @ self.mel_t
 
     def __call__(self, y):
         """Time-major log-mel of signals, shape (..., frames, n_mels) (see :meth:`spectrogram`)."""

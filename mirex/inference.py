@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from mirex.errors import BundleError
+from mirex.precision import full_float32
 
 __all__ = ["FrozenDCNN", "BLOCKS", "read_keras_weights"]
 
@@ -97,8 +98,9 @@ class FrozenDCNN:
                             batch_size=batch_size).numpy()
 
     def forward(self, segs, *, batch_size=256):
-        """What calling it gives, for a float32 tensor on the weights' device; a tensor there."""
-        with torch.inference_mode():
+        """What calling it gives, for a float32 tensor on the weights' device; a tensor there (IEEE float32
+        on CUDA too: :func:`mirex.precision.full_float32`)."""
+        with torch.inference_mode(), full_float32(segs.device):
             return torch.cat([self._forward(segs[i : i + batch_size]) for i in range(0, len(segs), batch_size)])
 
     def to(self, device):

@@ -5,7 +5,8 @@ reported as undecodable before a byte is read (:mod:`mirex.files`). Files are
 read forward in blocks, so formats libsndfile cannot seek in (GSM 6.10, G.72x,
 NMS ADPCM, DPCM) decode too. :func:`load` returns the whole signal;
 :func:`stream` yields it block by block, so memory stays flat in a file's
-length.
+length, and can leave a mono 16-bit file's samples as they are stored
+(int16, see :func:`as_float32`) for a consumer that scales them itself.
 """
 import contextlib
 import os
@@ -20,7 +21,7 @@ import soxr
 from mirex.errors import AudioError
 from mirex.files import open_regular
 
-__all__ = ["load", "stream"]
+__all__ = ["load", "stream", "as_float32", "PCM16_SCALE"]
 
 _BLOCK = 1 << 18  # frames read at a time, so only the mono signal is ever held whole
 #: How the files begin that libsndfile parses itself (WAV, RF64, Wave64, FLAC, Ogg, AIFF, AU, CAF): never
@@ -30,15 +31,28 @@ _SILENT_FORMATS = (b"RIFF", b"RIFX", b"RF64", b"BW64", b"riff", b"fLaC", b"OggS"
 _STDERR = threading.RLock()
 
 
-def _mono_blocks(fh, *, frames):
-    """Mono float32 blocks of an open ``sf.SoundFile``, non-finite samples zeroed, read forward only (no
-    seeking, no frame count needed)."""
-    pcm16 = fh.subtype == "PCM_16"  # libsndfile's own float conversion is slower; 2**-15 scaling is exact
+#: The value of one step of a 16-bit sample: an int16 block ``b`` is the signal ``b * PCM16_SCALE``.
+PCM16_SCALE = np.float32(2**-15)
+
+
+def as_float32(block):
+    """The float32 samples of a block from :func:`stream`: int16 blocks scaled by :data:`PCM16_SCALE`
+    (exactly), float32 ones as they are."""
+    return np.multiply(block, PCM16_SCALE, dtype=np.float32) if block.dtype == np.int16 else block
+
+
+def _mono_blocks(fh, *, frames, pcm16=False):
+    """Mono blocks of an open ``sf.SoundFile``, non-finite samples zeroed, read forward only (no seeking,
+    no frame count needed): float32, or with ``pcm16`` a mono 16-bit file's int16 samples."""
+    pcm = fh.subtype == "PCM_16"  # libsndfile's own float conversion is slower; 2**-15 scaling is exact
     while True:
-        block = fh.read(frames, dtype="int16" if pcm16 else "float32", always_2d=True)
+        block = fh.read(frames, dtype="int16" if pcm else "float32", always_2d=True)
         if len(block):
             mono = block[:, 0] if block.shape[1] == 1 else block.mean(axis=1, dtype=np.float32)
-            yield np.multiply(mono, np.float32(2**-15), dtype=np.float32) if pcm16 else _finite(mono)
+            if pcm:  # int16 samples, or their mean over the channels in the same units
+                yield mono if pcm16 and mono.dtype == np.int16 else np.multiply(mono, PCM16_SCALE, dtype=np.float32)
+            else:
+                yield _finite(mono)
         if len(block) < frames:
             return
 
@@ -149,8 +163,9 @@ def load(path, *, sr=22050):
     return y
 
 
-def _source_blocks(path, fh, quiet, *, block_seconds):
-    """``(rate, blocks)``: libsndfile's blocks as read, or audioread's whole signal as one block."""
+def _source_blocks(path, fh, quiet, *, block_seconds, pcm16_rate=None):
+    """``(rate, blocks)``: libsndfile's blocks as read (a mono 16-bit file's as int16 when its rate is
+    ``pcm16_rate``), or audioread's whole signal as one block."""
     try:
         with quiet():
             snd = sf.SoundFile(fh.fileno(), closefd=False)
@@ -164,7 +179,8 @@ def _source_blocks(path, fh, quiet, *, block_seconds):
 
     def blocks():
         with snd:
-            reader = _mono_blocks(snd, frames=max(1, int(block_seconds * snd.samplerate)))
+            reader = _mono_blocks(snd, frames=max(1, int(block_seconds * snd.samplerate)),
+                                  pcm16=snd.samplerate == pcm16_rate)
             while True:
                 try:
                     with quiet():
@@ -178,7 +194,7 @@ def _source_blocks(path, fh, quiet, *, block_seconds):
     return snd.samplerate, blocks()
 
 
-def stream(path, *, sr=22050, block_seconds=30.0):
+def stream(path, *, sr=22050, block_seconds=30.0, pcm16=False):
     """Decode an audio file block by block, with memory flat in its length.
 
     The concatenated blocks equal :func:`load`'s signal: exactly at the
@@ -194,10 +210,16 @@ def stream(path, *, sr=22050, block_seconds=30.0):
     block_seconds : float
         Length of the blocks read from the file (the yielded blocks are
         about as long, at the target rate).
+    pcm16 : bool
+        Yield a mono 16-bit PCM file at rate ``sr`` as its stored int16
+        samples (the signal is ``block * PCM16_SCALE``, :func:`as_float32`),
+        for a consumer that scales them in a pass of its own
+        (:meth:`mirex.frontend.MelSpectrogram.from_blocks` does, in the
+        window). Every block of a stream has the same dtype.
 
     Yields
     ------
-    block : np.ndarray, shape (n,), float32
+    block : np.ndarray, shape (n,), float32 (or int16, see ``pcm16``)
         Consecutive parts of the mono signal (non-empty).
 
     Raises
@@ -209,7 +231,7 @@ def stream(path, *, sr=22050, block_seconds=30.0):
     path = os.fspath(path)
     total = 0
     with _opened(path) as (fh, quiet):
-        rate, blocks = _source_blocks(path, fh, quiet, block_seconds=block_seconds)
+        rate, blocks = _source_blocks(path, fh, quiet, block_seconds=block_seconds, pcm16_rate=sr if pcm16 else None)
         try:
             resampler = None if rate == sr else soxr.ResampleStream(rate, sr, 1, dtype="float32", quality="HQ")
         except Exception as exc:

@@ -224,7 +224,7 @@ class _Batch:
         missing = [name for name in self.extractor.passes if name not in f.entries]
         if missing:
             try:
-                f.inputs = self.extractor.prepare(stream(path, sr=self.extractor.sr), missing)
+                f.inputs = self.extractor.prepare(stream(path, sr=self.extractor.sr, pcm16=True), missing)
             except AudioError as exc:
                 f.error = str(exc)
             except Exception as exc:  # an odd decodable file must not stop the run
@@ -271,7 +271,8 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progres
     paths : sequence of str
         Audio files (absolute, or relative to the working directory).
     extractor : object
-        A :class:`mirex.features.Extractor` (or anything with its thread-safe stages).
+        A :class:`mirex.features.Extractor` (or anything with its thread-safe stages; ``prepare`` gets
+        :func:`mirex.audio.stream`'s blocks with ``pcm16=True``).
     cache : mirex.cache.FeatureCache, optional
         Where features are kept between calls.
     n_jobs : int, optional

@@ -10,6 +10,8 @@ at most two bands: about 1,000 of the 65,664 weights are non-zero). It equals
 precision. ``from_blocks`` computes the same from a signal given block by
 block (:func:`mirex.audio.stream`), with memory flat in its length:
 :func:`centred_segments` cuts such a stream into the centred STFT's frames.
+A stream of 16-bit samples (int16) is scaled in the window, which saves a
+pass over the signal.
 """
 import itertools
 from dataclasses import asdict, dataclass
@@ -17,6 +19,8 @@ from functools import lru_cache
 
 import numpy as np
 import scipy.sparse
+
+from mirex.audio import PCM16_SCALE
 
 __all__ = [
     "FrontEnd", "MelSpectrogram", "LogMel", "centred_segments", "mel_basis", "logmel", "segments", "standardise",
@@ -104,6 +108,7 @@ class MelSpectrogram:
         self.n_fft, self.hop_length = n_fft, frontend.hop_length
         n = np.arange(n_fft)
         self.window = (0.5 - 0.5 * np.cos(2 * np.pi * n / n_fft)).astype(np.float32)
+        self._pcm16_window = self.window * PCM16_SCALE  # exact: a power of two
         self.mel = scipy.sparse.csr_matrix(mel_basis(sr, n_fft, n_mels))
 
     def __call__(self, y):
@@ -117,7 +122,9 @@ class MelSpectrogram:
         ----------
         blocks : iterable of np.ndarray
             Consecutive parts of one mono signal (any lengths, empty ones
-            included), e.g. :func:`mirex.audio.stream`; read once, one at a time.
+            included), e.g. :func:`mirex.audio.stream`; read once, one at a
+            time. Float, or all int16: 16-bit samples, the signal times 2**15
+            (``stream(..., pcm16=True)``).
 
         Returns
         -------
@@ -130,14 +137,16 @@ class MelSpectrogram:
         return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
     def _of_frames(self, padded):
-        """Mel spectrogram of the frames ``padded[k * hop : k * hop + n_fft]`` that fit in ``padded``."""
+        """Mel spectrogram of the frames ``padded[k * hop : k * hop + n_fft]`` that fit in ``padded`` (float32,
+        or int16 16-bit samples)."""
+        window = self._pcm16_window if padded.dtype == np.int16 else self.window
         frames = np.lib.stride_tricks.sliding_window_view(padded, self.n_fft)[:: self.hop_length]
         mel = np.empty((len(frames), self.mel.shape[0]), dtype=np.float32)
         # A few hundred frames at a time, so that the windowed frames and their
         # spectrum stay in the CPU's cache between the steps.
         windowed = np.empty((min(len(frames), _CHUNK_FRAMES), self.n_fft), dtype=np.float32)
         for start in range(0, len(frames), _CHUNK_FRAMES):
-            chunk = np.multiply(frames[start : start + _CHUNK_FRAMES], self.window, out=windowed[: len(mel) - start])
+            chunk = np.multiply(frames[start : start + _CHUNK_FRAMES], window, out=windowed[: len(mel) - start])
             mel[start : start + len(chunk)] = (self.mel @ _magnitude_spectrum(chunk).T).T
         return mel
 
@@ -204,18 +213,28 @@ def centred_segments(blocks, *, n_fft, hop_length):
     Parameters
     ----------
     blocks : iterable of np.ndarray
-        Consecutive parts of a mono signal.
+        Consecutive parts of a mono signal: float, or all int16 (kept as they are).
     n_fft, hop_length : int
 
     Yields
     ------
-    segment : np.ndarray, float32, 1-D
+    segment : np.ndarray, float32 (int16 for int16 blocks), 1-D
         At least ``n_fft`` samples; the last one ends in the closing padding.
+
+    Raises
+    ------
+    ValueError
+        If int16 blocks and float ones are mixed.
     """
-    pad = np.zeros(n_fft // 2, dtype=np.float32)
+    blocks = iter(blocks)
+    first = next(blocks, np.zeros(0, dtype=np.float32))
+    dtype = np.int16 if np.asarray(first).dtype == np.int16 else np.float32
+    pad = np.zeros(n_fft // 2, dtype=dtype)
     carry = pad  # the padded signal from the next frame's start on: fewer than n_fft samples
-    for block in itertools.chain(blocks, [pad]):
-        block = np.asarray(block, dtype=np.float32)
+    for block in itertools.chain([first], blocks, [pad]):
+        if (np.asarray(block).dtype == np.int16) != (dtype == np.int16):
+            raise ValueError("a signal's blocks are all int16 or all float")
+        block = np.asarray(block, dtype=dtype)
         total = len(carry) + len(block)
         frames = (total - n_fft) // hop_length + 1 if total >= n_fft else 0
         if not frames:

@@ -5,7 +5,7 @@ import soundfile as sf
 
 from conftest import SR, synth
 
-from mirex.audio import load, stream
+from mirex.audio import as_float32, load, stream
 from mirex.errors import AudioError
 from mirex.features import timbre
 from mirex.features.extractor import TIMBRE_PASS
@@ -29,6 +29,30 @@ def test_stream_equals_load(tmp_path, rate, channels, subtype):
         assert all(b.dtype == np.float32 and b.ndim == 1 and b.size for b in blocks)
         assert len(blocks) >= min(4.3 / seconds, 2) or seconds == 30.0
         np.testing.assert_allclose(np.concatenate(blocks), whole, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("rate, channels, subtype, raw", [(SR, 1, "PCM_16", True), (SR, 2, "PCM_16", False),
+                                                          (44100, 1, "PCM_16", False), (SR, 1, "FLOAT", False)])
+def test_pcm16_stream_keeps_the_stored_samples_of_mono_16_bit_files_at_the_rate(tmp_path, rate, channels, subtype, raw):
+    y = np.random.default_rng(3).uniform(-0.9, 0.9, (int(rate * 2.2), channels)).astype(np.float32)
+    path = tmp_path / "clip.wav"
+    sf.write(path, y, rate, subtype=subtype)
+    floats = list(stream(path, sr=SR, block_seconds=0.5))
+    blocks = list(stream(path, sr=SR, block_seconds=0.5, pcm16=True))
+    assert {b.dtype for b in blocks} == {np.dtype(np.int16) if raw else np.dtype(np.float32)}
+    assert len(blocks) == len(floats)
+    for block, float_block in zip(blocks, floats):
+        np.testing.assert_array_equal(as_float32(block), float_block)  # exactly: a power-of-two scale
+
+
+def test_logmel_of_16_bit_blocks_equals_that_of_their_float_samples():
+    pcm = (np.random.default_rng(4).standard_normal(3 * SR + 99) * 6000).clip(-32768, 32767).astype(np.int16)
+    logmel = LogMel(FrontEnd())
+    whole = logmel(as_float32(pcm))
+    for blocks in ([pcm], cut(pcm, np.random.default_rng(5), 5)):
+        np.testing.assert_allclose(logmel.from_blocks(iter(blocks)), whole, rtol=0, atol=1e-6)
+    with pytest.raises(ValueError, match="all int16 or all float"):
+        logmel.from_blocks(iter([pcm[:5000], as_float32(pcm[5000:])]))
 
 
 def test_stream_reports_like_load(tmp_path):

@@ -18,6 +18,7 @@ for it and the bundle has one).
 import numpy as np
 
 from mirex import frontend as fe
+from mirex.audio import as_float32
 from mirex.bundle import load_bundle
 from mirex.features import timbre
 from mirex.features.spec import FeatureSpec, SpecError
@@ -113,10 +114,11 @@ class Extractor:
         Parameters
         ----------
         blocks : iterable of np.ndarray or torch.Tensor
-            The signal's consecutive parts (e.g. :func:`mirex.audio.stream`),
-            read once. On the NumPy path only the mel spectrogram is kept, so
-            memory is flat in the signal's length; on a :attr:`device` the
-            parts are joined and the inputs are tensors there.
+            The signal's consecutive parts (e.g. :func:`mirex.audio.stream`,
+            with ``pcm16=True`` too), read once. On the NumPy path only the
+            mel spectrogram is kept, so memory is flat in the signal's
+            length; on a :attr:`device` the parts are joined and the inputs
+            are tensors there.
         passes : sequence of str
             Names from :attr:`passes`.
         """
@@ -126,7 +128,7 @@ class Extractor:
         needed = {_stft(front) for front, wanted in ((timbre.FRONTEND, TIMBRE_PASS in passes),
                                                      (self.frontend, network_passes and not waveform)) if wanted}
         if waveform or self.torch_frontend is not None or len(needed) > 1:  # the whole signal, read once
-            blocks = list(blocks)
+            blocks = [as_float32(b) if isinstance(b, np.ndarray) else b for b in blocks]
             blocks = [blocks[0] if len(blocks) == 1 else np.concatenate(blocks)]
         mels = {}
         if self.torch_frontend is not None and network_passes:

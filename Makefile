@@ -27,6 +27,8 @@ BENCH_BASELINE_CLIPS ?= 50
 BENCH_MEM_CLIPS ?= 2000
 BENCH_PROTOCOL_CLIPS ?= 1000
 BENCH_JOBS ?=
+# A torch device to time extraction on too (e.g. cuda); empty = none.
+BENCH_DEVICE ?=
 BENCH_DATA ?= results/bench-data
 
 .PHONY: install lock test models demo-data game-data evaluate bench clean
@@ -102,7 +104,7 @@ evaluate: models demo-data
 bench: $(STAMP) models
 	$(PY) -m mirex.bench --clips $(BENCH_CLIPS) --baseline-clips $(BENCH_BASELINE_CLIPS) \
 		--mem-clips $(BENCH_MEM_CLIPS) --protocol-clips $(BENCH_PROTOCOL_CLIPS) --data $(BENCH_DATA) \
-		$(if $(BENCH_JOBS),--jobs $(BENCH_JOBS)) --out results/bench.csv
+		$(if $(BENCH_JOBS),--jobs $(BENCH_JOBS)) $(if $(BENCH_DEVICE),--device $(BENCH_DEVICE)) --out results/bench.csv
 
 clean:
 	rm -rf $(VENV) features/* .pytest_cache

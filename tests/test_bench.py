@@ -2,6 +2,7 @@
 import sys
 
 import numpy as np
+import pytest
 
 from mirex.bench.data import make_clips
 from mirex.bench.measure import measure_extraction, run_measured
@@ -30,3 +31,13 @@ def test_measured_extraction_times_every_clip_after_the_warm_up(tmp_path):
         assert result["clips"] == 3 and result["seconds"] > 0 and result["cpu_seconds"] > 0
         assert np.isfinite(result["peak_mb"]) and result["peak_mb"] > 100  # Python, torch and the bundle
     assert len(list((tmp_path / "cache").rglob("*.npy"))) == 6  # 3 clips, a network and a timbre pass each
+
+
+def test_measured_extraction_on_a_torch_device(tmp_path):
+    clips = make_clips(tmp_path / "clips", count=2, seconds=4.0)
+    listing = tmp_path / "list.txt"
+    listing.write_text("".join(f"{path}\n" for path, _ in clips), encoding="utf-8")
+    result = measure_extraction("fast", list_file=listing, n_jobs=1, features="hybrid", device="cpu")
+    assert result["clips"] == 2 and result["seconds"] > 0
+    with pytest.raises(RuntimeError, match="nowhere"):  # the child's own error, passed on
+        measure_extraction("fast", list_file=listing, n_jobs=1, features="hybrid", device="nowhere")

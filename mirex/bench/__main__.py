@@ -5,7 +5,8 @@ Measurements, each in a fresh process (see :mod:`mirex.bench.measure`):
 1. the baseline (:mod:`mirex.bench.baseline`) on ``--baseline-clips`` clips;
 2. :func:`mirex.extract.extract` of the ``--features`` system (default: the
    default preset) on ``--clips``
-   clips, cache disabled, then with a cold cache;
+   clips, cache disabled, then with a cold cache; with ``--device`` (e.g.
+   cuda) also with the front end and the network on that device, no cache;
 3. the same with a cold cache on ``--mem-clips`` clips (memory must stay flat);
 4. ``run_train.sh`` and ``run_test.sh`` over a ``--folds``-fold split of
    ``--protocol-clips`` clips, one scratch folder (features cached after the
@@ -45,6 +46,8 @@ def _parser():
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--stage-clips", type=int, default=32, help="clips of the per-stage profile (default 32)")
     parser.add_argument("--jobs", type=int, default=None, help="cores to use (default: all)")
+    parser.add_argument("--device", help="also time extraction with the front end and network on this torch "
+                                         "device (e.g. cuda), no cache")
     parser.add_argument("--features", default=DEFAULT_PRESET, metavar="SPEC",
                         help=f"feature system to measure (default: {DEFAULT_PRESET})")
     parser.add_argument("--data", default=str(ROOT / "results" / "bench-data"), help="folder of the cached clips")
@@ -67,14 +70,16 @@ def _row(measurement, *, clips, jobs, seconds, peak_mb, load, cpu_seconds=None):
     }
 
 
-def _extraction(name, kind, paths, *, work, jobs, cache, features):
+def _extraction(name, kind, paths, *, work, jobs, cache, features, device=None):
     list_file = _write_list(Path(work) / f"{name}.txt", paths)
     cache_dir = Path(work) / f"cache-{name}" if cache else None
     load = os.getloadavg()[0]
-    result = measure_extraction(kind, list_file=list_file, n_jobs=jobs, cache_dir=cache_dir, features=features)
+    result = measure_extraction(kind, list_file=list_file, n_jobs=jobs, cache_dir=cache_dir, features=features,
+                                device=device)
     if cache_dir:
         shutil.rmtree(cache_dir, ignore_errors=True)
     label = {"baseline": "baseline: librosa + Keras per clip", "fast": "extract()"}[kind]
+    label += f" on {device}" if device else ""
     label += "" if kind == "baseline" else (", cold cache" if cache else ", no cache")
     return _row(label, clips=result["clips"], jobs=jobs, seconds=result["seconds"], peak_mb=result["peak_mb"],
                 load=load, cpu_seconds=result["cpu_seconds"])
@@ -135,11 +140,13 @@ def main(argv=None):
     work = tempfile.mkdtemp(prefix="mirex-bench-")
     try:
         rows = []
-        runs = (("baseline", "baseline", args.baseline_clips, False), ("fast", "fast", args.clips, False),
-                ("cold", "fast", args.clips, True), ("memory", "fast", args.mem_clips, True))
-        for name, kind, count, cache in runs:
+        runs = [("baseline", "baseline", args.baseline_clips, False, None), ("fast", "fast", args.clips, False, None),
+                ("cold", "fast", args.clips, True, None), ("memory", "fast", args.mem_clips, True, None)]
+        if args.device:
+            runs.append(("device", "fast", args.clips, False, args.device))
+        for name, kind, count, cache, device in runs:
             rows.append(_extraction(name, kind, paths[:count], work=work, jobs=jobs, cache=cache,
-                                    features=args.features))
+                                    features=args.features, device=device))
             print(f"  {rows[-1]['measurement']} on {count} clips: {rows[-1]['clips_per_s']} clips/s, "
                   f"peak {rows[-1]['peak_rss_mb']} MB", flush=True)
         for row in rows[1:]:

@@ -115,8 +115,9 @@ def run_measured(command, *, env=None, cwd=None):
     return done, time.perf_counter() - start, memory.peak_mb
 
 
-def measure_extraction(kind, *, list_file, n_jobs, features, cache_dir=None):
-    """Time one extraction in a fresh process.
+def measure_extraction(kind, *, list_file, n_jobs, features, cache_dir=None, device=None):
+    """Time one extraction in a fresh process (the fast path on ``device`` when it is given, see
+    :class:`mirex.features.Extractor`).
 
     Returns
     -------
@@ -128,6 +129,8 @@ def measure_extraction(kind, *, list_file, n_jobs, features, cache_dir=None):
                "--features", features]
     if cache_dir:
         command += ["--cache", str(cache_dir)]
+    if device:
+        command += ["--device", str(device)]
     done, _, peak = run_measured(command)
     if done.returncode != 0:
         raise RuntimeError(f"measurement {kind} failed:\n{done.stderr[-2000:]}")
@@ -146,6 +149,7 @@ def _child(argv=None):
     parser.add_argument("--jobs", type=int, required=True)
     parser.add_argument("--cache")
     parser.add_argument("--features", required=True, help="feature system")
+    parser.add_argument("--device", help="the fast path's front end and network on this torch device")
     args = parser.parse_args(argv)
 
     import numpy as np
@@ -157,7 +161,7 @@ def _child(argv=None):
     from mirex.features import make_extractor
 
     paths = Path(args.list_file).read_text(encoding="utf-8").splitlines()
-    extractor = make_extractor(args.features)
+    extractor = make_extractor(args.features, **({"device": args.device} if args.device else {}))
     if args.kind == "fast":
         # One batch per thread first, not timed: the threads' memory and the network's kernels are set up.
         extract(paths[: _WARM_CLIPS * args.jobs], extractor=extractor, n_jobs=args.jobs)

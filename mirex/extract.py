@@ -95,7 +95,8 @@ def in_order(work, tasks, *, n_jobs):
 
     Tasks are submitted only as results are consumed, so at most
     ``TASKS_PER_THREAD * n_jobs`` of them are pending at any time; with one
-    job everything runs in the calling thread.
+    job everything runs in the calling thread. Each thread runs PyTorch with
+    the caller's thread count (``torch.get_num_threads()``).
 
     Parameters
     ----------
@@ -112,7 +113,12 @@ def in_order(work, tasks, *, n_jobs):
     if n_jobs <= 1:
         yield from map(work, tasks)
         return
-    with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="mirex") as pool:
+    import torch
+
+    # torch.set_num_threads holds for the thread that calls it: each new thread would start with OpenMP's
+    # default, every core, for MKL's FFT and oneDNN's convolutions in it.
+    with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="mirex", initializer=torch.set_num_threads,
+                            initargs=(torch.get_num_threads(),)) as pool:
         pending = deque(pool.submit(work, task) for task in islice(tasks, TASKS_PER_THREAD * n_jobs))
         try:
             while pending:

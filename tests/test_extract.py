@@ -83,6 +83,18 @@ def test_in_order_keeps_order_and_runs_a_bounded_number_of_tasks_ahead():
     assert threads == {threading.get_ident()}
 
 
+def test_in_order_threads_run_openmp_with_the_callers_thread_count():
+    from threadpoolctl import threadpool_info
+
+    def openmp_threads(_):  # OpenMP's count is per thread: a new one starts with every core
+        return {i["num_threads"] for i in threadpool_info()
+                if i["user_api"] == "openmp" and "torch" in i["filepath"]}  # not scikit-learn's own
+
+    with ex.one_thread_per_task():
+        seen = set().union(*ex.in_order(openmp_threads, range(4), n_jobs=2))
+    assert seen <= {1}
+
+
 def test_decoders_that_print_are_silenced_without_losing_stderr(tmp_path, capfd, extractor):
     import os
 

@@ -115,8 +115,8 @@ def in_order(work, tasks, *, n_jobs):
         return
     import torch
 
-    # torch.set_num_threads holds for the thread that calls it: each new thread would start with OpenMP's
-    # default, every core, for MKL's FFT and oneDNN's convolutions in it.
+    # The OpenMP count that torch.set_num_threads sets is the calling thread's: each new thread would start
+    # with OpenMP's default, every core, for MKL's FFT and oneDNN's convolutions in it.
     with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="mirex", initializer=torch.set_num_threads,
                             initargs=(torch.get_num_threads(),)) as pool:
         pending = deque(pool.submit(work, task) for task in islice(tasks, TASKS_PER_THREAD * n_jobs))

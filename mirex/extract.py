@@ -8,9 +8,10 @@ then its batch stage over all of them (the network, one call per batch), and
 write each new row to the cache at once.
 
 The heavy operations (file reads, hashing, decoding, FFTs, the sparse mel
-product, the convolutions) all release the GIL, so threads keep every core
-busy with no worker processes to start, nothing copied between processes and
-one copy of the network in memory. The network (and any BLAS call) runs
+product, the convolutions) all release the GIL, so threads keep the cores
+busy (93-96 % of two; the rest is waiting for the GIL) with no worker
+processes to start, nothing copied between processes and one copy of the
+network in memory. The network (and any BLAS or OpenMP call) runs
 single-threaded in each task: batches in parallel use the cores better than
 one batch on all of them, and idle BLAS threads would spin on the cores.
 

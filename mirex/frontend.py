@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse
 
 from mirex.audio import PCM16_SCALE
+from mirex.precision import full_float32
 
 __all__ = [
     "FrontEnd", "MelSpectrogram", "LogMel", "centred_segments", "mel_basis", "logmel", "segments", "standardise",
@@ -232,9 +233,10 @@ def centred_segments(blocks, *, n_fft, hop_length):
     pad = np.zeros(n_fft // 2, dtype=dtype)
     carry = pad  # the padded signal from the next frame's start on: fewer than n_fft samples
     for block in itertools.chain([first], blocks, [pad]):
-        if (np.asarray(block).dtype == np.int16) != (dtype == np.int16):
+        block = np.asarray(block)
+        if (block.dtype == np.int16) != (dtype == np.int16):
             raise ValueError("a signal's blocks are all int16 or all float")
-        block = np.asarray(block, dtype=dtype)
+        block = block.astype(dtype, copy=False)
         total = len(carry) + len(block)
         frames = (total - n_fft) // hop_length + 1 if total >= n_fft else 0
         if not frames:
@@ -326,8 +328,6 @@ class TorchLogMel:
             Mono signals at ``frontend.sr`` (NumPy or torch, any float dtype).
         """
         import torch
-
-        from mirex.precision import full_float32
 
         fe = self.frontend
         y = torch.as_tensor(y, dtype=torch.float32).to(self.device)

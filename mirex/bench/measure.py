@@ -161,7 +161,7 @@ def _child(argv=None):
     from mirex.features import make_extractor
 
     paths = Path(args.list_file).read_text(encoding="utf-8").splitlines()
-    extractor = make_extractor(args.features, **({"device": args.device} if args.device else {}))
+    extractor = make_extractor(args.features, device=args.device)
     if args.kind == "fast":
         # One batch per thread first, not timed: the threads' memory and the network's kernels are set up.
         extract(paths[: _WARM_CLIPS * args.jobs], extractor=extractor, n_jobs=args.jobs)

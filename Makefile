@@ -26,6 +26,8 @@ BENCH_CLIPS ?= 200
 BENCH_BASELINE_CLIPS ?= 50
 BENCH_MEM_CLIPS ?= 2000
 BENCH_PROTOCOL_CLIPS ?= 1000
+# Timed runs of each throughput measurement (the table gives the median run).
+BENCH_REPEATS ?= 3
 BENCH_JOBS ?=
 # A torch device to time extraction on too (e.g. cuda); empty = none.
 BENCH_DEVICE ?=
@@ -103,8 +105,8 @@ evaluate: models demo-data
 
 bench: $(STAMP) models
 	$(PY) -m mirex.bench --clips $(BENCH_CLIPS) --baseline-clips $(BENCH_BASELINE_CLIPS) \
-		--mem-clips $(BENCH_MEM_CLIPS) --protocol-clips $(BENCH_PROTOCOL_CLIPS) --data $(BENCH_DATA) \
-		$(if $(BENCH_JOBS),--jobs $(BENCH_JOBS)) $(if $(BENCH_DEVICE),--device $(BENCH_DEVICE)) --out results/bench.csv
+		--mem-clips $(BENCH_MEM_CLIPS) --protocol-clips $(BENCH_PROTOCOL_CLIPS) --repeats $(BENCH_REPEATS) \
+		--data $(BENCH_DATA) $(if $(BENCH_JOBS),--jobs $(BENCH_JOBS)) $(if $(BENCH_DEVICE),--device $(BENCH_DEVICE)) --out results/bench.csv
 
 clean:
 	rm -rf $(VENV) features/* .pytest_cache

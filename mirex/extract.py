@@ -131,10 +131,19 @@ def in_order(work, tasks, *, n_jobs):
                 future.cancel()
 
 
-def indexed_batches(paths, size):
-    """Tasks for :func:`in_order`: lists of up to ``size`` ``(index, path)`` pairs, in order."""
+def indexed_batches(paths, size, *, n_jobs=1):
+    """Tasks for :func:`in_order`: lists of up to ``size`` ``(index, path)`` pairs, in order.
+
+    Towards the end of the list the tasks shrink (to a ``2 * n_jobs``-th of
+    what is left, one pair at least), so that the ``n_jobs`` threads finish
+    together rather than one idling while another ends a whole batch.
+    """
     items = list(enumerate(paths))
-    return (items[start : start + size] for start in range(0, len(items), size))
+    start = 0
+    while start < len(items):
+        step = min(size, max(1, -(-(len(items) - start) // (2 * n_jobs))))
+        yield items[start : start + step]
+        start += step
 
 
 @dataclass
@@ -285,7 +294,8 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progres
     n_jobs : int, optional
         Threads, one core each (default: all cores).
     batch_clips : int
-        Clips per task, and so per call of the extractor's batch stage.
+        Clips per task, and so per call of the extractor's batch stage (fewer
+        near the end of the list: :func:`indexed_batches`).
     progress : bool
         Show a progress bar on stderr.
 
@@ -301,8 +311,9 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progres
     hits = 0
     with one_thread_per_task(), \
             progress_bar(enabled=progress, total=len(paths), unit="clip", desc="features", leave=False) as bar:
-        batches = indexed_batches(paths, batch_clips)
-        for done in in_order(_Batch(extractor, cache), batches, n_jobs=n_jobs or default_jobs()):
+        n_jobs = n_jobs or default_jobs()
+        batches = indexed_batches(paths, batch_clips, n_jobs=n_jobs)
+        for done in in_order(_Batch(extractor, cache), batches, n_jobs=n_jobs):
             for index, kind, value in done:
                 if kind == "error":
                     errors[index] = value

@@ -25,7 +25,7 @@ from mirex.precision import full_float32
 
 __all__ = [
     "FrontEnd", "MelSpectrogram", "LogMel", "centred_segments", "mel_basis", "logmel", "segments", "standardise",
-    "stack_segments", "TorchLogMel",
+    "TorchLogMel",
 ]
 
 
@@ -283,16 +283,6 @@ def segments(mel, *, length):
 def standardise(x, *, frontend):
     """Standardise with the bundle's training mean and std."""
     return (x - np.float32(frontend.mean)) / np.float32(frontend.std)
-
-
-def stack_segments(parts):
-    """Concatenate per-clip segment arrays (or tensors); also return the clip index of each segment."""
-    owner = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
-    if parts and not isinstance(parts[0], np.ndarray):
-        import torch
-
-        return torch.cat(parts), owner
-    return np.concatenate(parts), owner
 
 
 class TorchLogMel:

@@ -83,6 +83,17 @@ def test_in_order_keeps_order_and_runs_a_bounded_number_of_tasks_ahead():
     assert threads == {threading.get_ident()}
 
 
+def test_batches_cover_the_list_in_order_and_shrink_at_its_end():
+    paths = [f"{i}.wav" for i in range(200)]
+    batches = list(ex.indexed_batches(paths, 8, n_jobs=2))
+    assert [item for batch in batches for item in batch] == list(enumerate(paths))
+    sizes = [len(batch) for batch in batches]
+    assert sizes[:21] == [8] * 21 and sizes[-4:] == [1] * 4  # the last tasks: a clip each, the threads end together
+    assert sizes == sorted(sizes, reverse=True)
+    assert [len(b) for b in ex.indexed_batches(paths[:3], 8, n_jobs=4)] == [1, 1, 1]
+    assert list(ex.indexed_batches([], 8, n_jobs=2)) == []
+
+
 def test_in_order_threads_run_openmp_with_the_callers_thread_count():
     from threadpoolctl import threadpool_info
 

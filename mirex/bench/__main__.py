@@ -7,7 +7,10 @@ Measurements, each in a fresh process (see :mod:`mirex.bench.measure`):
    default preset) on ``--clips``
    clips, cache disabled, then with a cold cache; with ``--device`` (e.g.
    cuda) also with the front end and the network on that device, no cache;
-3. the same with a cold cache on ``--mem-clips`` clips (memory must stay flat);
+   these and the baseline run ``--repeats`` times in their process, and
+   their row gives the median run (the rate of each run beside it);
+3. the same with a cold cache on ``--mem-clips`` clips, once (memory must
+   stay flat);
 4. ``run_train.sh`` and ``run_test.sh`` over a ``--folds``-fold split of
    ``--protocol-clips`` clips, one scratch folder (features cached after the
    first fold);
@@ -33,7 +36,7 @@ from mirex.features import DEFAULT_PRESET
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 COLUMNS = ("measurement", "clips", "jobs", "wall_s", "clips_per_s", "cpu_ms_per_clip", "peak_rss_mb",
-           "speedup_vs_baseline", "load1", "date")
+           "speedup_vs_baseline", "runs_clips_per_s", "load1", "date")
 
 
 def _parser():
@@ -45,6 +48,8 @@ def _parser():
     parser.add_argument("--protocol-clips", type=int, default=1000, help="clips of the train/test run (default 1000)")
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--stage-clips", type=int, default=32, help="clips of the per-stage profile (default 32)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="timed runs of each throughput measurement; rows give the median (default 3)")
     parser.add_argument("--jobs", type=int, default=None, help="cores to use (default: all)")
     parser.add_argument("--device", help="also time extraction with the front end and network on this torch "
                                          "device (e.g. cuda), no cache")
@@ -60,29 +65,30 @@ def _write_list(path, lines):
     return path
 
 
-def _row(measurement, *, clips, jobs, seconds, peak_mb, load, cpu_seconds=None):
+def _row(measurement, *, clips, jobs, seconds, peak_mb, load, cpu_seconds=None, runs=()):
     return {
         "measurement": measurement, "clips": clips, "jobs": jobs, "wall_s": round(seconds, 2),
         "clips_per_s": round(clips / seconds, 1),
         "cpu_ms_per_clip": None if cpu_seconds is None else round(1000 * cpu_seconds / clips, 1),
-        "peak_rss_mb": round(peak_mb), "speedup_vs_baseline": None, "load1": round(load, 2),
-        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "peak_rss_mb": round(peak_mb), "speedup_vs_baseline": None,
+        "runs_clips_per_s": " ".join(f"{clips / run:.1f}" for run in runs) if len(runs) > 1 else None,
+        "load1": round(load, 2), "date": datetime.datetime.now().isoformat(timespec="seconds"),
     }
 
 
-def _extraction(name, kind, paths, *, work, jobs, cache, features, device=None):
+def _extraction(name, kind, paths, *, work, jobs, cache, features, device=None, repeats=1):
     list_file = _write_list(Path(work) / f"{name}.txt", paths)
     cache_dir = Path(work) / f"cache-{name}" if cache else None
     load = os.getloadavg()[0]
     result = measure_extraction(kind, list_file=list_file, n_jobs=jobs, cache_dir=cache_dir, features=features,
-                                device=device)
+                                device=device, repeats=repeats)
     if cache_dir:
         shutil.rmtree(cache_dir, ignore_errors=True)
     label = {"baseline": "baseline: librosa + Keras per clip", "fast": "extract()"}[kind]
     label += f" on {device}" if device else ""
     label += "" if kind == "baseline" else (", cold cache" if cache else ", no cache")
     return _row(label, clips=result["clips"], jobs=jobs, seconds=result["seconds"], peak_mb=result["peak_mb"],
-                load=load, cpu_seconds=result["cpu_seconds"])
+                load=load, cpu_seconds=result["cpu_seconds"], runs=result["runs"])
 
 
 def _protocol(clips, *, folds, work, jobs, features):
@@ -140,14 +146,16 @@ def main(argv=None):
     work = tempfile.mkdtemp(prefix="mirex-bench-")
     try:
         rows = []
-        runs = [("baseline", "baseline", args.baseline_clips, False, None), ("fast", "fast", args.clips, False, None),
-                ("cold", "fast", args.clips, True, None), ("memory", "fast", args.mem_clips, True, None)]
+        runs = [("baseline", "baseline", args.baseline_clips, False, None, args.repeats),
+                ("fast", "fast", args.clips, False, None, args.repeats),
+                ("cold", "fast", args.clips, True, None, args.repeats), ("memory", "fast", args.mem_clips, True, None, 1)]
         if args.device:
-            runs.append(("device", "fast", args.clips, False, args.device))
-        for name, kind, count, cache, device in runs:
+            runs.append(("device", "fast", args.clips, False, args.device, args.repeats))
+        for name, kind, count, cache, device, repeats in runs:
             rows.append(_extraction(name, kind, paths[:count], work=work, jobs=jobs, cache=cache,
-                                    features=args.features, device=device))
-            print(f"  {rows[-1]['measurement']} on {count} clips: {rows[-1]['clips_per_s']} clips/s, "
+                                    features=args.features, device=device, repeats=repeats))
+            each = f" (runs: {rows[-1]['runs_clips_per_s']})" if repeats > 1 else ""
+            print(f"  {rows[-1]['measurement']} on {count} clips: {rows[-1]['clips_per_s']} clips/s{each}, "
                   f"peak {rows[-1]['peak_rss_mb']} MB", flush=True)
         for row in rows[1:]:
             row["speedup_vs_baseline"] = round(row["clips_per_s"] / rows[0]["clips_per_s"], 1)

@@ -13,13 +13,15 @@ machine's peak; a flat figure means no process grows with the list.
 Run as ``python -m mirex.bench.measure KIND LIST`` it is the measured child:
 it loads the bundle and warms up (not timed: the baseline runs one clip, the
 fast path one batch per thread, without the cache), then times song-feature
-extraction of all the paths in LIST and prints one JSON line with
-the clips, wall seconds and CPU seconds (its own and its children's) of that
-part.
+extraction of all the paths in LIST ``--repeats`` times (each time with a
+cache of its own, cold) and prints one JSON line with the clips, the wall
+seconds and CPU seconds (its own and its children's) of each run, and their
+medians.
 """
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import threading
@@ -115,18 +117,22 @@ def run_measured(command, *, env=None, cwd=None):
     return done, time.perf_counter() - start, memory.peak_mb
 
 
-def measure_extraction(kind, *, list_file, n_jobs, features, cache_dir=None, device=None):
-    """Time one extraction in a fresh process (the fast path on ``device`` when it is given, see
-    :class:`mirex.features.Extractor`).
+def measure_extraction(kind, *, list_file, n_jobs, features, cache_dir=None, device=None, repeats=1):
+    """Time an extraction ``repeats`` times in one fresh process (the fast path on ``device`` when it is
+    given, see :class:`mirex.features.Extractor`).
+
+    This machine's speed may drift from one second to the next: the median of
+    a few runs says more than one run.
 
     Returns
     -------
     dict
-        ``clips``, ``seconds`` and ``cpu_seconds`` of the timed part, ``peak_mb``
-        of the whole process tree.
+        ``clips``; ``runs``, the wall seconds of each run; ``seconds`` and
+        ``cpu_seconds``, the medians over the runs; ``peak_mb`` of the whole
+        process tree.
     """
     command = [sys.executable, "-m", "mirex.bench.measure", kind, str(list_file), "--jobs", str(n_jobs),
-               "--features", features]
+               "--features", features, "--repeats", str(repeats)]
     if cache_dir:
         command += ["--cache", str(cache_dir)]
     if device:
@@ -150,6 +156,7 @@ def _child(argv=None):
     parser.add_argument("--cache")
     parser.add_argument("--features", required=True, help="feature system")
     parser.add_argument("--device", help="the fast path's front end and network on this torch device")
+    parser.add_argument("--repeats", type=int, default=1, help="timed runs (default 1)")
     args = parser.parse_args(argv)
 
     import numpy as np
@@ -165,21 +172,25 @@ def _child(argv=None):
     if args.kind == "fast":
         # One batch per thread first, not timed: the threads' memory and the network's kernels are set up.
         extract(paths[: _WARM_CLIPS * args.jobs], extractor=extractor, n_jobs=args.jobs)
-        cache = FeatureCache(args.cache) if args.cache else None
 
-        def run():
+        def run(number):
+            cache = FeatureCache(Path(args.cache, f"run{number}")) if args.cache else None
             return extract(paths, extractor=extractor, cache=cache, n_jobs=args.jobs).features
     else:
         torch.set_num_threads(args.jobs)
         baseline_features(paths[:1], extractor=extractor)  # builds the Keras models
 
-        def run():
+        def run(number):
             return baseline_features(paths, extractor=extractor)
-    cpu, start = _cpu_seconds(), time.perf_counter()
-    features = run()
-    seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
-    assert np.isfinite(features).all(), "some clips failed"
-    print(json.dumps({"clips": len(paths), "seconds": seconds, "cpu_seconds": cpu}))
+    runs, cpus = [], []
+    for number in range(args.repeats):
+        cpu, start = _cpu_seconds(), time.perf_counter()
+        features = run(number)
+        runs.append(time.perf_counter() - start)
+        cpus.append(_cpu_seconds() - cpu)
+        assert np.isfinite(features).all(), "some clips failed"
+    print(json.dumps({"clips": len(paths), "runs": runs, "seconds": statistics.median(runs),
+                      "cpu_seconds": statistics.median(cpus)}))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ song feature), and ``reduce`` (the bundle's artist LDA, when the spec asks
 for it and the bundle has one).
 """
 import numpy as np
+import torch
 
 from mirex import frontend as fe
 from mirex.audio import as_float32
@@ -174,13 +175,14 @@ class Extractor:
         """Cache entries of one pass for a batch of its inputs, shape (len(inputs), ...)."""
         if self.passes[name] is None:
             return np.asarray(inputs, dtype=np.float32)
-        segs, owner = fe.stack_segments(inputs)
-        pooled = self.pooled(segs).astype(np.float64)
-        counts = np.array([len(x) for x in inputs])[:, None, None]
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])  # each clip's segments are contiguous
-        mean = np.add.reduceat(pooled, starts, axis=0) / counts
-        square = np.add.reduceat((pooled - mean[owner]) ** 2, starts, axis=0)
-        return np.stack([mean, np.sqrt(square / counts)], axis=1).astype(np.float32)
+        pooled = self.pooled(np.concatenate(inputs) if isinstance(inputs[0], np.ndarray) else torch.cat(inputs))
+        entries = np.empty((len(inputs), 2) + pooled.shape[1:], dtype=np.float32)
+        end = 0
+        for entry, x in zip(entries, inputs):  # each clip's segments are contiguous
+            start, end = end, end + len(x)
+            entry[0] = pooled[start:end].mean(axis=0, dtype=np.float64)
+            entry[1] = pooled[start:end].std(axis=0, dtype=np.float64)
+        return entries
 
     def combine(self, entries):
         """The song feature from a file's entries (pass name -> cached entry), shape (dim,)."""

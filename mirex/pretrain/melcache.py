@@ -117,10 +117,11 @@ def build_mel_cache(paths, *, folder, frontend, n_jobs=None, batch_clips=8, prog
         return _build_on_cluster(paths, folder=folder, frontend=frontend, cluster=cluster, progress=progress)
     keep_freed_memory()
     work = _Mels(cache=FeatureCache(folder), namespace=mel_namespace(frontend), frontend=frontend)
-    tasks = indexed_batches(paths, batch_clips)
+    n_jobs = n_jobs or default_jobs()
+    tasks = indexed_batches(paths, batch_clips, n_jobs=n_jobs)
     keys, errors = [None] * len(paths), {}
     with progress_bar(enabled=progress, total=len(paths), unit="clip", desc="log-mels", leave=False) as bar:
-        for done in in_order(work, tasks, n_jobs=n_jobs or default_jobs()):
+        for done in in_order(work, tasks, n_jobs=n_jobs):
             for index, key, message in done:
                 keys[index] = key
                 if message:

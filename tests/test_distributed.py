@@ -29,6 +29,9 @@ distributed = pytest.importorskip("distributed")
 
 N_CLIPS = 24
 CHUNK = 4
+#: Cluster against single process: the float32 rounding of the network's convolutions depends on how many
+#: segments go through it at once (oneDNN picks its kernels by batch size), and the batches differ.
+TOL = dict(rtol=1e-5, atol=1e-4)
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +72,7 @@ def test_cluster_matches_single_process_and_reads_urls(tmp_path, clips, cluster,
     assert "gone.wav" in capsys.readouterr().err
     values = np.load(out)
     assert values.shape == (N_CLIPS + 1, single.shape[1])
-    np.testing.assert_allclose(values[:N_CLIPS], single, atol=1e-5)
+    np.testing.assert_allclose(values[:N_CLIPS], single, **TOL)
     assert np.isnan(values[-1]).all()
 
     folder = tmp_path / "emb.chunks"
@@ -101,7 +104,7 @@ def test_rerun_computes_only_missing_chunks(tmp_path, clips, cluster):
     assert {p: p.stat().st_mtime_ns for p in chunks if p != chunks[2]} == {k: v for k, v in stamps.items()
                                                                            if k != chunks[2]}
     assert result.hits == N_CLIPS - CHUNK
-    np.testing.assert_allclose(result.features, single, atol=1e-5)
+    np.testing.assert_allclose(result.features, single, **TOL)
     # all chunks done: no scheduler needed (none listens there)
     again = _extract(paths, folder, cache, "tcp://127.0.0.1:9")
     np.testing.assert_array_equal(again.features, result.features)
@@ -125,7 +128,7 @@ def test_a_killed_worker_loses_no_chunk(tmp_path, clips, cluster):
                           on_chunk=kill_a_busy_worker)
         client.wait_for_workers(2, timeout=120)
         assert before[killed[0]] not in client.run(os.getpid).values()  # it really died (the nanny restarted it)
-    np.testing.assert_allclose(result.features, single, atol=1e-5)
+    np.testing.assert_allclose(result.features, single, **TOL)
     assert not result.errors
     assert len(list((tmp_path / "run.chunks").glob("chunk-*.npy"))) == N_CLIPS // CHUNK
 

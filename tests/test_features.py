@@ -89,6 +89,14 @@ def test_each_system_computes_what_its_spec_says(clip, text):
     np.testing.assert_allclose(got, np.concatenate(expected), rtol=1e-4, atol=1e-4)
 
 
+def test_the_delta_filter_is_scipys_savitzky_golay_derivative():
+    from scipy.signal import savgol_coeffs
+
+    from mirex.features.timbre import _transforms
+
+    np.testing.assert_allclose(_transforms(128)[1], savgol_coeffs(9, 1, deriv=1, use="dot"), rtol=0, atol=1e-15)
+
+
 def test_systems_share_one_network_pass_per_file_and_segment_length(clip, tmp_path):
     path, _ = clip
     cache = FeatureCache(tmp_path)

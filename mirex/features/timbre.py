@@ -5,7 +5,9 @@ input (:data:`FRONTEND`: 22,050 Hz, n_fft 1024, hop 512, 128 Slaney bands),
 so a system with both shares one STFT: dB = ``20 log10(max(mel, 1e-5))``
 floored 80 dB below the clip's maximum, the first 20 coefficients of the
 orthonormal DCT-II over the bands, and deltas as ``librosa.feature.delta``
-computes them (9-frame Savitzky-Golay derivative, ``mode='nearest'``). With
+computes them (9-frame Savitzky-Golay first derivative, ``mode='nearest'``;
+for a first-order fit that is the least-squares slope, weights ``k / 60``
+for ``k = -4 .. 4``, so SciPy's signal package need not be imported). With
 librosa that is ``librosa.feature.mfcc(S=librosa.power_to_db(mel ** 2),
 n_mfcc=20)``.
 """
@@ -14,7 +16,6 @@ from functools import cache
 import numpy as np
 import scipy.fft
 import scipy.ndimage
-import scipy.signal
 
 from mirex.frontend import FrontEnd
 
@@ -48,8 +49,9 @@ def timbre_statistics(mel):
 @cache
 def _transforms(bands):
     """The first :data:`N_MFCC` orthonormal DCT-II basis vectors over ``bands`` (columns), float32, and
-    the 9-frame Savitzky-Golay derivative filter (as a correlation), both read-only."""
+    the 9-frame Savitzky-Golay first-derivative filter (as a correlation), both read-only."""
     dct = scipy.fft.dct(np.eye(bands), type=2, norm="ortho", axis=1)[:, :N_MFCC].astype(np.float32)
-    delta_filter = scipy.signal.savgol_coeffs(9, 1, deriv=1, use="dot")
+    offsets = np.arange(-4, 5, dtype=np.float64)
+    delta_filter = offsets / (offsets**2).sum()
     dct.flags.writeable = delta_filter.flags.writeable = False
     return dct, delta_filter

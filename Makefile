@@ -37,12 +37,18 @@ BENCH_DATA ?= results/bench-data
 
 install: $(STAMP)
 
+# The package's bytecode, written once: every run of the scripts is a new Python
+# process, and one that may not write bytecode (PYTHONDONTWRITEBYTECODE) would
+# otherwise compile the whole package again each time.
+BYTECODE = $(PY) -m compileall -q mirex
+
 # PIP_CONSTRAINT (unlike -c) also pins what pip installs to build the package (setuptools).
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP_INSTALL) --upgrade pip
 	$(PIP_INSTALL) $(TORCH_SPEC)
 	$(PIP_INSTALL) -e ".[test,dask]"
+	$(BYTECODE)
 	touch $(STAMP)
 
 # Pin what .venv holds now (pip and setuptools included; torch and the project itself not).
@@ -53,6 +59,7 @@ lock:
 	mv constraints.txt.tmp constraints.txt
 
 test: $(STAMP)
+	$(BYTECODE)
 	$(PY) -m pytest -q
 
 models: $(STAMP)
@@ -87,6 +94,7 @@ game-data: $(STAMP)
 EVAL_ARGS ?=
 TASK_SYSTEMS ?= hybrid multilevel paper mfcc
 evaluate: models demo-data
+	$(BYTECODE)
 	$(PY) -m mirex evaluate $(DEMO_DIR)/composers.txt --out results/composers $(EVAL_ARGS)
 	$(PY) -m mirex.datasets.composer_tags --list $(DEMO_DIR)/composers.txt
 	$(PY) -m mirex evaluate $(DEMO_DIR)/tags.txt --task tag --systems $(TASK_SYSTEMS) \
@@ -104,6 +112,7 @@ evaluate: models demo-data
 	fi
 
 bench: $(STAMP) models
+	$(BYTECODE)
 	$(PY) -m mirex.bench --clips $(BENCH_CLIPS) --baseline-clips $(BENCH_BASELINE_CLIPS) \
 		--mem-clips $(BENCH_MEM_CLIPS) --protocol-clips $(BENCH_PROTOCOL_CLIPS) --repeats $(BENCH_REPEATS) \
 		--data $(BENCH_DATA) $(if $(BENCH_JOBS),--jobs $(BENCH_JOBS)) $(if $(BENCH_DEVICE),--device $(BENCH_DEVICE)) --out results/bench.csv

@@ -154,7 +154,7 @@ def main(argv=None):
         for name, kind, count, cache, device, repeats in runs:
             rows.append(_extraction(name, kind, paths[:count], work=work, jobs=jobs, cache=cache,
                                     features=args.features, device=device, repeats=repeats))
-            each = f" (runs: {rows[-1]['runs_clips_per_s']})" if repeats > 1 else ""
+            each = f" (runs: {rows[-1]['runs_clips_per_s']})" if rows[-1]["runs_clips_per_s"] else ""
             print(f"  {rows[-1]['measurement']} on {count} clips: {rows[-1]['clips_per_s']} clips/s{each}, "
                   f"peak {rows[-1]['peak_rss_mb']} MB", flush=True)
         for row in rows[1:]:

@@ -147,15 +147,13 @@ class Extractor:
             inputs[TIMBRE_PASS] = timbre.timbre_statistics(spectrum)
         if waveform:  # a waveform network's segments
             inputs.update({name: self.frontend.segments(blocks[0], length=self.passes[name]) for name in network_passes})
-        elif network_passes and self.torch_frontend is not None:
-            logmel = self.torch_frontend.compress(mel(self.frontend))
-            for name in network_passes:
-                inputs[name] = self.torch_frontend.cut(logmel, length=self.passes[name])
         elif network_passes:  # the timbre statistics are taken: the mel spectrogram can be compressed in place
-            logmel = fe.LogMel.compress(mel(self.frontend))
-            for name in network_passes:
-                segs = fe.segments(logmel, length=self.passes[name])
-                inputs[name] = fe.standardise(segs, frontend=self.frontend)
+            logmel = fe.compress(mel(self.frontend))
+            for name, length in ((name, self.passes[name]) for name in network_passes):
+                if self.torch_frontend is not None:
+                    inputs[name] = self.torch_frontend.cut(logmel, length=length)
+                else:
+                    inputs[name] = fe.standardise(fe.segments(logmel, length=length), frontend=self.frontend)
         return inputs
 
     def pooled(self, segs):

@@ -16,6 +16,7 @@ from functools import cache
 import numpy as np
 import scipy.fft
 import scipy.ndimage
+import torch
 
 from mirex.frontend import FrontEnd
 
@@ -36,10 +37,9 @@ def timbre_statistics(mel):
         Magnitude mel spectrogram (:class:`mirex.frontend.MelSpectrogram` of :data:`FRONTEND`); not modified.
     """
     dct, delta_filter = _transforms(mel.shape[1])
-    db = np.maximum(mel, np.float32(1e-5))
-    np.log(db, out=db)
-    db *= np.float32(20 / np.log(10))
-    np.maximum(db, db.max() - np.float32(80), out=db)
+    # The dB floors (1e-5, and 80 dB below the maximum) as one floor of the magnitude, before the log.
+    db = np.maximum(mel, np.float32(max(1e-5, 1e-4 * float(mel.max()))))
+    torch.from_numpy(db).log_().mul_(20 / np.log(10))  # PyTorch's float32 log is vectorised, NumPy's slower
     mfcc = (db @ dct).T.astype(np.float64)
     delta = scipy.ndimage.correlate1d(mfcc, delta_filter, axis=-1, mode="nearest")
     both = np.vstack([mfcc, delta])

@@ -69,7 +69,11 @@ def test_logmel_from_blocks_equals_whole(length):
     y = rng.standard_normal(length).astype(np.float32)
     logmel = LogMel(FrontEnd())
     whole = logmel(y)
-    for blocks in ([y], cut(y, rng, 1), cut(y, rng, 7), np.array_split(y, max(1, length // 333))):
+    strided = np.repeat(y, 2)[::2]  # the same samples, not contiguous
+    read_only = y.copy()
+    read_only.flags.writeable = False
+    for blocks in ([y], cut(y, rng, 1), cut(y, rng, 7), np.array_split(y, max(1, length // 333)),
+                   cut(strided, rng, 3), [read_only]):
         got = logmel.from_blocks(iter(blocks))
         assert got.shape == whole.shape and got.dtype == np.float32
         np.testing.assert_allclose(got, whole, rtol=0, atol=1e-5)

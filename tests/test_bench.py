@@ -44,3 +44,15 @@ def test_measured_extraction_on_a_torch_device(tmp_path):
     assert result["clips"] == 2 and result["seconds"] > 0
     with pytest.raises(RuntimeError, match="nowhere"):  # the child's own error, passed on
         measure_extraction("fast", list_file=listing, n_jobs=1, features="hybrid", device="nowhere")
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "sched_setaffinity"), reason="threads are bound to cores on Linux only")
+def test_core_speeds_time_each_core_and_leave_the_caller_unbound():
+    import os
+
+    from mirex.bench.cores import core_speeds
+
+    allowed = os.sched_getaffinity(0)
+    speeds = core_speeds(repeats=1)
+    assert set(speeds) == allowed and all(0 < ms < 10_000 for ms in speeds.values())
+    assert os.sched_getaffinity(0) == allowed  # only the timing threads were bound

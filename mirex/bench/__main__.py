@@ -17,7 +17,10 @@ Measurements, each in a fresh process (see :mod:`mirex.bench.measure`):
 5. the CPU cost of each stage (:mod:`mirex.bench.stages`).
 
 Prints a table and writes it to ``--out`` (CSV), the stage costs beside it
-(``*-stages.csv``).
+(``*-stages.csv``). Each extraction row gives the load average and the
+fastest and slowest core's time for a fixed loop just before it
+(:mod:`mirex.bench.cores`: on a virtual machine the cores' speed changes with
+the host's load).
 """
 import argparse
 import csv
@@ -29,6 +32,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from mirex.bench.cores import core_speeds
 from mirex.bench.data import make_clips
 from mirex.bench.measure import measure_extraction, run_measured
 from mirex.extract import default_jobs
@@ -36,7 +40,7 @@ from mirex.features import DEFAULT_PRESET
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 COLUMNS = ("measurement", "clips", "jobs", "wall_s", "clips_per_s", "cpu_ms_per_clip", "peak_rss_mb",
-           "speedup_vs_baseline", "runs_clips_per_s", "load1", "date")
+           "speedup_vs_baseline", "runs_clips_per_s", "load1", "core_ms", "date")
 
 
 def _parser():
@@ -65,21 +69,22 @@ def _write_list(path, lines):
     return path
 
 
-def _row(measurement, *, clips, jobs, seconds, peak_mb, load, cpu_seconds=None, runs=()):
+def _row(measurement, *, clips, jobs, seconds, peak_mb, load, cpu_seconds=None, runs=(), cores=None):
     return {
         "measurement": measurement, "clips": clips, "jobs": jobs, "wall_s": round(seconds, 2),
         "clips_per_s": round(clips / seconds, 1),
         "cpu_ms_per_clip": None if cpu_seconds is None else round(1000 * cpu_seconds / clips, 1),
         "peak_rss_mb": round(peak_mb), "speedup_vs_baseline": None,
         "runs_clips_per_s": " ".join(f"{clips / run:.1f}" for run in runs) if len(runs) > 1 else None,
-        "load1": round(load, 2), "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "load1": round(load, 2), "core_ms": f"{min(cores.values()):.1f}-{max(cores.values()):.1f}" if cores else None,
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
     }
 
 
 def _extraction(name, kind, paths, *, work, jobs, cache, features, device=None, repeats=1):
     list_file = _write_list(Path(work) / f"{name}.txt", paths)
     cache_dir = Path(work) / f"cache-{name}" if cache else None
-    load = os.getloadavg()[0]
+    load, cores = os.getloadavg()[0], core_speeds()
     result = measure_extraction(kind, list_file=list_file, n_jobs=jobs, cache_dir=cache_dir, features=features,
                                 device=device, repeats=repeats)
     if cache_dir:
@@ -88,7 +93,7 @@ def _extraction(name, kind, paths, *, work, jobs, cache, features, device=None, 
     label += f" on {device}" if device else ""
     label += "" if kind == "baseline" else (", cold cache" if cache else ", no cache")
     return _row(label, clips=result["clips"], jobs=jobs, seconds=result["seconds"], peak_mb=result["peak_mb"],
-                load=load, cpu_seconds=result["cpu_seconds"], runs=result["runs"])
+                load=load, cpu_seconds=result["cpu_seconds"], runs=result["runs"], cores=cores)
 
 
 def _protocol(clips, *, folds, work, jobs, features):

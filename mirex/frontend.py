@@ -26,8 +26,7 @@ from mirex.precision import full_float32
 
 __all__ = [
     "FrontEnd", "MelSpectrogram", "LogMel", "centred_segments", "compress", "mel_basis", "logmel", "segments",
-    "standardise",
-    "TorchLogMel",
+    "standardise", "TorchLogMel",
 ]
 
 

@@ -149,11 +149,12 @@ class Extractor:
             inputs.update({name: self.frontend.segments(blocks[0], length=self.passes[name]) for name in network_passes})
         elif network_passes:  # the timbre statistics are taken: the mel spectrogram can be compressed in place
             logmel = fe.compress(mel(self.frontend))
-            for name, length in ((name, self.passes[name]) for name in network_passes):
+            for name in network_passes:
                 if self.torch_frontend is not None:
-                    inputs[name] = self.torch_frontend.cut(logmel, length=length)
+                    inputs[name] = self.torch_frontend.cut(logmel, length=self.passes[name])
                 else:
-                    inputs[name] = fe.standardise(fe.segments(logmel, length=length), frontend=self.frontend)
+                    segs = fe.segments(logmel, length=self.passes[name])
+                    inputs[name] = fe.standardise(segs, frontend=self.frontend)
         return inputs
 
     def pooled(self, segs):

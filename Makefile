@@ -1,7 +1,9 @@
 # mirex: artist-label DCNN features for MIREX audio classification.
 # `make install` builds .venv with the versions pinned in constraints.txt
-# (`make lock` refreshes that file from .venv); `make test` runs the test suite; `make models`
-# imports the published MSD artist models into models/; `make demo-data` renders
+# (`make lock` refreshes that file from .venv); `make test` runs the test suite; `make wheel-check`
+# builds the wheel and smoke-tests it in a fresh virtual environment; `make models`
+# imports the published MSD artist models again into models/ and compares them with the
+# bundles shipped inside the package; `make demo-data` renders
 # the classical-composer demo dataset into data/composers/ (needs FluidSynth);
 # `make evaluate` runs the MIREX-style leaderboard on it; `make bench` measures
 # feature-extraction speed and memory (results/bench.csv).
@@ -32,8 +34,14 @@ BENCH_JOBS ?=
 # A torch device to time extraction on too (e.g. cuda); empty = none.
 BENCH_DEVICE ?=
 BENCH_DATA ?= results/bench-data
+DIST ?= dist
 
-.PHONY: install lock test models demo-data game-data evaluate bench clean
+# In the checkout, bundles of models/ come before the user's and the shipped ones, and the
+# feature cache of `mirex embed`, `fit-lda` and `evaluate` is features/ (the scripts do the same).
+export MIREX_MODELS_DIR ?= $(CURDIR)/models
+export MIREX_FEATURE_CACHE ?= $(CURDIR)/features
+
+.PHONY: install lock test wheel-check models demo-data game-data evaluate bench clean
 
 install: $(STAMP)
 
@@ -47,7 +55,7 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP_INSTALL) --upgrade pip
 	$(PIP_INSTALL) $(TORCH_SPEC)
-	$(PIP_INSTALL) -e ".[test,dask]"
+	$(PIP_INSTALL) -e ".[test,dask,dev]"
 	$(BYTECODE)
 	touch $(STAMP)
 
@@ -61,6 +69,11 @@ lock:
 test: $(STAMP)
 	$(BYTECODE)
 	$(PY) -m pytest -q
+
+# The wheel and sdist (into $(DIST)), the wheel installed into a fresh virtual environment outside the
+# checkout, and tests/installed_smoke.py run from an empty folder with an empty HOME.
+wheel-check: $(STAMP)
+	.ci/wheel-check $(PY) $(DIST) "$(TORCH_SPEC)" $(CONSTRAINTS)
 
 models: $(STAMP)
 	$(PY) -m mirex fetch-models --from "$(PRETRAINED_DIR)"
@@ -93,7 +106,7 @@ game-data: $(STAMP)
 # the composer set alone.
 EVAL_ARGS ?=
 TASK_SYSTEMS ?= hybrid multilevel paper mfcc
-evaluate: models demo-data
+evaluate: demo-data
 	$(BYTECODE)
 	$(PY) -m mirex evaluate $(DEMO_DIR)/composers.txt --out results/composers $(EVAL_ARGS)
 	$(PY) -m mirex.datasets.composer_tags --list $(DEMO_DIR)/composers.txt
@@ -111,11 +124,11 @@ evaluate: models demo-data
 	  echo "make evaluate: no apt-get here, so no game-music set; the composer leaderboard above is the only one" >&2; \
 	fi
 
-bench: $(STAMP) models
+bench: $(STAMP)
 	$(BYTECODE)
 	$(PY) -m mirex.bench --clips $(BENCH_CLIPS) --baseline-clips $(BENCH_BASELINE_CLIPS) \
 		--mem-clips $(BENCH_MEM_CLIPS) --protocol-clips $(BENCH_PROTOCOL_CLIPS) --repeats $(BENCH_REPEATS) \
 		--data $(BENCH_DATA) $(if $(BENCH_JOBS),--jobs $(BENCH_JOBS)) $(if $(BENCH_DEVICE),--device $(BENCH_DEVICE)) --out results/bench.csv
 
 clean:
-	rm -rf $(VENV) features/* .pytest_cache
+	rm -rf $(VENV) features/* .pytest_cache $(DIST)

@@ -14,4 +14,5 @@ done
 here=$(CDPATH= cd -- "$(dirname -- "$self")" && pwd -P) || exit 2
 py=$here/.venv/bin/python; [ -x "$py" ] || py=python3
 unset PYTHONHOME PYTHONSTARTUP PYTHONINSPECT
-PYTHONPATH=$here PYTHONSAFEPATH=1 PYTHONNOUSERSITE=1 exec "$py" -m mirex "${command:-train}" "$@"
+# The checkout's models/ is searched first for bundle names (then the user's folder, then the shipped bundles).
+MIREX_MODELS_DIR=${MIREX_MODELS_DIR:-$here/models} PYTHONPATH=$here PYTHONSAFEPATH=1 PYTHONNOUSERSITE=1 exec "$py" -m mirex "${command:-train}" "$@"

@@ -211,12 +211,13 @@ class Extractor:
             ``features`` (len(paths), dim) with NaN rows for files that
             failed; ``errors`` maps their index to a one-line reason.
         """
-        from mirex.cache import FeatureCache, project_cache_dir
+        from mirex.cache import FeatureCache
+        from mirex.folders import feature_cache_dir
         from mirex.extract import Extraction, extract
 
         store = None
         if cache:
-            store = FeatureCache(project_cache_dir() if cache is True else Path(cache))
+            store = FeatureCache(feature_cache_dir() if cache is True else Path(cache))
         result = extract(paths, extractor=self._files, cache=store, n_jobs=n_jobs, progress=progress)
         features = np.full((len(result.features), self.dim), np.nan, dtype=np.float32)
         if result.ok.any():

@@ -8,10 +8,14 @@ A bundle ``models/NAME/`` holds
 - ``manifest.json``: name, source, number of artists, front-end parameters
   (normalisation stats included) and the sha256 of every other file;
 - ``dcnn.weights.h5``: the feature model's weights (Keras 3);
-- ``lda.joblib`` (optional): a fitted LDA applied to song features.
+- ``lda.npz`` (optional): a fitted LDA applied to song features, as the
+  plain arrays of a :class:`Projection`.
 
-:func:`load_bundle` is the one loader for all bundles, whether trained here or
-imported from the published Keras 2 files by :func:`import_keras2`.
+Nothing in a bundle is a pickle: a bundle someone shares cannot run code when
+it is loaded. :func:`load_bundle` is the one loader for all bundles, whether
+shipped with the package, trained here or imported from the published Keras 2
+files by :func:`import_keras2`; it finds a name in the folders of
+:func:`mirex.folders.models_dirs`.
 """
 import datetime
 import hashlib
@@ -19,6 +23,7 @@ import json
 import os
 import re
 import shutil
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -27,20 +32,18 @@ import numpy as np
 from mirex.atomic import temp_dir, write_text
 from mirex.cache import content_key
 from mirex.errors import BundleError
+from mirex.folders import models_dirs, shipped_models_dir, writable_models_dir
 from mirex.frontend import FrontEnd
 from mirex.nets.frontends import frontend_from_dict
 
-__all__ = ["Bundle", "models_dir", "default_model", "load_bundle", "save_bundle", "replace_lda", "import_keras2",
-           "sha256"]
+__all__ = ["Bundle", "Projection", "default_model", "find_bundle", "bundle_names", "load_bundle", "save_bundle",
+           "replace_lda", "import_keras2", "sha256"]
 
 WEIGHTS = "dcnn.weights.h5"
-LDA = "lda.joblib"
+LDA = "lda.npz"
+#: The pickled LDA of bundles written by earlier versions: refused, never loaded.
+PICKLED_LDA = "lda.joblib"
 MANIFEST = "manifest.json"
-
-
-def models_dir():
-    """The folder holding bundles: ``$MIREX_MODELS_DIR`` or the project's ``models/``."""
-    return Path(os.environ.get("MIREX_MODELS_DIR") or Path(__file__).resolve().parent.parent / "models")
 
 
 def default_model():
@@ -50,6 +53,61 @@ def default_model():
 
 #: Hex SHA-256 of a file's bytes: the checksum of each file in a manifest.
 sha256 = content_key
+
+
+@dataclass(frozen=True)
+class Projection:
+    """A linear map of song features, ``x @ matrix + offset``: a fitted LDA as plain arrays.
+
+    Attributes
+    ----------
+    matrix : np.ndarray, shape (n_in, n_out)
+    offset : np.ndarray, shape (n_out,)
+    """
+
+    matrix: np.ndarray
+    offset: np.ndarray
+
+    @classmethod
+    def of(cls, transformer, *, n_in):
+        """The projection computed by a fitted linear transformer (e.g. scikit-learn's LDA) of ``n_in`` inputs."""
+        offset = transformer.transform(np.zeros((1, n_in)))[0]
+        return cls(matrix=transformer.transform(np.eye(n_in)) - offset, offset=offset)
+
+    @property
+    def n_in(self):
+        return self.matrix.shape[0]
+
+    @property
+    def n_out(self):
+        return self.matrix.shape[1]
+
+    def transform(self, features):
+        """Project ``features`` (n, n_in) to (n, n_out)."""
+        return np.asarray(features, dtype=np.float64) @ self.matrix + self.offset
+
+    def save(self, path):
+        """Write the arrays to an ``.npz`` file."""
+        np.savez(path, matrix=self.matrix, offset=self.offset)
+
+    @classmethod
+    def load(cls, path):
+        """Read a projection written by :meth:`save`; never unpickles anything.
+
+        Raises
+        ------
+        BundleError
+            If the file is not such a projection.
+        """
+        try:
+            with np.load(path, allow_pickle=False) as stored:
+                matrix, offset = np.asarray(stored["matrix"], np.float64), np.asarray(stored["offset"], np.float64)
+        except (OSError, ValueError, KeyError) as exc:
+            raise BundleError(f"{path}: not an LDA projection ({type(exc).__name__}: {exc})".splitlines()[0]) from None
+        if matrix.ndim != 2 or offset.shape != matrix.shape[1:] or not (np.isfinite(matrix).all()
+                                                                         and np.isfinite(offset).all()):
+            raise BundleError(f"{path}: not an LDA projection (arrays of shapes {matrix.shape} and {offset.shape})")
+        return cls(matrix=matrix, offset=offset)
 
 
 class Bundle:
@@ -87,29 +145,54 @@ class Bundle:
 
     @cached_property
     def lda(self):
-        """The fitted artist LDA, or None."""
-        if not self.has_lda:
-            return None
-        import joblib
-
-        return joblib.load(self.path / LDA)
+        """The fitted artist LDA as a :class:`Projection`, or None."""
+        return Projection.load(self.path / LDA) if self.has_lda else None
 
 
-def load_bundle(name=None):
-    """Load a bundle by name (under :func:`models_dir`) or by folder path.
+def _is_path(name):
+    return os.sep in name or (os.altsep is not None and os.altsep in name) or name in (".", "..")
+
+
+def find_bundle(name=None):
+    """The folder of bundle ``name``: a folder path as given, else the first of :func:`mirex.folders.models_dirs` holding it.
 
     Raises
     ------
     BundleError
-        If the bundle is missing, its manifest unreadable, or a file's checksum
-        does not match the manifest.
+        If no folder holds it.
     """
-    name = name or default_model()
-    path = Path(name) if os.sep in str(name) else models_dir() / name  # a folder path, or a name under models/
+    name = str(name or default_model())
+    if _is_path(name):
+        return Path(name)
+    for folder in models_dirs():
+        if (folder / name / MANIFEST).is_file():
+            return folder / name
+    searched = ", ".join(str(folder) for folder in models_dirs())
+    raise BundleError(f"{name}: no model bundle of this name in {searched} (`mirex models` lists them)")
+
+
+def bundle_names():
+    """Every bundle name found, mapped to its folder (the first folder holding a name wins)."""
+    found = {}
+    for folder in reversed(models_dirs()):
+        if folder.is_dir():
+            found.update({p.parent.name: p.parent for p in folder.glob(f"*/{MANIFEST}") if not p.parent.name.startswith(".")})
+    return dict(sorted(found.items()))
+
+
+def load_bundle(name=None):
+    """Load a bundle by name (see :func:`find_bundle`) or by folder path.
+
+    Raises
+    ------
+    BundleError
+        If the bundle is missing, its manifest unreadable or incomplete, or it
+        holds a pickle.
+    """
+    path = find_bundle(name)
     manifest_path = path / MANIFEST
     if not manifest_path.is_file():
-        hint = " (run `make models` to import the published models)" if name == default_model() else ""
-        raise BundleError(f"{path}: no model bundle here{hint}")
+        raise BundleError(f"{path}: no model bundle here")
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -117,6 +200,9 @@ def load_bundle(name=None):
     for fname in manifest.get("files", {}):
         if not (path / fname).is_file():
             raise BundleError(f"{path / fname}: listed in the manifest but missing")
+    if PICKLED_LDA in manifest.get("files", {}):
+        raise BundleError(f"{path / PICKLED_LDA}: an LDA stored as a pickle by an earlier version is never loaded "
+                          f"(it could run code); refit it with `mirex fit-lda` into a bundle without it, or re-import the bundle")
     return Bundle(path, manifest)
 
 
@@ -140,14 +226,15 @@ def save_bundle(*, name, feature_model, frontend, source, n_artists=None, lda=No
     Parameters
     ----------
     name : str
-        Bundle name; the folder is ``root/name`` (``root`` defaults to :func:`models_dir`).
+        Bundle name; the folder is ``root/name`` (``root`` defaults to
+        :func:`mirex.folders.writable_models_dir`).
     feature_model : keras.Model
         A model from :func:`mirex.network.build_feature_model`.
     frontend : FrontEnd
     source : str
         Where the weights came from (a file, a training run).
     n_artists : int, optional
-    lda : sklearn estimator, optional
+    lda : Projection, optional
     extra : dict, optional
         More manifest fields (training settings, metrics).
     attachments : dict of str to str, optional
@@ -157,15 +244,13 @@ def save_bundle(*, name, feature_model, frontend, source, n_artists=None, lda=No
     -------
     Bundle
     """
-    import joblib
-
-    root = Path(root) if root else models_dir()
+    root = Path(root) if root else writable_models_dir()
     root.mkdir(parents=True, exist_ok=True)
     tmp = temp_dir(dir=root, prefix=f".{name}.")
     try:
         feature_model.save_weights(tmp / WEIGHTS)
         if lda is not None:
-            joblib.dump(lda, tmp / LDA)
+            lda.save(tmp / LDA)
         for fname, text in (attachments or {}).items():
             write_text(tmp / fname, text)
         _publish(tmp, root / name, {
@@ -189,7 +274,7 @@ def replace_lda(bundle, *, lda, name=None, info=None):
     Parameters
     ----------
     bundle : Bundle
-    lda : sklearn estimator or None
+    lda : Projection or None
         The new LDA (None removes it).
     name : str, optional
         Write a new bundle of this name beside the original instead of
@@ -202,16 +287,18 @@ def replace_lda(bundle, *, lda, name=None, info=None):
     Bundle
         The weights file, hence the feature-cache fingerprint, is unchanged.
     """
-    import joblib
-
-    final = bundle.path.parent / (name or bundle.path.name)
+    folder = bundle.path.parent
+    if folder.resolve() == shipped_models_dir().resolve():  # never write inside the installed package
+        folder = writable_models_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / (name or bundle.path.name)
     tmp = temp_dir(dir=final.parent, prefix=f".{final.name}.")
     try:
         for fname in bundle.manifest["files"]:
             if fname != LDA:
                 shutil.copy2(bundle.path / fname, tmp / fname)
         if lda is not None:
-            joblib.dump(lda, tmp / LDA)
+            lda.save(tmp / LDA)
         manifest = {k: v for k, v in bundle.manifest.items() if k not in ("files", "lda")}
         manifest["name"] = final.name
         if info is not None:

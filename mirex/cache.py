@@ -11,7 +11,6 @@ written is not fatal: the first error is kept in ``write_error`` and later
 entries are simply not stored.
 """
 import hashlib
-import os
 from pathlib import Path
 
 import numpy as np
@@ -19,12 +18,7 @@ import numpy as np
 from mirex.atomic import atomic_path
 from mirex.files import open_regular, read_bounded
 
-__all__ = ["FeatureCache", "content_key", "project_cache_dir"]
-
-
-def project_cache_dir():
-    """The default cache: ``$MIREX_FEATURE_CACHE`` or the project's ``features/``."""
-    return Path(os.environ.get("MIREX_FEATURE_CACHE") or Path(__file__).resolve().parent.parent / "features")
+__all__ = ["FeatureCache", "content_key"]
 
 
 def content_key(path):

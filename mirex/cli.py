@@ -6,6 +6,7 @@ so a closed or broken stderr never changes a run's outcome.
 """
 import argparse
 
+import mirex
 from mirex import features
 from mirex.cluster import Cluster
 from mirex.errors import MirexError
@@ -109,22 +110,19 @@ def _fetch_models(args):
 
 
 def _models(args):
-    from mirex.bundle import default_model, load_bundle, models_dir
+    from mirex.bundle import bundle_names, default_model, load_bundle
 
-    folder = models_dir()
-    names = sorted(p.name for p in folder.iterdir() if (p / "manifest.json").is_file()) if folder.is_dir() else []
-    for name in names:
-        bundle = load_bundle(name)
+    for name, folder in bundle_names().items():
+        bundle = load_bundle(str(folder))
         mark = "*" if name == default_model() else " "
         print(f"{mark} {name}\tartists={bundle.manifest.get('n_artists')}\tlda={'yes' if bundle.has_lda else 'no'}"
-              f"\tsource={bundle.manifest.get('source')}")
-    if not names:
-        logger.warning(f"no bundles in {folder} (run `make models`)")
+              f"\tsource={bundle.manifest.get('source')}\tfolder={folder}")
 
 
 def build_parser():
     """The argument parser with all subcommands."""
     parser = argparse.ArgumentParser(prog="mirex", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {mirex.__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("train", help="MIREX train call: learn TRAINLIST, keep the classifier in SCRATCH")
@@ -201,7 +199,8 @@ def build_parser():
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_fit_lda)
 
-    p = sub.add_parser("fetch-models", help="import the published MSD models (pinned, checksummed)")
+    p = sub.add_parser("fetch-models", help="import the published MSD models again (pinned, checksummed) and "
+                                            "compare them with the bundles shipped with the package")
     p.add_argument("--from", dest="source_dir", metavar="DIR", help="folder with local copies of the .h5 files")
     p.add_argument("--force", action="store_true", help="re-import existing bundles")
     p.set_defaults(func=_fetch_models)
@@ -210,7 +209,7 @@ def build_parser():
     evaluate_command.add_arguments(p)
     p.set_defaults(func=evaluate_command.main)
 
-    p = sub.add_parser("models", help="list the installed bundles (* = default)")
+    p = sub.add_parser("models", help="list the bundles found and their folders (* = default)")
     p.set_defaults(func=_models)
     return parser
 

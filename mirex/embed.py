@@ -163,7 +163,7 @@ def embed_chunk(paths, *, spec, fingerprint, cache_dir, n_jobs):
     fingerprint : str
         The client's extractor fingerprint; the worker's must match.
     cache_dir : str or None
-        The feature cache (default: the worker's :func:`mirex.cache.project_cache_dir`).
+        The feature cache (default: the worker's :func:`mirex.folders.feature_cache_dir`).
     n_jobs : int
         Threads for this chunk (see :func:`mirex.extract.extract`).
 
@@ -173,7 +173,8 @@ def embed_chunk(paths, *, spec, fingerprint, cache_dir, n_jobs):
     errors : dict of int to str
         Offset within the chunk and reason of each failed file, naming the path as given.
     """
-    from mirex.cache import FeatureCache, project_cache_dir
+    from mirex.cache import FeatureCache
+    from mirex.folders import feature_cache_dir
 
     extractor = _worker_extractor(spec)
     if extractor.fingerprint != fingerprint:
@@ -181,7 +182,7 @@ def embed_chunk(paths, *, spec, fingerprint, cache_dir, n_jobs):
                            f"({extractor.fingerprint} != {fingerprint}); give the workers the same models folder "
                            "(MIREX_MODELS_DIR)")
     with local_copies(paths) as (local, fetch_errors):
-        result = extract(local, extractor=extractor, cache=FeatureCache(cache_dir or project_cache_dir()),
+        result = extract(local, extractor=extractor, cache=FeatureCache(cache_dir or feature_cache_dir()),
                          n_jobs=n_jobs)
     errors = {i: message.replace(local[i], paths[i]) for i, message in result.errors.items()}
     errors.update(fetch_errors)
@@ -268,7 +269,7 @@ def embed(*, list_file, out, spec=None, n_jobs=None, cache_dir=None, progress=Tr
     n_jobs : int, optional
         Threads (default: all cores; on a cluster: threads per task, default 1).
     cache_dir : str or Path, optional
-        Feature cache (default: :func:`mirex.cache.project_cache_dir`; on a
+        Feature cache (default: :func:`mirex.folders.feature_cache_dir`; on a
         cluster, each worker's own).
     progress : bool
     cluster : mirex.cluster.Cluster, optional
@@ -282,13 +283,13 @@ def embed(*, list_file, out, spec=None, n_jobs=None, cache_dir=None, progress=Tr
     -------
     features : np.ndarray, shape (n_lines, dim)
     """
-    from mirex.cache import project_cache_dir
+    from mirex.folders import feature_cache_dir
 
     entries = read_list(list_file, kind="any", warn=_warn)
     extractor = make_extractor(spec or DEFAULT_PRESET, device=None if cluster else device)
     paths = [e.path for e in entries]
     if cluster is None:
-        result = _features(paths, extractor=extractor, cache_dir=cache_dir or project_cache_dir(), n_jobs=n_jobs,
+        result = _features(paths, extractor=extractor, cache_dir=cache_dir or feature_cache_dir(), n_jobs=n_jobs,
                            progress=progress)
     else:
         result = extract_distributed(paths, extractor=extractor, cluster=cluster,

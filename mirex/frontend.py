@@ -75,9 +75,10 @@ def mel_basis(sr, n_fft, n_mels):
     """
     from importlib.metadata import version
 
-    from mirex.cache import FeatureCache, project_cache_dir
+    from mirex.cache import FeatureCache
+    from mirex.folders import feature_cache_dir
 
-    cache, key = FeatureCache(project_cache_dir()), f"librosa-{version('librosa')}-{sr}-{n_fft}-{n_mels}"
+    cache, key = FeatureCache(feature_cache_dir()), f"librosa-{version('librosa')}-{sr}-{n_fft}-{n_mels}"
     basis = cache.get("mel-basis", key)
     if basis is None or basis.shape != (n_mels, 1 + n_fft // 2):
         from librosa.filters import mel

@@ -231,13 +231,13 @@ def similarity(*, list_file, out, spec=None, fmt="full", top=100, n_jobs=None, c
     n : int
         Number of files in the matrix.
     """
-    from mirex.cache import project_cache_dir
+    from mirex.folders import feature_cache_dir
     from mirex.tasks.similarity import write_matrix
 
     paths = unique_paths(read_list(list_file, kind="any", warn=_warn))
     _check_output(out)
     extractor = make_extractor(spec or DEFAULT_PRESET, device=device)
-    result = _features(paths, extractor=extractor, cache_dir=cache_dir or project_cache_dir(), n_jobs=n_jobs,
+    result = _features(paths, extractor=extractor, cache_dir=cache_dir or feature_cache_dir(), n_jobs=n_jobs,
                        progress=progress)
     write_matrix(out=out, paths=paths, features=_reduced(extractor, result), name=str(extractor.spec), fmt=fmt,
                  top=top)

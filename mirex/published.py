@@ -12,8 +12,9 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from mirex.bundle import import_keras2, load_bundle, sha256
+from mirex.bundle import WEIGHTS, import_keras2, load_bundle, sha256
 from mirex.errors import BundleError, MirexError
+from mirex.folders import shipped_models_dir, writable_models_dir
 from mirex.log import logger
 
 __all__ = ["PUBLISHED", "fetch_models"]
@@ -83,7 +84,7 @@ def fetch_models(*, source_dir=None, root=None, force=False):
         A folder holding local copies (``siamese_{N}_artists.h5``); a file is
         used only if its sha256 matches the pin.
     root : str or Path, optional
-        Models folder (default: :func:`mirex.bundle.models_dir`).
+        Models folder (default: :func:`mirex.folders.writable_models_dir`).
     force : bool
         Re-import bundles that already exist.
 
@@ -92,13 +93,12 @@ def fetch_models(*, source_dir=None, root=None, force=False):
     BundleError
         If a file's checksum does not match its pin.
     """
-    from mirex.bundle import models_dir
-
-    root = Path(root) if root else models_dir()
+    root = Path(root) if root else writable_models_dir()
     with tempfile.TemporaryDirectory() as tmp:
         for item in PUBLISHED:
             if not force and _imported(item, root):
                 logger.info(f"{item.name}: already imported")
+                _compare_with_shipped(load_bundle(str(root / item.name)))
                 continue
             local = Path(source_dir) / item.filename if source_dir else None
             if local is not None and local.is_file():
@@ -109,5 +109,16 @@ def fetch_models(*, source_dir=None, root=None, force=False):
             digest = sha256(origin)
             if digest != item.sha256:
                 raise BundleError(f"{origin}: sha256 {digest} does not match the pinned {item.sha256}")
-            import_keras2(origin, name=item.name, n_artists=item.n_artists, root=root)
+            bundle = import_keras2(origin, name=item.name, n_artists=item.n_artists, root=root)
             logger.info(f"{item.name}: imported from {origin}")
+            _compare_with_shipped(bundle)
+
+
+def _compare_with_shipped(bundle):
+    """Log whether ``bundle``'s weights are byte for byte those of the bundle of its name shipped with the package."""
+    shipped = load_bundle(str(shipped_models_dir() / bundle.name))
+    if shipped.manifest["files"][WEIGHTS] == bundle.manifest["files"][WEIGHTS]:
+        logger.info(f"{bundle.name}: identical to the bundle shipped with the package")
+    else:
+        logger.warning(f"{bundle.name}: its weights differ from those of the bundle shipped with the package "
+                       f"({shipped.path}); {bundle.path} is found first")

@@ -1,8 +1,9 @@
-"""Shared fixtures: synthetic labelled audio, a model bundle, the shared reference data.
+"""Shared fixtures: synthetic labelled audio, isolated user folders, Keras 2 files of the shipped models.
 
-The test session uses its own models folder: the published 10,000-artist model
-imported from ``../shared/pretrained`` when that folder exists, otherwise a
-randomly initialised DCNN (which still separates clearly different sounds).
+The test session runs with the bundles shipped inside the package (the
+published MSD models, the default among them) and with empty folders of its
+own for the user's models, data and cache, so no test reads or writes the
+real ones and every test sees what a fresh install sees.
 """
 import os
 from pathlib import Path
@@ -12,9 +13,7 @@ import pytest
 import soundfile as sf
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("MIREX_SHARED_DIR", ROOT.parent / "shared"))
-REFERENCE = SHARED / "reference"
-PRETRAINED = SHARED / "pretrained" / "msd-artist-siamese"
+REGRESSION = ROOT / "tests" / "data" / "regression"
 SR = 22050
 
 #: Synthetic classes with clearly different content.
@@ -70,28 +69,67 @@ def labelled_corpus(tmp_path_factory):
     return corpus
 
 
+class HostilePickle:
+    """Unpickling this creates the file ``path``: what any pickle could do instead."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (Path.touch, (self.path,))
+
+
+#: Environment variables that choose the project's folders and default model.
+FOLDER_VARIABLES = ("MIREX_MODELS_DIR", "MIREX_MODEL", "MIREX_FEATURE_CACHE", "XDG_DATA_HOME", "XDG_CACHE_HOME")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def models_root(tmp_path_factory):
-    """A private models folder for the session, with a default bundle, set in the environment."""
-    from mirex.bundle import import_keras2, save_bundle
-    from mirex.frontend import FrontEnd
-    from mirex.network import build_feature_model
-
+    """An empty models folder for the session ($MIREX_MODELS_DIR), and empty user folders (XDG)."""
     root = tmp_path_factory.mktemp("models")
-    published = PRETRAINED / "siamese_10000_artists.h5"
-    if published.is_file():
-        import_keras2(published, name="default", root=root)
-    else:
-        save_bundle(name="default", feature_model=build_feature_model(seed=0, l2=0), frontend=FrontEnd(),
-                    source="random init (tests)", root=root)
-    saved = {k: os.environ.get(k) for k in ("MIREX_MODELS_DIR", "MIREX_MODEL")}
-    os.environ.update(MIREX_MODELS_DIR=str(root), MIREX_MODEL="default")
+    home = tmp_path_factory.mktemp("home")
+    saved = {k: os.environ.get(k) for k in FOLDER_VARIABLES}
+    for key in FOLDER_VARIABLES:
+        os.environ.pop(key, None)
+    os.environ.update(MIREX_MODELS_DIR=str(root), XDG_DATA_HOME=str(home / "data"), XDG_CACHE_HOME=str(home / "cache"))
     yield root
     for key, value in saved.items():
         if value is None:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+def write_keras2(bundle, path):
+    """Write ``bundle``'s feature network as a Keras 2 HDF5 model file in TensorFlow layout, as published."""
+    import h5py
+
+    from mirex.network import BLOCKS, build_feature_model
+
+    model = build_feature_model(l2=0)
+    model.load_weights(bundle.path / "dcnn.weights.h5")
+    with h5py.File(path, "w") as handle:
+        group = handle.create_group("model_weights")
+        for index in range(1, len(BLOCKS) + 1):
+            for layer, names in ((f"conv1d_{index}", ("kernel", "bias")),
+                                 (f"batch_normalization_{index}", ("gamma", "beta", "moving_mean", "moving_variance"))):
+                keys = [f"{layer}/{name}:0" for name in names]
+                for key, array in zip(keys, model.get_layer(layer).get_weights()):
+                    group.create_dataset(f"{layer}/{key}", data=array)
+                group[layer].attrs["weight_names"] = [key.encode() for key in keys]
+    return path
+
+
+@pytest.fixture(scope="session")
+def published_files(tmp_path_factory):
+    """A folder of Keras 2 files ``siamese_{N}_artists.h5`` made from the shipped bundles."""
+    from mirex.bundle import load_bundle
+    from mirex.published import PUBLISHED
+
+    folder = tmp_path_factory.mktemp("published")
+    for item in PUBLISHED:
+        write_keras2(load_bundle(item.name), folder / item.filename)
+    return folder
 
 
 @pytest.fixture(scope="session")
@@ -108,20 +146,3 @@ def mfcc_scratch(tmp_path_factory):
     assert main(["train", str(work / "scratch"), str(train_list), "--features", "mfcc", "--task-lda", "off",
                  "--quiet"]) == 0
     return work / "scratch"
-
-
-@pytest.fixture
-def reference():
-    """The shared reference clip and expected numbers (skips when absent)."""
-    expected = REFERENCE / "reference30s_expected.npz"
-    if not expected.is_file():
-        pytest.skip(f"reference data not found at {REFERENCE} (set MIREX_SHARED_DIR)")
-    return REFERENCE / "reference30s.wav", dict(np.load(expected))
-
-
-@pytest.fixture
-def pretrained():
-    """The folder with the published Keras 2 files (skips when absent)."""
-    if not (PRETRAINED / "siamese_10000_artists.h5").is_file():
-        pytest.skip(f"published weights not found at {PRETRAINED} (set MIREX_SHARED_DIR)")
-    return PRETRAINED

@@ -1,26 +1,51 @@
 import json
+import pickle
+import shutil
 
 import numpy as np
 import pytest
+from conftest import REGRESSION, HostilePickle
 
-from mirex import audio
-from mirex.bundle import import_keras2, load_bundle, save_bundle, sha256
+import mirex
+from mirex.bundle import (WEIGHTS, Projection, bundle_names, default_model, find_bundle, import_keras2, load_bundle,
+                          replace_lda, save_bundle, sha256)
 from mirex.errors import BundleError
 from mirex.features import FeatureSpec, make_extractor
+from mirex.folders import shipped_models_dir, user_models_dir
 from mirex.frontend import FrontEnd
 from mirex.inference import FrozenDCNN
 from mirex.network import build_feature_model
 from mirex.precision import full_float32
 
 
-@pytest.mark.parametrize("artists", [10000, 5000, 1000])
-def test_imported_published_model_reproduces_reference_feature(tmp_path, reference, pretrained, artists):
-    wav, expected = reference
-    bundle = import_keras2(pretrained / f"siamese_{artists}_artists.h5", name="m", root=tmp_path)
-    assert bundle.manifest["n_artists"] == artists
-    paper = FeatureSpec.parse("paper").with_bundle(str(bundle.path))
-    feature = make_extractor(paper).features([audio.load(wav)])[0]
-    np.testing.assert_allclose(feature, expected[f"feature_siamese{artists}"], atol=1e-3)
+@pytest.fixture(scope="module")
+def regression():
+    """The committed clips and the features the shipped bundles computed for them."""
+    clips = [str(REGRESSION / f"{name}.flac") for name in ("tone", "clicks", "stereo")]
+    return clips, dict(np.load(REGRESSION / "expected.npz"))
+
+
+@pytest.mark.parametrize("key", ["paper-10000", "paper-5000", "paper-1000", "hybrid-10000"])
+def test_shipped_bundles_reproduce_the_committed_features(regression, key):
+    clips, expected = regression
+    preset, artists = key.split("-")
+    bundle = load_bundle(f"msd-siamese-{artists}")
+    assert bundle.path.parent == shipped_models_dir() and bundle.manifest["n_artists"] == int(artists)
+    result = mirex.load_extractor(FeatureSpec.parse(preset).with_bundle(bundle.name), device="cpu").embed_files(
+        clips, cache=False)
+    assert not result.errors
+    np.testing.assert_allclose(result.features, expected[key], rtol=1e-4, atol=1e-4)
+    assert np.abs(expected[key]).max() > 1  # real features, not a degenerate fixture
+
+
+def test_the_default_is_the_shipped_10000_artist_model():
+    assert default_model() == "msd-siamese-10000" and find_bundle() == shipped_models_dir() / "msd-siamese-10000"
+
+
+def test_keras2_import_of_the_shipped_weights_gives_the_same_weights_file(tmp_path, published_files):
+    bundle = import_keras2(published_files / "siamese_5000_artists.h5", name="m", root=tmp_path)
+    assert bundle.manifest["n_artists"] == 5000
+    assert sha256(bundle.path / WEIGHTS) == load_bundle("msd-siamese-5000").manifest["files"][WEIGHTS]
 
 
 def test_saved_bundle_round_trips_with_manifest(tmp_path):
@@ -39,16 +64,52 @@ def test_saved_bundle_round_trips_with_manifest(tmp_path):
     np.testing.assert_allclose(blocks[:, 0, -256:], keras_output, rtol=1e-5, atol=1e-5)
 
 
-def test_lda_is_stored_and_applied(tmp_path):
+def test_lda_is_stored_as_plain_arrays_and_applied(tmp_path):
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
     rng = np.random.default_rng(0)
-    lda = LinearDiscriminantAnalysis(n_components=2).fit(rng.standard_normal((30, 256)), np.repeat([0, 1, 2], 10))
+    x = rng.standard_normal((30, 256))
+    lda = LinearDiscriminantAnalysis(n_components=2).fit(x, np.repeat([0, 1, 2], 10))
     bundle = save_bundle(name="b", feature_model=build_feature_model(seed=0), frontend=FrontEnd(), source="t",
-                         lda=lda, root=tmp_path)
+                         lda=Projection.of(lda, n_in=256), root=tmp_path)
+    assert sorted(bundle.manifest["files"]) == ["dcnn.weights.h5", "lda.npz"]
     extractor = make_extractor(FeatureSpec.parse("paper").with_bundle(str(bundle.path)))
-    assert bundle.has_lda and extractor.reduce(rng.standard_normal((5, 256))).shape == (5, 2)
+    assert bundle.has_lda and (bundle.lda.n_in, bundle.lda.n_out) == (256, 2)
+    np.testing.assert_allclose(extractor.reduce(x[:5]), lda.transform(x[:5]), rtol=1e-5, atol=1e-5)
     assert make_extractor(FeatureSpec(bundle=str(bundle.path))).reduce(np.ones((1, 256))).shape == (1, 256)
+
+
+def test_names_resolve_env_folder_then_user_folder_then_shipped(tmp_path, monkeypatch):
+    monkeypatch.setenv("MIREX_MODELS_DIR", str(tmp_path / "first"))
+    shipped = load_bundle("msd-siamese-1000")
+    assert shipped.path == shipped_models_dir() / "msd-siamese-1000"
+    user = user_models_dir()
+    copy = replace_lda(shipped, lda=None, name="msd-siamese-1000")  # a shipped bundle is never rewritten in place
+    assert copy.path == tmp_path / "first" / "msd-siamese-1000" and load_bundle("msd-siamese-1000").path == copy.path
+    monkeypatch.setenv("MIREX_MODELS_DIR", str(tmp_path / "elsewhere"))
+    assert load_bundle("msd-siamese-1000").path == shipped.path
+    shutil.copytree(copy.path, user / "msd-siamese-1000")
+    assert load_bundle("msd-siamese-1000").path == user / "msd-siamese-1000"
+    assert set(bundle_names()) >= {"msd-siamese-1000", "msd-siamese-5000", "msd-siamese-10000"}
+    with pytest.raises(BundleError, match="no model bundle of this name in .*elsewhere"):
+        load_bundle("nonesuch")
+
+
+def test_a_pickled_lda_is_refused_and_never_unpickled(tmp_path):
+    marker = tmp_path / "marker"
+    bundle = save_bundle(name="b", feature_model=build_feature_model(seed=0), frontend=FrontEnd(), source="t",
+                         root=tmp_path)
+    (bundle.path / "lda.joblib").write_bytes(pickle.dumps(HostilePickle(marker)))
+    manifest = json.loads((bundle.path / "manifest.json").read_text())
+    manifest["files"]["lda.joblib"] = sha256(bundle.path / "lda.joblib")
+    (bundle.path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(BundleError, match="never loaded") as info:
+        load_bundle(str(bundle.path))
+    assert "\n" not in str(info.value)
+    (bundle.path / "lda.npz").write_bytes(pickle.dumps(HostilePickle(marker)))  # a pickle under the new name
+    with pytest.raises(BundleError, match="not an LDA projection"):
+        Projection.load(bundle.path / "lda.npz")
+    assert not marker.exists()
 
 
 def test_missing_bundle_and_bad_weights_are_user_errors(tmp_path):

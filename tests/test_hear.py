@@ -6,6 +6,7 @@ import torch
 
 import mirex
 from mirex import hear
+from mirex.bundle import find_bundle
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +55,10 @@ def test_timestamp_embeddings_are_regular_and_centred(model, seconds):
         np.testing.assert_allclose(embeddings[0, 64 // hear.TIMESTAMP_STEP].numpy(), first, rtol=1e-5, atol=1e-5)
 
 
-def test_a_bundle_folder_can_be_named(models_root):
-    model = hear.load_model(str(models_root / "default"))
-    assert model.spec.bundle == str(models_root / "default")
+def test_a_bundle_folder_can_be_named():
+    folder = str(find_bundle("msd-siamese-10000"))
+    model = hear.load_model(folder)
+    assert model.spec.bundle == folder
     audio = noise(1, 2.0, seed=2)
     np.testing.assert_allclose(hear.get_scene_embeddings(audio, model).numpy(),
                                hear.get_scene_embeddings(audio, hear.load_model()).numpy(), rtol=1e-6)

@@ -12,6 +12,7 @@ from conftest import CLASSES, ROOT, synth, write_clip
 from mirex import audio
 from mirex.bundle import load_bundle, sha256
 from mirex.errors import DataError, MirexError
+from mirex.folders import shipped_models_dir
 from mirex.frontend import FrontEnd, logmel, segments
 from mirex.pretrain import build_mel_cache, fit_bundle_lda, pretrain
 from mirex.pretrain.melcache import MelSplit, pack_split
@@ -183,15 +184,19 @@ def test_trained_bundle_feeds_the_mirex_scripts_with_its_lda(plain_run, labelled
         assert values.shape == np.load(tmp_path / f"emb{dim}.npy").shape == (len(test_rows), dim)
 
 
-def test_fit_lda_on_an_imported_bundle_keeps_its_weights(artist_list, tmp_path):
+def test_fit_lda_on_a_shipped_bundle_keeps_its_weights_and_writes_outside_the_package(artist_list, tmp_path,
+                                                                                     models_root):
     original = load_bundle()
+    assert original.path.parent == shipped_models_dir()
     bundle = fit_bundle_lda(model=original.name, artist_list=artist_list, out="with-lda", cache_dir=tmp_path,
                             n_jobs=1, progress=False)
-    assert bundle.path == original.path.parent / "with-lda" and bundle.name == "with-lda"
+    assert bundle.path == models_root / "with-lda" and bundle.name == "with-lda"
+    assert sorted(p.name for p in shipped_models_dir().iterdir()) == [
+        "LICENSE", "README.md", "msd-siamese-1000", "msd-siamese-10000", "msd-siamese-5000"]
     assert sha256(bundle.path / "dcnn.weights.h5") == sha256(original.path / "dcnn.weights.h5")
     assert bundle.fingerprint == original.fingerprint and not load_bundle().has_lda
     assert bundle.manifest["lda"]["components"] == 3 and bundle.manifest["lda"]["songs"] == 20
     assert bundle.lda.transform(np.zeros((2, 256), np.float32)).shape == (2, 3)
     again = fit_bundle_lda(model=str(bundle.path), artist_list=artist_list, n_components=2, cache_dir=tmp_path,
                            n_jobs=1, progress=False)
-    assert again.path == bundle.path and again.lda.n_components == 2
+    assert again.path == bundle.path and again.lda.n_out == 2

@@ -308,7 +308,7 @@ def test_changed_file_or_other_model_never_reuses_an_entry(tmp_path, models_root
                         source="random init (tests)", root=tmp_path / "models")
     clip = write_clip(tmp_path / "a.wav", synth("bass", seconds=3, seed=1))
     cache = FeatureCache(tmp_path / "cache")
-    default, second = make_extractor(FeatureSpec(bundle="default")), make_extractor(FeatureSpec(bundle=str(other.path)))
+    default, second = make_extractor(FeatureSpec()), make_extractor(FeatureSpec(bundle=str(other.path)))
     assert default.fingerprint != second.fingerprint
     first = extract([str(clip)], extractor=default, cache=cache, n_jobs=1)
     again = extract([str(clip)], extractor=default, cache=cache, n_jobs=1)

@@ -1,11 +1,10 @@
 """The classification task: settings chosen by inner cross-validation, the task LDA where it helps, typed records."""
-import joblib
 import numpy as np
 import pytest
 
-from mirex.errors import DataError, ScratchError
+from mirex.errors import DataError
 from mirex.tasks import classify
-from mirex.tasks.record import RECORD_FILE, load_record, save_record
+from mirex.tasks.record import load_record, save_record
 
 
 def blobs(n_per_class, seed=0):
@@ -84,29 +83,9 @@ def test_rare_labels_still_train():
     assert classify.fit(x2, y2).cv_accuracy is not None
 
 
-@pytest.mark.parametrize("content", [{"estimator": 1}, ["a list"], {"version": 1, "record": "text"}, 42])
-def test_foreign_or_stale_scratch_files_are_one_line_errors(tmp_path, content):
-    joblib.dump(content, tmp_path / RECORD_FILE)
-    with pytest.raises(ScratchError, match="not a classifier written by run_train.sh") as info:
-        load_record(scratch=tmp_path)
-    assert "\n" not in str(info.value)
-
-
-def test_other_versions_damaged_files_and_missing_scratch(tmp_path):
-    x, y = blobs([5, 5, 5])
-    joblib.dump({"version": 1, "record": classify.fit(x, y)}, tmp_path / RECORD_FILE)
-    with pytest.raises(ScratchError, match="another version"):
-        load_record(scratch=tmp_path)
-    (tmp_path / RECORD_FILE).write_bytes(b"\x80\x04garbage")
-    with pytest.raises(ScratchError, match="unreadable classifier"):
-        load_record(scratch=tmp_path)
-    with pytest.raises(ScratchError, match="no trained classifier"):
-        load_record(scratch=tmp_path / "empty")
+def test_fewer_than_two_labels_is_a_data_error():
     with pytest.raises(DataError, match="two labels"):
         classify.fit(np.zeros((3, 2)), ["x"] * 3)
-    (tmp_path / "file").write_text("")
-    with pytest.raises(ScratchError, match="cannot write"):
-        save_record(classify.fit(x, y), scratch=tmp_path / "file" / "sub")
 
 
 def test_a_task_lda_that_cannot_be_fitted_loses_instead_of_failing():

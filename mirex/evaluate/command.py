@@ -77,7 +77,7 @@ def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=
     MirexError
         For an unusable dataset list, an unknown system or a failing script.
     """
-    from mirex.cache import project_cache_dir
+    from mirex.folders import feature_cache_dir
     from mirex.evaluate.dataset import load_dataset
     from mirex.evaluate.folds import make_folds
     from mirex.evaluate.report import write_report
@@ -97,7 +97,7 @@ def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=
                            n_jobs=n_jobs, cache_dir=cache_dir, seed=seed, scripts_dir=scripts_dir)
     dataset = load_dataset(path=dataset_list)
     out_dir = Path(out_dir) if out_dir else Path("results") / dataset.name
-    cache_dir = Path(cache_dir) if cache_dir else project_cache_dir()
+    cache_dir = Path(cache_dir) if cache_dir else feature_cache_dir()
     splits = make_folds(labels=dataset.labels, groups=dataset.groups, n_folds=folds, seed=seed)
     fold_lists = [write_fold_lists(dataset=dataset, fold=f, folder=out_dir / "folds" / f"fold{f.number}")
                   for f in splits]
@@ -115,9 +115,9 @@ def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=
 
 
 def _other_task(task, *, dataset_list, systems, folds, out_dir, n_jobs, cache_dir, seed, scripts_dir):
-    from mirex.cache import project_cache_dir
+    from mirex.folders import feature_cache_dir
 
-    cache_dir = Path(cache_dir) if cache_dir else project_cache_dir()
+    cache_dir = Path(cache_dir) if cache_dir else feature_cache_dir()
     _progress(f"{task} evaluation of {', '.join(systems)} on {dataset_list}")
     if task == "tag":
         from mirex.evaluate.tagrun import run_tag_evaluation

@@ -82,8 +82,8 @@ class Extractor:
                 self.network = self.network.to(self.torch_frontend.device)
         self.sr = self.frontend.sr
         self.lda = self.bundle.lda if spec.lda and self.bundle is not None else None
-        if self.lda is not None and self.lda.n_features_in_ != self.dim:
-            raise SpecError(f"{spec}: the bundle's artist LDA takes {self.lda.n_features_in_}-d features, "
+        if self.lda is not None and self.lda.n_in != self.dim:
+            raise SpecError(f"{spec}: the bundle's artist LDA takes {self.lda.n_in}-d features, "
                             f"this system gives {self.dim}-d (use +lda only with the system it was fitted on)")
 
     def _check_network(self):

@@ -24,16 +24,20 @@ def fit_lda(features, artists, *, n_components=None):
 
     Returns
     -------
-    sklearn.discriminant_analysis.LinearDiscriminantAnalysis
+    mirex.bundle.Projection
+        The fitted LDA's projection, as plain arrays.
     """
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    from mirex.bundle import Projection
 
     n_artists = len(set(artists))
     if n_artists < 2:
         raise DataError("an LDA needs songs of at least two artists")
     limit = min(MAX_COMPONENTS, n_artists - 1, features.shape[1])
     n_components = limit if n_components is None else min(n_components, limit)
-    return LinearDiscriminantAnalysis(n_components=n_components).fit(features, np.asarray(artists))
+    lda = LinearDiscriminantAnalysis(n_components=n_components).fit(features, np.asarray(artists))
+    return Projection.of(lda, n_in=features.shape[1])
 
 
 def fit_bundle_lda(*, model, artist_list, out=None, n_components=None, n_jobs=None, cache_dir=None, progress=True):
@@ -65,7 +69,8 @@ def fit_bundle_lda(*, model, artist_list, out=None, n_components=None, n_jobs=No
         The bundle written (atomically, with the original weights file).
     """
     from mirex.bundle import load_bundle, replace_lda
-    from mirex.cache import FeatureCache, project_cache_dir
+    from mirex.cache import FeatureCache
+    from mirex.folders import feature_cache_dir
     from mirex.extract import extract
     from mirex.features import FeatureSpec, make_extractor
     from mirex.pretrain.splits import read_artist_list
@@ -73,12 +78,12 @@ def fit_bundle_lda(*, model, artist_list, out=None, n_components=None, n_jobs=No
     clips = read_artist_list(artist_list)
     bundle = load_bundle(model)
     result = extract([c.path for c in clips], extractor=make_extractor(FeatureSpec(bundle=str(bundle.path))),
-                     cache=FeatureCache(cache_dir or project_cache_dir()), n_jobs=n_jobs, progress=progress)
+                     cache=FeatureCache(cache_dir or feature_cache_dir()), n_jobs=n_jobs, progress=progress)
     for message in result.errors.values():
         logger.warning(message)
     ok = result.ok
     artists = [c.artist for c, good in zip(clips, ok) if good]
     lda = fit_lda(result.features[ok], artists, n_components=n_components)
-    info = {"components": int(lda.n_components), "songs": int(ok.sum()), "artists": len(set(artists)),
+    info = {"components": lda.n_out, "songs": int(ok.sum()), "artists": len(set(artists)),
             "artist_list": str(Path(artist_list).resolve())}
     return replace_lda(bundle, lda=lda, name=out, info=info)

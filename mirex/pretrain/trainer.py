@@ -37,9 +37,9 @@ LOADER_THREADS = 4
 
 def training_dir(name, *, root=None):
     """The folder of a training run's state: ``MODELS/NAME.training``."""
-    from mirex.bundle import models_dir
+    from mirex.folders import writable_models_dir
 
-    return (Path(root) if root else models_dir()) / f"{name}.training"
+    return (Path(root) if root else writable_models_dir()) / f"{name}.training"
 
 
 def _digest(path):
@@ -187,7 +187,7 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
     n_jobs : int, optional
         Threads for the input cache and training (default: all cores).
     root : str or Path, optional
-        The models folder (default :func:`mirex.bundle.models_dir`).
+        The models folder (default :func:`mirex.folders.writable_models_dir`).
     progress : bool
         Progress bars (Keras's, with loss and accuracy).
     cluster : mirex.cluster.Cluster, optional
@@ -261,7 +261,7 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
         "segments": {s: int(splits[s].n_segments.sum()) for s in SPLITS},
         "epochs_run": state["epoch"], "best_epoch": state["best_epoch"], "best_val_loss": state["best_loss"],
         "stopped_early": state["stopped"], "test_accuracy": results, "chance": 1 / n_artists if n_artists else None,
-        "lda_components": int(lda.n_components) if lda else None, "frontend": frontend.to_dict(),
+        "lda_components": lda.n_out if lda else None, "frontend": frontend.to_dict(),
         "settings": settings, "history": state["history"], "device": _device(),
         "wall_time_s": {"mel_cache": cache_seconds, "training": fit_seconds, "total": time.perf_counter() - started},
         "epoch_time_s": sum(h.get("seconds", 0.0) for h in state["history"]),
@@ -271,7 +271,7 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
     extra = {"arch": settings["arch"],
              "training": {**settings, "best_epoch": state["best_epoch"], "epochs_run": state["epoch"]}}
     if lda is not None:
-        extra["lda"] = {"components": int(lda.n_components), "songs": len(splits["train"]), "artists": n_artists,
+        extra["lda"] = {"components": lda.n_out, "songs": len(splits["train"]), "artists": n_artists,
                         "artist_list": settings["artist_list"], "split": "train"}
     bundle = save_bundle(
         name=out, feature_model=features, frontend=frontend, lda=lda, root=root, extra=extra,

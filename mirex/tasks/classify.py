@@ -71,6 +71,7 @@ class ClassifierRecord(Record):
     """
 
     TASK = "classify"
+    PARTS = (RBFSVM,)
 
     estimator: object
     labels: list

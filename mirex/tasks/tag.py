@@ -109,6 +109,7 @@ class TagRecord(Record):
     """
 
     TASK = "tag"
+    PARTS = (TagModel,)
 
     tags: tuple
     scaler: object

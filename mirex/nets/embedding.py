@@ -23,11 +23,11 @@ from keras import layers, ops
 
 from mirex.nets.concepts import TRACK
 from mirex.nets.metric import id_relations, proxy_nca_loss, relations, squared_distances, triplet_loss
+from mirex.nets.projection import OBJECTIVES
 
-__all__ = ["OBJECTIVES", "PROXY_SCALE", "MARGIN", "SubspaceNormalization", "Proxies", "ConceptLoss",
+__all__ = ["PROXY_SCALE", "MARGIN", "SubspaceNormalization", "Proxies", "ConceptLoss",
            "build_embedding_model"]
 
-OBJECTIVES = ("classification", "triplet", "proxy")
 #: Scale of the proxy scores (distances in [0, 4] times this).
 PROXY_SCALE = 8.0
 #: Margin of the triplet loss, in squared distance between unit vectors.

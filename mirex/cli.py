@@ -51,10 +51,16 @@ def _test(args):
 def _similarity(args):
     from mirex.protocol import similarity
 
-    n = similarity(list_file=args.list, out=args.out, spec=features.resolve_spec(features=args.features,
-                                                                                 model=args.model),
-                   fmt=args.format, top=args.top, n_jobs=args.n_jobs, cache_dir=args.cache_dir,
-                   progress=not args.quiet, device=args.device)
+    if args.concept:
+        from mirex.nets.projection import head_spec
+
+        if args.features:
+            raise MirexError("--concept computes the features its bundle's head takes: leave out --features")
+        spec = head_spec(args.model)
+    else:
+        spec = features.resolve_spec(features=args.features, model=args.model)
+    n = similarity(list_file=args.list, out=args.out, spec=spec, fmt=args.format, top=args.top, n_jobs=args.n_jobs,
+                   cache_dir=args.cache_dir, progress=not args.quiet, device=args.device, concept=args.concept)
     logger.info(f"wrote the {args.format} distance matrix of {n} files to {args.out}")
 
 
@@ -175,6 +181,8 @@ def build_parser():
     p.add_argument("--format", choices=("full", "sparse"), default="full", help="default: full")
     p.add_argument("--top", type=int, default=100, metavar="K",
                    help="nearest files per query in the sparse format (default: 100)")
+    p.add_argument("--concept", metavar="NAME", help="distances in one concept's sub-space of the --model "
+                   "bundle's embedding head (on the features the head takes)")
     _feature_options(p)
     p.set_defaults(func=_similarity)
 

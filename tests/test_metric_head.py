@@ -108,3 +108,64 @@ def test_network_trained_by_proxies_on_concepts_keeps_their_masks(tag_list, tmp_
     assert head.features == "dcnn:blocks=5,pool=max,stats=mean" and head.masks[1, 128:].all()
     training = json.loads((bundle.path / "report.json").read_text())["settings"]
     assert training["loss"] == "proxy" and training["concepts"] == str(table.resolve())
+
+
+@pytest.fixture(scope="module")
+def concept_bundle():
+    """A bundle with a random head (two concepts) on the multi-level features of the default network."""
+    from mirex.features import make_extractor
+
+    rng = np.random.default_rng(2)
+    features = "dcnn:blocks=1-5,pool=max,stats=mean"
+    width = make_extractor(features).dim
+    masks = np.zeros((2, 8), np.float32)
+    masks[0, :4] = masks[1, 4:] = 1
+    head = Head(objective="triplet", features=features, concepts=("kind", "level"), tags=(("a", "b"), ("c", "d")),
+                masks=masks, layers=((rng.standard_normal((width, 8)).astype(np.float32),
+                                      rng.standard_normal(8).astype(np.float32), "linear"),),
+                offset=np.zeros(width, np.float32), scale=np.full(width, 0.01, np.float32))
+    save_head_bundle(load_bundle("default"), name="concept-head", head=head)
+    return head
+
+
+def test_concept_distances_are_those_of_the_masked_embedding(concept_bundle, tag_list, tmp_path):
+    from mirex import load_extractor
+    from mirex.tasks.similarity import read_matrix, write_matrix
+
+    paths = sorted({line.split("\t")[0] for line in tag_list[0].read_text().splitlines()})[:6]
+    listed = tmp_path / "list.txt"
+    listed.write_text("\n".join(paths) + "\n")
+    songs = load_extractor(concept_bundle.features, device="cpu").embed_files(paths, cache=False).features
+    matrices = {}
+    for concept in ("kind", "level"):
+        out, expected = tmp_path / f"{concept}.txt", tmp_path / f"{concept}-expected.txt"
+        assert main(["similarity", str(listed), str(out), "--model", "concept-head", "--concept", concept,
+                     "--cache", str(tmp_path / "cache"), "--quiet"]) == 0
+        masked = concept_bundle(songs) * concept_bundle.mask(concept)
+        write_matrix(out=expected, paths=paths, features=masked, name="expected")
+        got, matrices[concept] = read_matrix(path=out), read_matrix(path=expected)[1]
+        assert got[0] == paths
+        np.testing.assert_allclose(got[1], matrices[concept], atol=1e-5)
+    assert np.abs(matrices["kind"] - matrices["level"]).max() > 0.05
+    assert main(["similarity", str(listed), str(tmp_path / "x.txt"), "--model", "concept-head", "--concept",
+                 "tempo"]) == 2
+    assert main(["similarity", str(listed), str(tmp_path / "x.txt"), "--concept", "kind"]) == 2  # no head
+
+
+def test_api_embeds_in_one_concept_on_the_heads_features(concept_bundle, tag_list):
+    import soundfile as sf
+
+    from mirex import load_extractor
+    from mirex.nets.projection import head_spec
+
+    path = tag_list[0].read_text().split("\t")[0]
+    y, sr = sf.read(path, dtype="float32")
+    extractor = load_extractor(head_spec("concept-head"), device="cpu")
+    song = extractor.embed(y, sr)
+    level = extractor.embed(y, sr, concept="level")
+    np.testing.assert_allclose(level, concept_bundle(song[None])[0] * concept_bundle.mask("level"), rtol=1e-5,
+                               atol=1e-6)
+    assert not level[:4].any() and np.linalg.norm(level[4:]) == pytest.approx(1, rel=1e-5)
+    assert song.shape == (extractor.dim,)
+    with pytest.raises(DataError, match="takes the features"):
+        load_extractor("dcnn:model=concept-head,blocks=5", device="cpu").embed(y, sr, concept="level")

@@ -142,7 +142,8 @@ def build_embedding_model(inputs, features, *, objective, space, columns, n_clas
         x = layers.Dense(units, activation="relu", name=f"head_{index}",
                          kernel_initializer=keras.initializers.HeUniform(seed=seed))(x)
     if project:
-        x = layers.Dense(space.dim, name="projection", kernel_initializer=keras.initializers.GlorotUniform(seed=seed))(x)
+        x = layers.Dense(space.dim, name="projection",
+                         kernel_initializer=keras.initializers.GlorotUniform(seed=seed))(x)
     edges = space.edges
     embedding = SubspaceNormalization(edges, name="embedding", dtype="float32")(x)
     spans = [(int(a), int(b)) for a, b in zip(edges, edges[1:])]

@@ -25,8 +25,10 @@ import numpy as np
 from mirex.atomic import temp_dir, write_text
 from mirex.bundle import _publish, load_bundle
 from mirex.errors import BundleError, DataError
+from mirex.features.spec import FeatureSpec
 
-__all__ = ["OBJECTIVES", "HEAD_JSON", "HEAD_ARRAYS", "Head", "save_head_bundle", "load_head"]
+__all__ = ["OBJECTIVES", "HEAD_JSON", "HEAD_ARRAYS", "Head", "save_head_bundle", "load_head", "head_spec",
+           "concept_embedder"]
 
 #: What trains a head: labels through a sigmoid per tag, triplets, or proxies.
 OBJECTIVES = ("classification", "triplet", "proxy")
@@ -165,3 +167,42 @@ def load_head(bundle):
             or any(k.shape != (w, b.shape[0]) for (k, b, _), w in zip(layers, widths))):
         raise BundleError(f"{bundle.path}: the head's arrays do not fit its description")
     return head
+
+
+def _required_head(bundle):
+    head = load_head(bundle)
+    if head is None:
+        raise BundleError(f"{bundle.path}: the bundle has no embedding head, hence no concepts")
+    return head
+
+
+def head_spec(model=None):
+    """The feature system the head of bundle ``model`` (name or folder; default the default bundle) takes, on it.
+
+    Raises
+    ------
+    BundleError
+        If the bundle is missing or has no head.
+    """
+    return FeatureSpec.parse(_required_head(load_bundle(model)).features).with_bundle(model)
+
+
+def concept_embedder(bundle, *, spec, concept):
+    """``features -> embedding`` in ``concept``'s sub-space (0 elsewhere), for song features of ``spec``.
+
+    Raises
+    ------
+    BundleError
+        If the bundle has no head.
+    DataError
+        If the head has no such concept, or takes another feature system than ``spec``.
+    """
+    head = _required_head(bundle)
+    mask = head.mask(concept)
+    if str(spec.with_bundle(None)) != head.features:
+        raise DataError(f"{spec}: the head of {bundle.name} takes the features {head.features}")
+
+    def embed(features):
+        return head(features) * mask
+
+    return embed

@@ -23,7 +23,9 @@ are left out; the loss is the mean over the pairs kept (0 when none is).
 **Proxy-NCA.** One learned proxy per class (:class:`mirex.nets.embedding.Proxies`
 computes ``s_c = -scale * d(x, proxy_c)``, the proxy L2-normalised). For each
 item and each of its labels y, the loss is ``-log(exp(s_y) / sum over the
-item's non-labels z of exp(s_z))``; the mean over (item, label) pairs.
+item's non-labels z of exp(s_z))``; the mean over (item, label) pairs. As
+the sum leaves the label itself out, the loss falls below 0 once the label's
+proxy is the nearest (to ``-4 * scale`` for unit vectors and two classes).
 """
 from keras import ops
 

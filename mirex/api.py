@@ -98,6 +98,7 @@ class Extractor:
         # files: the scripts' own path on the CPU (NumPy front end), the device's otherwise
         self._files = make_extractor(spec) if self.device.type == "cpu" else self._signals
         self.spec, self.sr, self.frontend = self._signals.spec, self._signals.sr, self._signals.frontend
+        self._concepts = {}
         self.dim = self._signals.reduce(np.zeros((1, self._signals.dim), np.float32)).shape[1]
         lengths = [n for n in self._signals.passes.values() if n is not None]
         self._segment_length = min(lengths, default=None)
@@ -107,8 +108,8 @@ class Extractor:
     def __repr__(self):
         return f"Extractor({str(self.spec)!r}, device={str(self.device)!r})"
 
-    def embed(self, audio, sr):
-        """The song feature of one signal.
+    def embed(self, audio, sr, *, concept=None):
+        """The song feature of one signal, or its embedding in one concept's sub-space.
 
         Parameters
         ----------
@@ -120,19 +121,24 @@ class Extractor:
             as 0.
         sr : int
             Its sample rate; resampled to :attr:`sr` when different.
+        concept : str, optional
+            The song feature through the bundle's embedding head, masked to
+            this concept's sub-space (0 elsewhere); the spec must be the
+            feature system the head takes (``mirex.nets.projection.head_spec``).
 
         Returns
         -------
         np.ndarray, float32, shape (dim,)
+            With ``concept``: shape (the head's embedding length,).
         """
-        return self.embed_batch([audio], sr)[0]
+        return self.embed_batch([audio], sr, concept=concept)[0]
 
-    def embed_batch(self, signals, sr):
+    def embed_batch(self, signals, sr, *, concept=None):
         """Song features of several signals (each as :meth:`embed` takes it), one row each.
 
         Signals go through the front end and the network together, in groups
         of :data:`BATCH_SIGNALS`. A 2-D array or tensor is a batch of mono
-        signals, one per row.
+        signals, one per row. ``concept`` as for :meth:`embed`.
 
         Returns
         -------
@@ -141,8 +147,18 @@ class Extractor:
         signals = [_mono(audio, sr, rate=self.sr) for audio in signals]
         rows = [self._signals.features(signals[i : i + BATCH_SIGNALS])
                 for i in range(0, len(signals), BATCH_SIGNALS)]
-        features = np.concatenate(rows) if rows else np.zeros((0, self._signals.dim), np.float32)
-        return self._signals.reduce(features)
+        features = self._signals.reduce(np.concatenate(rows) if rows else np.zeros((0, self._signals.dim), np.float32))
+        return features if concept is None else self._concept(concept)(features)
+
+    def _concept(self, concept):
+        """The embedder of a concept, built once."""
+        if concept not in self._concepts:
+            from mirex.nets.projection import concept_embedder
+
+            if self._signals.bundle is None:
+                raise SpecError(f"{self.spec}: no network, so no embedding head")
+            self._concepts[concept] = concept_embedder(self._signals.bundle, spec=self.spec, concept=concept)
+        return self._concepts[concept]
 
     def embed_segments(self, audio, sr, *, step=None):
         """Per-segment features of one signal (as :meth:`embed` takes it), before any statistics or LDA.

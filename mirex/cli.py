@@ -11,6 +11,7 @@ from mirex import features
 from mirex.cluster import Cluster
 from mirex.errors import MirexError
 from mirex.nets import ARCHS
+from mirex.nets.projection import OBJECTIVES as LOSSES
 from mirex.evaluate import command as evaluate_command
 from mirex.extract import add_device_argument, add_jobs_argument
 from mirex.tasks import classify
@@ -51,10 +52,16 @@ def _test(args):
 def _similarity(args):
     from mirex.protocol import similarity
 
-    n = similarity(list_file=args.list, out=args.out, spec=features.resolve_spec(features=args.features,
-                                                                                 model=args.model),
-                   fmt=args.format, top=args.top, n_jobs=args.n_jobs, cache_dir=args.cache_dir,
-                   progress=not args.quiet, device=args.device)
+    if args.concept:
+        from mirex.nets.projection import head_spec
+
+        if args.features:
+            raise MirexError("--concept computes the features its bundle's head takes: leave out --features")
+        spec = head_spec(args.model)
+    else:
+        spec = features.resolve_spec(features=args.features, model=args.model)
+    n = similarity(list_file=args.list, out=args.out, spec=spec, fmt=args.format, top=args.top, n_jobs=args.n_jobs,
+                   cache_dir=args.cache_dir, progress=not args.quiet, device=args.device, concept=args.concept)
     logger.info(f"wrote the {args.format} distance matrix of {n} files to {args.out}")
 
 
@@ -78,10 +85,26 @@ def _import_keras2(args):
 def _pretrain(args):
     from mirex.pretrain import pretrain
 
+    common = dict(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, patience=args.patience,
+                  seed=args.seed, loss=args.loss, n_jobs=args.n_jobs, progress=not args.quiet)
+    if args.head:
+        from mirex.pretrain.head import train_head
+
+        network_only = dict(arch=args.arch, model=args.model, loss_weights=args.loss_weights,
+                            mixed_precision=args.mixed_precision or None, resume=args.resume or None,
+                            cluster=Cluster.from_args(args))
+        given = [name for name, value in network_only.items() if value is not None]
+        if given:
+            raise MirexError(f"--head trains on frozen features: {', '.join(given)} not applicable")
+        bundle = train_head(head_list=args.artist_list, base=args.head, out=args.out, task=args.task,
+                            concepts=args.concepts, tracks=args.tracks, **common)
+        logger.info(f"wrote {bundle.path}")
+        return
+    if args.tracks:
+        raise MirexError("--tracks is for --head runs (their batches hold segments of the same tracks)")
     pretrain(artist_list=args.artist_list, out=args.out, arch=args.arch, task=args.task, model=args.model,
-             epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, patience=args.patience, seed=args.seed,
-             loss_weights=args.loss_weights, mixed_precision=args.mixed_precision or None, resume=args.resume,
-             n_jobs=args.n_jobs, progress=not args.quiet, cluster=Cluster.from_args(args))
+             loss_weights=args.loss_weights, mixed_precision=args.mixed_precision or None, concepts=args.concepts,
+             resume=args.resume, cluster=Cluster.from_args(args), **common)
 
 
 def _loss_weights(text):
@@ -156,6 +179,8 @@ def build_parser():
     p.add_argument("--format", choices=("full", "sparse"), default="full", help="default: full")
     p.add_argument("--top", type=int, default=100, metavar="K",
                    help="nearest files per query in the sparse format (default: 100)")
+    p.add_argument("--concept", metavar="NAME", help="distances in one concept's sub-space of the --model "
+                   "bundle's embedding head (on the features the head takes)")
     _feature_options(p)
     p.set_defaults(func=_similarity)
 
@@ -171,17 +196,26 @@ def build_parser():
                    "'path<TAB>tag' (a path on one line per tag); joint: 'path<TAB>artist<TAB>album'")
     p.add_argument("--arch", choices=tuple(ARCHS), help="network: dcnn (log-mel), samplecnn or resse (waveform) "
                    "(default: dcnn)")
-    p.add_argument("--task", choices=("artist", "tags", "joint"), help="what it learns (default: artist)")
+    p.add_argument("--task", choices=("artist", "tags", "joint"), help="what it learns (default: artist; --head: tags)")
     p.add_argument("--model", choices=("plain", "siamese"), help="training head; siamese: dcnn on artists only "
                    "(default: plain)")
     p.add_argument("--loss-weights", type=_loss_weights, metavar="A,B,T",
                    help="joint task: loss weights of the artist, album and track heads (default: 1,0.5,0.5)")
     p.add_argument("--mixed-precision", action="store_true", help="float16 compute on a CUDA device")
+    p.add_argument("--loss", choices=LOSSES, help="objective: the task's classification heads, a triplet loss "
+                   "with semi-hard mining, or Proxy-NCA (default: classification)")
+    p.add_argument("--concepts", metavar="TABLE", help="tags task: lines 'tag<TAB>concept'; one embedding "
+                   "sub-space per concept, trained on its tags only")
+    p.add_argument("--head", metavar="BUNDLE", help="train only an embedding head on BUNDLE's frozen features; "
+                   "NAME gets BUNDLE's network and the head")
+    p.add_argument("--tracks", action="store_true", help="with --head and the triplet loss: a track sub-space "
+                   "(segments of one track as its positives)")
     p.add_argument("--out", required=True, metavar="NAME", help="bundle name (run state in NAME.training/)")
-    p.add_argument("--epochs", type=int, help="last epoch (default: 50)")
-    p.add_argument("--batch-size", type=int, help="items per batch (default: 32)")
-    p.add_argument("--lr", type=float, help="initial SGD learning rate (default: 0.1)")
-    p.add_argument("--patience", type=int, help="epochs without better validation loss before stopping (default: 5)")
+    p.add_argument("--epochs", type=int, help="last epoch (default: 50; --head: 40)")
+    p.add_argument("--batch-size", type=int, help="items per batch (default: 32; --head: 64 segments)")
+    p.add_argument("--lr", type=float, help="initial learning rate (default: SGD 0.1; --head: Adam 0.001)")
+    p.add_argument("--patience", type=int, help="epochs without better validation loss before stopping "
+                   "(default: 5; --head: 8)")
     p.add_argument("--seed", type=int, help="seed of the split, initialisation and crops (default: 0)")
     p.add_argument("--resume", action="store_true", help="continue NAME.training/ from its last checkpoint")
     add_jobs_argument(p)

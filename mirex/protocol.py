@@ -189,11 +189,12 @@ def test(*, scratch, test_list, output, binary=None, spec=None, model=None, n_jo
     return rows
 
 
-def _reduced(extractor, result):
-    """The extractor's reduced features of the usable rows, NaN rows for the others."""
+def _reduced(extractor, result, *, then=None):
+    """The extractor's reduced features of the usable rows (passed to ``then`` when given), NaN rows for the others."""
     if not result.ok.any():
         return result.features
     usable = extractor.reduce(result.features[result.ok])
+    usable = usable if then is None else then(usable)
     values = np.full((len(result.features), usable.shape[1]), np.nan, dtype=np.float32)
     values[result.ok] = usable
     return values
@@ -209,7 +210,7 @@ def _test_tags(record, paths, result, *, extractor, affinity_out, binary_out):
 
 
 def similarity(*, list_file, out, spec=None, fmt="full", top=100, n_jobs=None, cache_dir=None, progress=True,
-               device=None):
+               device=None, concept=None):
     """Write the MIREX distance matrix of every distinct path of ``list_file`` (see :mod:`mirex.tasks.similarity`).
 
     Parameters
@@ -225,6 +226,10 @@ def similarity(*, list_file, out, spec=None, fmt="full", top=100, n_jobs=None, c
         Nearest files per query in the sparse format.
     n_jobs, cache_dir, progress, device
         As for :func:`train`; the cache defaults to the project's.
+    concept : str, optional
+        Distances in this concept's sub-space of the bundle's embedding head
+        (:func:`mirex.nets.projection.concept_embedder`); ``spec`` must be
+        the head's feature system (:func:`mirex.nets.projection.head_spec`).
 
     Returns
     -------
@@ -239,6 +244,11 @@ def similarity(*, list_file, out, spec=None, fmt="full", top=100, n_jobs=None, c
     extractor = make_extractor(spec or DEFAULT_PRESET, device=device)
     result = _features(paths, extractor=extractor, cache_dir=cache_dir or feature_cache_dir(), n_jobs=n_jobs,
                        progress=progress)
-    write_matrix(out=out, paths=paths, features=_reduced(extractor, result), name=str(extractor.spec), fmt=fmt,
-                 top=top)
+    then, name = None, str(extractor.spec)
+    if concept:
+        from mirex.nets.projection import concept_embedder
+
+        then = concept_embedder(extractor.bundle, spec=extractor.spec, concept=concept)
+        name += f" concept={concept}"
+    write_matrix(out=out, paths=paths, features=_reduced(extractor, result, then=then), name=name, fmt=fmt, top=top)
     return len(paths)

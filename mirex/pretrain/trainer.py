@@ -17,6 +17,7 @@ from mirex.errors import MirexError
 from mirex.log import logger
 from mirex.nets import get_arch
 from mirex.pretrain.inputs import prepare
+from mirex.pretrain.objectives import check_objective, concept_space, network_head
 from mirex.pretrain.splits import SPLITS
 from mirex.pretrain.tasks import reader
 
@@ -25,7 +26,8 @@ __all__ = ["MODELS", "DEFAULTS", "pretrain", "training_dir"]
 MODELS = ("plain", "siamese")
 #: Settings a run falls back on; ``epochs`` and ``patience`` may change on --resume, the others may not.
 DEFAULTS = {"arch": "dcnn", "task": "artist", "model": "plain", "epochs": 50, "batch_size": 32, "lr": 0.1,
-            "patience": 5, "seed": 0, "loss_weights": None, "mixed_precision": False}
+            "patience": 5, "seed": 0, "loss_weights": None, "mixed_precision": False, "loss": "classification",
+            "concepts": None}
 RESUMABLE = ("epochs", "patience")
 N_NEGATIVES, MARGIN = 4, 0.4
 #: Batch-norm moving-average momentum in training: 0.9 rather than Keras's 0.99, so that
@@ -59,6 +61,9 @@ def _check(settings):
         raise MirexError("the Siamese model trains the dcnn network on artists only")
     if settings["loss_weights"] and settings["task"] != "joint":
         raise MirexError("loss weights are for the joint task's heads")
+    check_objective(loss=settings["loss"], concepts=settings["concepts"], task=settings["task"])
+    if settings["model"] == "siamese" and (settings["loss"] != "classification" or settings["concepts"]):
+        raise MirexError("the Siamese model has its own loss; --loss and --concepts are for the plain model")
 
 
 def _settings(work, *, artist_list, resume, asked):
@@ -94,6 +99,7 @@ def _build(settings, *, arch, task, frontend):
     import keras
 
     from mirex import network
+    from mirex.nets.embedding import build_embedding_model
     from mirex.nets.heads import build_training_model
     from mirex.pretrain.batches import plain_plan, siamese_plan
 
@@ -103,6 +109,12 @@ def _build(settings, *, arch, task, frontend):
         model = network.build_siamese_model(features, n_negatives=N_NEGATIVES)
         compiled = dict(loss=network.hinge_loss(MARGIN), metrics=[network.ranking_accuracy])
         plan, heads = functools.partial(siamese_plan, n_negatives=N_NEGATIVES), ()
+    elif settings["loss"] != "classification" or settings["concepts"]:
+        space, columns = concept_space(task, dim=int(features.output.shape[-1]), concepts=settings["concepts"])
+        model, _, loss = build_embedding_model(
+            features.input, features.output, objective=settings["loss"], space=space, columns=columns,
+            n_classes=len(task.classes["artist"]) if task.has_artists else None, seed=settings["seed"])
+        compiled, plan, heads = dict(loss=loss), plain_plan, ()
     else:
         model = build_training_model(features, outputs=task.outputs(), hidden=arch.hidden, seed=settings["seed"],
                                      bn_momentum=BN_MOMENTUM)
@@ -154,8 +166,8 @@ def _device():
 
 
 def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None, batch_size=None, lr=None,
-             patience=None, seed=None, loss_weights=None, mixed_precision=None, resume=False, n_jobs=None, root=None,
-             progress=True, cluster=None):
+             patience=None, seed=None, loss_weights=None, mixed_precision=None, loss=None, concepts=None,
+             resume=False, n_jobs=None, root=None, progress=True, cluster=None):
     """Train a network on a list and write bundle ``out`` with its LDA and report.
 
     Parameters
@@ -181,6 +193,13 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
     mixed_precision : bool, optional
         Compute in float16 (float32 variables and outputs) on a CUDA device;
         ignored with a warning without one.
+    loss : {'classification', 'triplet', 'proxy'}, optional
+        The objective (default classification, the task's heads); the others
+        train the network's feature as the embedding (:mod:`mirex.nets.embedding`).
+    concepts : str or Path, optional
+        A ``tag<TAB>concept`` table (tags task): the feature is cut into one
+        sub-space per concept, each trained on its concept's tags only; the
+        bundle then holds the concepts' masks as its head.
     resume : bool
         Continue the run in ``out.training`` from its last checkpoint (only
         ``epochs`` and ``patience`` may change).
@@ -215,7 +234,8 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
     work.mkdir(parents=True, exist_ok=True)
     settings = _settings(work, artist_list=artist_list, resume=resume, asked=dict(
         arch=arch, task=task, model=model, epochs=epochs, batch_size=batch_size, lr=lr, patience=patience, seed=seed,
-        loss_weights=loss_weights, mixed_precision=mixed_precision))
+        loss_weights=loss_weights, mixed_precision=mixed_precision, loss=loss,
+        concepts=str(Path(concepts).resolve()) if concepts else None))
     network = get_arch(settings["arch"])
     clips = reader(settings["task"])(artist_list)
     task, splits, frontend = prepare(clips, settings=settings, work=work, base=network.default_frontend(),
@@ -279,6 +299,12 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
         n_artists=n_artists or None,
         attachments={"report.json": json.dumps(report, indent=2) + "\n", "report.md": markdown(report)},
     )
+    if settings["loss"] != "classification" or settings["concepts"]:
+        from mirex.nets.projection import save_head_bundle
+
+        space, _ = concept_space(task, dim=bundle.manifest["feature_dim"], concepts=settings["concepts"])
+        bundle = save_head_bundle(bundle, name=out, head=network_head(space, objective=settings["loss"],
+                                                                      arch=network))
     for name, acc in results.items():
         logger.info(f"test {name}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
                                          for k, v in acc.items()))

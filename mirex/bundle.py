@@ -37,7 +37,7 @@ from mirex.frontend import FrontEnd
 from mirex.nets.frontends import frontend_from_dict
 
 __all__ = ["Bundle", "Projection", "default_model", "find_bundle", "bundle_names", "load_bundle", "save_bundle",
-           "replace_lda", "import_keras2", "sha256"]
+           "derive_bundle", "replace_lda", "import_keras2", "sha256"]
 
 WEIGHTS = "dcnn.weights.h5"
 LDA = "lda.npz"
@@ -268,8 +268,51 @@ def save_bundle(*, name, feature_model, frontend, source, n_artists=None, lda=No
     return load_bundle(str(root / name))
 
 
+def derive_bundle(base, *, name=None, drop=(), write=None, fields=None):
+    """Write a bundle made from ``base``, atomically (built aside, then renamed into place).
+
+    It is written beside ``base`` (or in :func:`mirex.folders.writable_models_dir`
+    when ``base`` is shipped with the package, which is never written to).
+
+    Parameters
+    ----------
+    base : Bundle
+    name : str, optional
+        The new bundle's name (default: ``base``'s own, which replaces it).
+    drop : tuple of str
+        Files of ``base`` not copied; every other file is copied byte for byte.
+    write : callable, optional
+        ``write(folder)`` adds the new files to the folder being built.
+    fields : dict, optional
+        Manifest fields set in place of ``base``'s own (a None value removes one).
+
+    Returns
+    -------
+    Bundle
+    """
+    folder = base.path.parent
+    if folder.resolve() == shipped_models_dir().resolve():
+        folder = writable_models_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / (name or base.path.name)
+    tmp = temp_dir(dir=folder, prefix=f".{final.name}.")
+    try:
+        for fname in base.manifest["files"]:
+            if fname not in drop:
+                shutil.copy2(base.path / fname, tmp / fname)
+        if write is not None:
+            write(tmp)
+        fields = {**(fields or {}), "name": final.name}
+        manifest = {k: v for k, v in {**base.manifest, **fields}.items() if k != "files"}
+        _publish(tmp, final, {k: v for k, v in manifest.items() if k not in fields or v is not None})
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return load_bundle(str(final))
+
+
 def replace_lda(bundle, *, lda, name=None, info=None):
-    """Write ``bundle`` again with another LDA, keeping every other file byte for byte.
+    """Write ``bundle`` again with another LDA, keeping every other file byte for byte (:func:`derive_bundle`).
 
     Parameters
     ----------
@@ -277,8 +320,7 @@ def replace_lda(bundle, *, lda, name=None, info=None):
     lda : Projection or None
         The new LDA (None removes it).
     name : str, optional
-        Write a new bundle of this name beside the original instead of
-        replacing the original (atomically, like :func:`save_bundle`).
+        Write a new bundle of this name instead of replacing the original.
     info : dict, optional
         Stored as the manifest's ``lda`` field.
 
@@ -287,27 +329,8 @@ def replace_lda(bundle, *, lda, name=None, info=None):
     Bundle
         The weights file, hence the feature-cache fingerprint, is unchanged.
     """
-    folder = bundle.path.parent
-    if folder.resolve() == shipped_models_dir().resolve():  # never write inside the installed package
-        folder = writable_models_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    final = folder / (name or bundle.path.name)
-    tmp = temp_dir(dir=final.parent, prefix=f".{final.name}.")
-    try:
-        for fname in bundle.manifest["files"]:
-            if fname != LDA:
-                shutil.copy2(bundle.path / fname, tmp / fname)
-        if lda is not None:
-            lda.save(tmp / LDA)
-        manifest = {k: v for k, v in bundle.manifest.items() if k not in ("files", "lda")}
-        manifest["name"] = final.name
-        if info is not None:
-            manifest["lda"] = info
-        _publish(tmp, final, manifest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return load_bundle(str(final))
+    return derive_bundle(bundle, name=name, drop=(LDA,), write=None if lda is None else lambda tmp: lda.save(tmp / LDA),
+                         fields={"lda": info})
 
 
 def _legacy_weights(h5file):

@@ -24,7 +24,7 @@ def _head(rng):
 
 def test_a_bundle_with_a_head_round_trips():
     rng = np.random.default_rng(0)
-    base, head = load_bundle("default"), _head(rng)
+    base, head = load_bundle(), _head(rng)
     assert load_head(base) is None
     bundle = save_head_bundle(base, name="with-head", head=head, info={"best_epoch": 3})
     loaded = load_head(load_bundle("with-head"))
@@ -44,7 +44,7 @@ def test_a_bundle_with_a_head_round_trips():
 
 def test_a_head_whose_arrays_disagree_is_refused():
     rng = np.random.default_rng(1)
-    bundle = save_head_bundle(load_bundle("default"), name="bad-head", head=_head(rng))
+    bundle = save_head_bundle(load_bundle(), name="bad-head", head=_head(rng))
     arrays = _head(rng).arrays()
     arrays["kernel_1"] = arrays["kernel_1"][:, :4]
     with open(bundle.path / HEAD_ARRAYS, "wb") as fh:
@@ -73,13 +73,13 @@ def tag_list(tmp_path_factory):
 def test_head_mode_trains_a_head_on_the_frozen_features(tag_list, loss, extra):
     tags, table = tag_list
     name = f"head-{loss}"
-    assert main(["pretrain", str(tags), "--head", "default", "--out", name, "--task", "tags", "--loss", loss,
+    assert main(["pretrain", str(tags), "--head", "msd-siamese-10000", "--out", name, "--task", "tags", "--loss", loss,
                  "--concepts", str(table), "--epochs", "3", "--quiet", *extra]) == 0
     bundle = load_bundle(name)
     head = load_head(bundle)
     assert head.concepts == ("kind", "level") + (("track",) if extra else ())
     assert head.objective == loss and head.features == "dcnn:blocks=1-5,pool=max,stats=mean"
-    assert bundle.manifest["head"]["base"] == "default" and 1 <= bundle.manifest["head"]["epochs_run"] <= 3
+    assert bundle.manifest["head"]["base"] == "msd-siamese-10000" and 1 <= bundle.manifest["head"]["epochs_run"] <= 3
     assert np.isfinite(bundle.manifest["head"]["best_val_loss"])
     assert head.layers[0][0].shape == (head.offset.shape[0], 512) and head.dim == 128
 
@@ -92,7 +92,7 @@ def test_head_mode_trains_a_head_on_the_frozen_features(tag_list, loss, extra):
 def test_head_mode_refuses_what_it_cannot_train(tag_list, argv, message, capsys):
     tags, table = tag_list
     argv = [str(table) if a == "TABLE" else a for a in argv]
-    assert main(["pretrain", str(tags), "--head", "default", "--out", "never", *argv]) == 2
+    assert main(["pretrain", str(tags), "--head", "msd-siamese-10000", "--out", "never", *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"mirex: error: {message}") and err.count("\n") == 1
 
@@ -124,7 +124,7 @@ def concept_bundle():
                 masks=masks, layers=((rng.standard_normal((width, 8)).astype(np.float32),
                                       rng.standard_normal(8).astype(np.float32), "linear"),),
                 offset=np.zeros(width, np.float32), scale=np.full(width, 0.01, np.float32))
-    save_head_bundle(load_bundle("default"), name="concept-head", head=head)
+    save_head_bundle(load_bundle(), name="concept-head", head=head)
     return head
 
 

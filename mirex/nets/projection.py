@@ -17,13 +17,12 @@ embedding (0 outside its sub-space), whose distances are those within the
 sub-space.
 """
 import json
-import shutil
 from dataclasses import dataclass
 
 import numpy as np
 
-from mirex.atomic import temp_dir, write_text
-from mirex.bundle import _publish, load_bundle
+from mirex.atomic import write_text
+from mirex.bundle import derive_bundle, load_bundle
 from mirex.errors import BundleError, DataError
 from mirex.features.spec import FeatureSpec
 
@@ -105,7 +104,7 @@ class Head:
 
 
 def save_head_bundle(base, *, name, head, info=None):
-    """Write a bundle ``name`` beside ``base``: every file of ``base`` byte for byte, and the head.
+    """Write a bundle ``name`` beside ``base``: every file of ``base`` byte for byte, and the head (:func:`mirex.bundle.derive_bundle`).
 
     Parameters
     ----------
@@ -121,22 +120,14 @@ def save_head_bundle(base, *, name, head, info=None):
     -------
     mirex.bundle.Bundle
     """
-    final = base.path.parent / name
-    tmp = temp_dir(dir=final.parent, prefix=f".{name}.")
-    try:
-        for fname in base.manifest["files"]:
-            if fname not in (HEAD_JSON, HEAD_ARRAYS):
-                shutil.copy2(base.path / fname, tmp / fname)
-        write_text(tmp / HEAD_JSON, json.dumps(head.describe(), indent=2) + "\n")
-        with open(tmp / HEAD_ARRAYS, "wb") as fh:
+    def write(folder):
+        write_text(folder / HEAD_JSON, json.dumps(head.describe(), indent=2) + "\n")
+        with open(folder / HEAD_ARRAYS, "wb") as fh:
             np.savez(fh, **head.arrays())
-        manifest = {k: v for k, v in base.manifest.items() if k not in ("files", "head")}
-        summary = {k: v for k, v in head.describe().items() if k != "activations"}
-        _publish(tmp, final, {**manifest, "name": name, "head": {**summary, **(info or {})}})
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return load_bundle(str(final))
+
+    summary = {k: v for k, v in head.describe().items() if k != "activations"}
+    return derive_bundle(base, name=name, drop=(HEAD_JSON, HEAD_ARRAYS), write=write,
+                         fields={"head": {**summary, **(info or {})}})
 
 
 def load_head(bundle):

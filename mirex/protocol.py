@@ -75,7 +75,8 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
     scratch : str or Path
         The folder kept between the train and test calls.
     train_list : str or Path
-        Lines ``path<TAB>label``.
+        Lines ``path<TAB>label``, or ``path<TAB>label<TAB>group``: the inner
+        cross-validation then keeps each group (recording, work, album) on one side.
     spec : FeatureSpec or str, optional
         The feature system (default: the default preset).
     task_lda : {'auto', 'on', 'off'}
@@ -116,9 +117,10 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
     if not ok.any():
         raise DataError(f"{train_list}: none of the {len(paths)} training files could be used")
     labels = [first[p].label for p, good in zip(paths, ok) if good]
+    groups = [first[p].group for p, good in zip(paths, ok) if good]  # the third column: inner folds keep each whole
     _two_labels(labels, train_list=train_list, skipped=len(result.errors))
-    record = classify.fit(extractor.reduce(result.features[ok]), labels, task_lda=task_lda, n_jobs=n_jobs or 1,
-                          spec=str(extractor.spec), fingerprint=extractor.fingerprint)
+    record = classify.fit(extractor.reduce(result.features[ok]), labels, groups=groups, task_lda=task_lda,
+                          n_jobs=n_jobs or 1, spec=str(extractor.spec), fingerprint=extractor.fingerprint)
     record.skipped = int((~ok).sum())
     save_record(record, scratch=scratch)
     return record

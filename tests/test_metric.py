@@ -5,7 +5,7 @@ import torch
 
 from mirex.errors import DataError, ListFileError, MirexError
 from mirex.nets.concepts import TRACK, ConceptSpace, read_concept_table
-from mirex.nets.embedding import ConceptLoss, Proxies, build_embedding_model
+from mirex.nets.embedding import Proxies, build_embedding_model
 from mirex.nets.metric import (id_relations, proxy_nca_loss, relations, semi_hard_negatives, squared_distances,
                                triplet_loss)
 

@@ -20,7 +20,7 @@ import torch
 
 from mirex.frontend import FrontEnd
 
-__all__ = ["timbre_statistics", "FRONTEND", "N_MFCC", "DIM"]
+__all__ = ["timbre_statistics", "mfcc", "delta_filter", "FRONTEND", "N_MFCC", "DIM"]
 
 #: The mel spectrogram the timbre statistics are computed from.
 FRONTEND = FrontEnd()
@@ -36,22 +36,38 @@ def timbre_statistics(mel):
     mel : np.ndarray, shape (frames, 128)
         Magnitude mel spectrogram (:class:`mirex.frontend.MelSpectrogram` of :data:`FRONTEND`); not modified.
     """
-    dct, delta_filter = _transforms(mel.shape[1])
-    # The dB floors (1e-5, and 80 dB below the maximum) as one floor of the magnitude, before the log.
-    db = np.maximum(mel, np.float32(max(1e-5, 1e-4 * float(mel.max()))))
-    torch.from_numpy(db).log_().mul_(20 / np.log(10))  # PyTorch's float32 log is vectorised, NumPy's slower
-    mfcc = (db @ dct).T.astype(np.float64)
-    delta = scipy.ndimage.correlate1d(mfcc, delta_filter, axis=-1, mode="nearest")
-    both = np.vstack([mfcc, delta])
+    coefficients = mfcc(mel)
+    delta = scipy.ndimage.correlate1d(coefficients, delta_filter(), axis=-1, mode="nearest")
+    both = np.vstack([coefficients, delta])
     return np.concatenate([both.mean(axis=1), both.std(axis=1)]).astype(np.float32)
 
 
+def mfcc(mel):
+    """The 20 MFCCs of each frame, coefficient-major: shape (20, frames), float64.
+
+    Parameters
+    ----------
+    mel : np.ndarray, shape (frames, 128)
+        Magnitude mel spectrogram, as for :func:`timbre_statistics`; not modified.
+    """
+    # The dB floors (1e-5, and 80 dB below the maximum) as one floor of the magnitude, before the log.
+    db = np.maximum(mel, np.float32(max(1e-5, 1e-4 * float(mel.max()))))
+    torch.from_numpy(db).log_().mul_(20 / np.log(10))  # PyTorch's float32 log is vectorised, NumPy's slower
+    return (db @ _dct(mel.shape[1])).T.astype(np.float64)
+
+
 @cache
-def _transforms(bands):
-    """The first :data:`N_MFCC` orthonormal DCT-II basis vectors over ``bands`` (columns), float32, and
-    the 9-frame Savitzky-Golay first-derivative filter (as a correlation), both read-only."""
-    dct = scipy.fft.dct(np.eye(bands), type=2, norm="ortho", axis=1)[:, :N_MFCC].astype(np.float32)
+def delta_filter():
+    """The 9-frame Savitzky-Golay first-derivative filter (as a correlation), float64, read-only."""
     offsets = np.arange(-4, 5, dtype=np.float64)
-    delta_filter = offsets / (offsets**2).sum()
-    dct.flags.writeable = delta_filter.flags.writeable = False
-    return dct, delta_filter
+    weights = offsets / (offsets**2).sum()
+    weights.flags.writeable = False
+    return weights
+
+
+@cache
+def _dct(bands):
+    """The first :data:`N_MFCC` orthonormal DCT-II basis vectors over ``bands`` (columns), float32, read-only."""
+    dct = scipy.fft.dct(np.eye(bands), type=2, norm="ortho", axis=1)[:, :N_MFCC].astype(np.float32)
+    dct.flags.writeable = False
+    return dct

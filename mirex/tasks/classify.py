@@ -1,9 +1,11 @@
 """The classification task's model: standardise, optionally a task LDA, then an RBF SVM.
 
-Inner stratified cross-validation on the training list chooses, together,
-whether a shrinkage LDA fitted on the task's labels (at most n_classes - 1
-components) sits between the standardiser and the SVM, and the SVM's C and
-gamma. The trained model is a :class:`ClassifierRecord`.
+Inner cross-validation on the training list chooses, together, whether a
+shrinkage LDA fitted on the task's labels (at most n_classes - 1 components)
+sits between the standardiser and the SVM, and the SVM's C and gamma. The
+inner folds keep the clips of one recording on one side, and the choice
+prefers no task LDA unless it wins by more than the folds' standard error
+(:mod:`mirex.tasks.selection`). The trained model is a :class:`ClassifierRecord`.
 """
 import tempfile
 import warnings
@@ -17,7 +19,9 @@ from sklearn.exceptions import FitFailedWarning
 from threadpoolctl import threadpool_limits
 
 from mirex.errors import DataError
+from mirex.log import logger
 from mirex.tasks.record import Record
+from mirex.tasks.selection import choose, hinge_score, inner_splits
 
 __all__ = ["ClassifierRecord", "RBFSVM", "fit", "add_arguments", "C_GRID", "GAMMA_SCALES", "TASK_LDA"]
 
@@ -44,12 +48,16 @@ class RBFSVM(ClassifierMixin, BaseEstimator):
 
         X = np.asarray(X, dtype=np.float64)
         self.gamma_ = self.gamma_scale / (X.shape[1] * (X.var() or 1.0))
-        self.svc_ = SVC(kernel="rbf", C=self.C, gamma=self.gamma_).fit(X, y)
+        self.svc_ = SVC(kernel="rbf", C=self.C, gamma=self.gamma_, decision_function_shape="ovo").fit(X, y)
         self.classes_ = self.svc_.classes_
         return self
 
     def predict(self, X):
         return self.svc_.predict(X)
+
+    def decision_function(self, X):
+        """One-vs-one decision values, shape (n, pairs) (:func:`mirex.tasks.selection.pairwise_margins`)."""
+        return self.svc_.decision_function(X)
 
 
 @dataclass
@@ -103,20 +111,24 @@ def _lda():
     return LinearDiscriminantAnalysis(solver="eigen", shrinkage="auto")
 
 
-def fit(features, labels, *, task_lda="auto", n_jobs=1, folds=3, seed=0, spec="", fingerprint=""):
-    """Fit the classifier, with its settings chosen by stratified k-fold on this data only.
+def fit(features, labels, *, groups=None, task_lda="auto", n_jobs=1, folds=3, seed=0, spec="", fingerprint=""):
+    """Fit the classifier, with its settings chosen by inner cross-validation on this data only.
 
     Parameters
     ----------
     features : np.ndarray, shape (n, d)
     labels : sequence of str
+    groups : sequence of str or None, optional
+        The training list's group column (the recording, work or album of each
+        clip): inner folds keep each group on one side. Without it, clips tied
+        by nearest neighbours are kept together (:mod:`mirex.tasks.selection`).
     task_lda : {'auto', 'on', 'off'}
         Whether the task LDA is chosen by cross-validation, always used, or never.
     n_jobs : int
         Parallel grid-search fits, in threads (libsvm releases the GIL).
     folds : int
-        Cross-validation folds; fewer when the rarest label has fewer examples,
-        and no search at all (no LDA, C=1, gamma=1x scale) when it has only one.
+        Cross-validation folds; fewer when a label has fewer groups, and no
+        search at all (no LDA, C=1, gamma=1x scale) when one has only one clip.
     seed : int
     spec, fingerprint : str
         The feature system, stored in the record.
@@ -131,7 +143,7 @@ def fit(features, labels, *, task_lda="auto", n_jobs=1, folds=3, seed=0, spec=""
     DataError
         With fewer than two distinct labels.
     """
-    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.model_selection import GridSearchCV
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -141,8 +153,10 @@ def fit(features, labels, *, task_lda="auto", n_jobs=1, folds=3, seed=0, spec=""
     counts = Counter(labels.tolist())
     if len(counts) < 2:
         raise DataError(f"need at least two labels to train, got {sorted(counts) or 'none'}")
+    if groups is not None and len(groups) != len(labels):
+        raise ValueError(f"{len(labels)} labels but {len(groups)} groups")
     reducers = {"auto": ["passthrough", _lda()], "on": [_lda()], "off": ["passthrough"]}[task_lda]
-    splits = min(folds, min(counts.values()))
+    splits, source = inner_splits(features, labels, groups, folds=folds, seed=seed)
     score = None
     # The fitted scaler and LDA of each fold are kept on disk while the grid
     # runs, so each is fitted once rather than once per (C, gamma); BLAS gets
@@ -150,18 +164,20 @@ def fit(features, labels, *, task_lda="auto", n_jobs=1, folds=3, seed=0, spec=""
     with tempfile.TemporaryDirectory(prefix="mirex-grid-") as folder, threadpool_limits(1):
         pipeline = Pipeline([("scale", StandardScaler()), ("lda", reducers[0]), ("svm", RBFSVM())],
                             memory=joblib.Memory(folder, verbose=0))
-        if splits >= 2:
+        if splits:
             grid = {"lda": reducers, "svm__C": list(C_GRID), "svm__gamma_scale": list(GAMMA_SCALES)}
             # A task LDA that cannot be fitted on a fold (too few clips of a label) scores NaN there and loses.
-            search = GridSearchCV(pipeline, grid, cv=StratifiedKFold(splits, shuffle=True, random_state=seed),
-                                  n_jobs=n_jobs, refit=True, error_score=np.nan)
+            search = GridSearchCV(pipeline, grid, cv=splits, scoring={"accuracy": "accuracy", "hinge": hinge_score},
+                                  n_jobs=n_jobs, refit=False, error_score=np.nan)
             with joblib.parallel_config(backend="threading"), warnings.catch_warnings():
                 warnings.simplefilter("ignore", FitFailedWarning)
                 warnings.simplefilter("ignore", UserWarning)  # an inner fold with one clip of a label
                 search.fit(features, labels)
-            pipeline, score = search.best_estimator_, float(search.best_score_)
-        else:
-            pipeline.fit(features, labels)
+            index, summary = choose(search.cv_results_, n_splits=len(splits))
+            _report(summary, splits=len(splits), source=source)
+            pipeline.set_params(**search.cv_results_["params"][index])
+            score = float(search.cv_results_["mean_test_accuracy"][index])
+        pipeline.fit(features, labels)
         pipeline.set_params(memory=None)
     svm = pipeline.named_steps["svm"]
     return ClassifierRecord(
@@ -170,6 +186,14 @@ def fit(features, labels, *, task_lda="auto", n_jobs=1, folds=3, seed=0, spec=""
         params={"task_lda": pipeline.named_steps["lda"] != "passthrough", "C": float(svm.C),
                 "gamma_scale": float(svm.gamma_scale)},
         cv_accuracy=score)
+
+
+def _report(summary, *, splits, source):
+    """Log each task-LDA choice's best inner accuracy with its standard error over the folds."""
+    scores = ", ".join(f"{'task LDA' if lda else 'no task LDA'} {accuracy:.3f} +- {error:.3f}"
+                       for lda, (_, accuracy, error) in sorted(summary.items()))
+    logger.info(f"inner CV over {splits} folds grouped by {source}: {scores} (mean accuracy +- standard error; "
+                f"the task LDA is kept only if it wins by more than its standard error)")
 
 
 def add_arguments(parser):

@@ -1,0 +1,42 @@
+"""The i-vector system's frames: 20 MFCCs with their deltas and double deltas (60-d per frame).
+
+The MFCCs are those of the timbre statistics (:func:`mirex.features.timbre.mfcc`),
+from the same magnitude mel spectrogram as the network's input, so no second
+decode or STFT is needed. The deltas are the 9-frame Savitzky-Golay first
+derivative of the timbre statistics and the double deltas its second
+derivative (polynomial order 2, as ``librosa.feature.delta(order=2,
+width=9)``): the least-squares curvature, weights ``(k**2 - 20/3) / 154`` for
+``k = -4 .. 4``; both with ``mode='nearest'`` at the clip's ends.
+"""
+import numpy as np
+import scipy.ndimage
+
+from mirex.features import timbre
+
+__all__ = ["mfcc_frames", "DIM", "DOUBLE_DELTA"]
+
+#: Values per frame: MFCCs, deltas, double deltas.
+DIM = 3 * timbre.N_MFCC
+_OFFSETS = np.arange(-4, 5, dtype=np.float64)
+#: The 9-frame Savitzky-Golay second-derivative filter, as a correlation.
+DOUBLE_DELTA = (_OFFSETS**2 - (_OFFSETS**2).mean()) / ((_OFFSETS**2 - (_OFFSETS**2).mean()) ** 2).sum() * 2
+DOUBLE_DELTA.flags.writeable = False
+
+
+def mfcc_frames(mel):
+    """MFCCs, deltas and double deltas of each frame of a clip.
+
+    Parameters
+    ----------
+    mel : np.ndarray, shape (frames, 128)
+        Magnitude mel spectrogram of :data:`mirex.features.timbre.FRONTEND`; not modified.
+
+    Returns
+    -------
+    frames : np.ndarray, shape (frames, 60), float32
+        Columns: 20 MFCCs, their 20 deltas, their 20 double deltas.
+    """
+    coefficients = timbre.mfcc(mel)
+    first = timbre.delta_filter()
+    deltas = [scipy.ndimage.correlate1d(coefficients, w, axis=-1, mode="nearest") for w in (first, DOUBLE_DELTA)]
+    return np.vstack([coefficients, *deltas]).T.astype(np.float32)

@@ -209,6 +209,17 @@ def test_the_easy_case_gets_every_test_clip_right(tmp_path):
     assert (weakest.predict(test_x) == test_y).mean() < 1.0
 
 
+def test_the_easy_case_with_the_default_system_gets_every_test_clip_right():
+    from mirex.features import DEFAULT_PRESET, FeatureSpec, make_extractor
+
+    extractor = make_extractor(FeatureSpec.parse(DEFAULT_PRESET))
+    kinds = ("bass", "treble", "noise", "clicks")
+    x, test_x = (extractor.features([synth(kind, seconds=3, seed=s) for kind in kinds for s in seeds])
+                 for seeds in (range(12), range(100, 106)))
+    record = classify.fit(x, np.repeat(kinds, 12))
+    assert accuracy(record, test_x, np.repeat(kinds, 6)) == 1.0
+
+
 def test_the_training_list_group_column_reaches_the_model_choice(tmp_path, monkeypatch):
     from mirex.protocol import train
 

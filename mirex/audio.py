@@ -21,7 +21,7 @@ import soxr
 from mirex.errors import AudioError
 from mirex.files import open_regular
 
-__all__ = ["load", "stream", "as_float32", "PCM16_SCALE"]
+__all__ = ["load", "stream", "as_float32", "finite_float32", "PCM16_SCALE"]
 
 _BLOCK = 1 << 18  # frames read at a time, so only the mono signal is ever held whole
 #: How the files begin that libsndfile parses itself (WAV, RF64, Wave64, FLAC, Ogg, AIFF, AU, CAF): never
@@ -52,7 +52,7 @@ def _mono_blocks(fh, *, frames, pcm16=False):
             if pcm:  # int16 samples, or their mean over the channels in the same units
                 yield mono if pcm16 and mono.dtype == np.int16 else np.multiply(mono, PCM16_SCALE, dtype=np.float32)
             else:
-                yield _finite(mono)
+                yield finite_float32(mono)
         if len(block) < frames:
             return
 
@@ -63,7 +63,7 @@ def _decode_librosa(path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         y, rate = librosa.load(path, sr=None, mono=True, dtype=np.float32)
-    return _finite(y), rate
+    return finite_float32(y), rate
 
 
 @contextlib.contextmanager
@@ -110,8 +110,8 @@ def _opened(path):
         yield fh, (contextlib.nullcontext if silent else _quiet_stderr)
 
 
-def _finite(y):
-    """Contiguous float32, non-finite samples zeroed (16-bit PCM needs no check)."""
+def finite_float32(y):
+    """Contiguous float32, non-finite samples zeroed: ``y`` itself when it already is (one pass to check)."""
     y = np.ascontiguousarray(y, dtype=np.float32)
     return y if np.isfinite(y).all() else np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0)
 

@@ -185,12 +185,14 @@ class Extractor:
         -------
         np.ndarray, float32, shape (ceil(frames / step), 2, sum of block widths)
         """
-        if self.torch_frontend is not None:
-            mel = self.torch_frontend(y)
-        else:
-            mel = fe.compress(self._spectrograms[_stft(self.frontend)].from_blocks([y]))
-        x = fe.centred(mel, frontend=self.frontend, length=length)
+        x = fe.centred(self.logmel(y), frontend=self.frontend, length=length)
         return self.network.windows(x, length=length, step=step).cpu().numpy()
+
+    def logmel(self, y):
+        """The log-mel of one mono signal at :attr:`sr`: np.ndarray (frames, n_mels), or a tensor on :attr:`device`."""
+        if self.torch_frontend is not None:
+            return self.torch_frontend(y)
+        return fe.compress(self._spectrograms[_stft(self.frontend)].from_blocks([y]))
 
     def segment_features(self, pooled):
         """The spec's blocks and pooling of pooled segment outputs, shape (n, segment_dim)."""

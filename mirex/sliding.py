@@ -69,9 +69,9 @@ def pooled_windows(network, x, *, length, step):
             windows = min(CHUNK_WINDOWS, count - first)
             segment = x[first * step : (first + windows - 1) * step + length]
             parts.append(_chunk(network, segment, length=length, step=step, count=windows))
-    if not parts:
-        return x.new_zeros((0, 2, sum(network.widths)))
-    return torch.cat(parts)
+    if len(parts) != 1:
+        return torch.cat(parts) if parts else x.new_zeros((0, 2, sum(network.widths)))
+    return parts[0]
 
 
 @dataclass
@@ -147,35 +147,50 @@ def _chunk(network, x, *, length, step, count):
 def _convolve(level, block):
     """The convolution and ReLU of a block for every window (the positions a pooling keeps)."""
     weight, bias = block["weight"][:, :, 0], block["bias"]  # (out, in, k)
-    (left, right), taps = block["pad"], weight.shape[2]
-    kernels = weight.permute(2, 1, 0)  # (k, in, out)
+    (left, right), taps, width = block["pad"], weight.shape[2], weight.shape[0]
     n, lo, hi = level.n, level.left.shape[1], level.right.shape[1]
     kept = n - n % (block["pool"] or 1)  # a pooling drops the positions past its last whole window
+    first, last = lo + left, min(n - hi - right, kept)  # outputs first .. last - 1 have shared inputs only
+    if level.shared is None or first >= last:  # none has: every output is the window's own
+        first = last = kept
+    edges = [*range(first), *range(last, kept)]
+    kernels = weight.permute(1, 2, 0).reshape(weight.shape[1], -1)  # (in, k * out): every tap at once
+
+    def own(values, positions):
+        """The products of a window's own values with the taps that reach its edge outputs: the first tap,
+        and a tensor (count, positions, taps, out)."""
+        used = [r - i + left for r in positions for i in edges if 0 <= r - i + left < taps]
+        if not used:
+            return 0, None
+        begin, end = min(used), max(used) + 1
+        products = values.reshape(-1, values.shape[2]) @ kernels[:, begin * width : end * width]
+        return begin, products.view(level.count, len(positions), end - begin, width)
+
+    (left_tap, left_products), (right_tap, right_products) = own(level.left, range(lo)), own(level.right, range(n - hi, n))
     products = shared = None
     if level.shared is not None:
-        products = level.shared @ kernels.transpose(0, 1).reshape(weight.shape[1], -1)
-        products = products.view(-1, taps, weight.shape[0])
+        products = (level.shared @ kernels).view(-1, taps, width)
 
     def edge(i):  # output position i of every window, from its inputs i - left .. i + right
-        out = bias.expand(level.count, -1).clone()
+        terms = []
         for j in range(taps):
             r = i - left + j
             if 0 <= r < lo:
-                out.addmm_(level.left[:, r], kernels[j])
+                terms.append(left_products[:, r, j - left_tap])
             elif n - hi <= r < n:
-                out.addmm_(level.right[:, r - n + hi], kernels[j])
+                terms.append(right_products[:, r - n + hi, j - right_tap])
             elif 0 <= r < n:
-                out += level.at(products[:, j], r)
+                terms.append(level.at(products[:, j], r))
+        out = terms[0] + bias
+        for term in terms[1:]:
+            out += term
         return out.relu_()
 
-    first, last = lo + left, min(n - hi - right, kept)  # the outputs of shared inputs only
-    if first >= last:  # none: every output is the window's own
-        first = last = kept
-    else:
+    if first < last:
         stride = level.dilation // level.spacing
         rows = len(products) - stride * (taps - 1)
         shared = sum(products[stride * j : stride * j + rows, j] for j in range(taps)).add_(bias).relu_()
-    none = level.left.new_zeros((level.count, 0, weight.shape[0]))
+    none = level.left.new_zeros((level.count, 0, width))
     return _Level(n=kept, count=level.count, step=level.step,
                   left=torch.stack([edge(i) for i in range(first)], dim=1) if first else none,
                   right=torch.stack([edge(i) for i in range(last, kept)], dim=1) if kept > last else none,

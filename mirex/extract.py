@@ -26,6 +26,7 @@ costs the others); callers decide what to do with it.
 pre-training log-mel cache).
 """
 import contextlib
+import functools
 import os
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from mirex.audio import stream
 from mirex.cache import content_key
@@ -266,6 +267,12 @@ class _Batch:
         return f.index, "row" if f.inputs else "hit", self.extractor.combine(f.entries)
 
 
+@functools.cache
+def _blas():
+    """The BLAS libraries loaded (looked up once: a lookup reads the process's whole library list, about 5 ms)."""
+    return ThreadpoolController().select(user_api="blas")
+
+
 @contextlib.contextmanager
 def one_thread_per_task():
     """PyTorch and BLAS at one thread each while the block runs (restored after): tasks run in parallel,
@@ -275,7 +282,7 @@ def one_thread_per_task():
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        with threadpool_limits(1, user_api="blas"):
+        with _blas().limit(limits=1):
             yield
     finally:
         torch.set_num_threads(threads)

@@ -14,7 +14,7 @@ the front end itself.
 """
 import numpy as np
 
-from mirex.audio import finite_float32
+from mirex.audio import finite_float32, mean_of_channels
 
 __all__ = ["check", "mono"]
 
@@ -73,7 +73,7 @@ def mono(audio, *, sr, rate, device=None):
         return y if sr == rate else _resampled(y.cpu().numpy(), sr=sr, rate=rate)
     y = audio.detach().cpu().numpy() if torch.is_tensor(audio) else np.asarray(audio)
     if y.ndim == 2:
-        y = y.mean(axis=int(np.argmin(y.shape)), dtype=np.float32)
+        y = mean_of_channels(y, axis=int(np.argmin(y.shape)))
     y = finite_float32(y)
     return y if sr == rate else _resampled(y, sr=sr, rate=rate)
 

@@ -215,3 +215,15 @@ def test_the_device_path_runs_on_the_cpu(extractor, monkeypatch):
                                    extractor.embed_segments(y, 22050, step=2).features, **TOL)
         np.testing.assert_allclose(device.embed_segments(tensor, 22050).features,
                                    extractor.embed_segments(y, 22050).features, **TOL)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int16])
+def test_channels_are_averaged_as_numpy_averages_them(dtype):
+    from mirex.audio import mean_of_channels
+
+    rng = np.random.default_rng(9)
+    for channels in range(1, 8):
+        samples = (rng.uniform(-0.5, 0.5, (1000, channels)) * (30000 if dtype == np.int16 else 1)).astype(dtype)
+        expected = samples.mean(axis=1, dtype=np.float32)
+        np.testing.assert_array_equal(mean_of_channels(samples, axis=1), expected)
+        np.testing.assert_array_equal(mean_of_channels(np.ascontiguousarray(samples.T), axis=0), expected)

@@ -51,7 +51,7 @@ def mean_of_channels(samples, *, axis):
     channels = np.moveaxis(np.asarray(samples), axis, 0)
     total = channels[0].astype(np.float32)
     for channel in channels[1:]:
-        total += channel
+        np.add(total, channel, out=total, dtype=np.float32)
     total /= np.float32(len(channels))
     return total
 

@@ -22,8 +22,10 @@ cannot be computed or are not finite, yields a row of NaN and an error
 message (a batch that fails is retried clip by clip, so one odd file never
 costs the others); callers decide what to do with it.
 
-:func:`in_order` gives the same threads to other per-file work (the
-pre-training log-mel cache).
+Signals in memory take the same path with a ``decode`` of their own in
+place of the file's (the Python API, the HEAR module). :func:`in_order`
+gives the same threads to other per-file work (the pre-training log-mel
+cache, segment features of signals).
 """
 import contextlib
 import functools

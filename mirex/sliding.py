@@ -133,6 +133,7 @@ class _Level:
 
 
 def _chunk(network, x, *, length, step, count):
+    """:func:`pooled_windows` of the ``count`` windows of ``x``."""
     none = x.new_zeros((count, 0, x.shape[1]))
     level = _Level(n=length, count=count, step=step, left=none, right=none, shared=x)
     out = x.new_empty((count, 2, sum(network.widths)))
@@ -166,7 +167,8 @@ def _convolve(level, block):
         products = values.reshape(-1, values.shape[2]) @ kernels[:, begin * width : end * width]
         return begin, products.view(level.count, len(positions), end - begin, width)
 
-    (left_tap, left_products), (right_tap, right_products) = own(level.left, range(lo)), own(level.right, range(n - hi, n))
+    left_tap, left_products = own(level.left, range(lo))
+    right_tap, right_products = own(level.right, range(n - hi, n))
     products = shared = None
     if level.shared is not None:
         products = (level.shared @ kernels).view(-1, taps, width)
@@ -200,9 +202,9 @@ def _convolve(level, block):
 
 def _pool(level, pool):
     """Max pooling (size and stride ``pool``) of every window's positions."""
-    n, lo, hi = level.n // pool, level.left.shape[1], level.right.shape[1]
     if pool == 1:
         return level
+    n, lo, hi = level.n // pool, level.left.shape[1], level.right.shape[1]
     first, last = -(-lo // pool), (level.n - hi) // pool  # the pooled positions of shared values only
     if level.shared is None or first >= last:
         return _Level(n=n, count=level.count, step=level.step, left=_max(level.whole(), pool), right=level.right[:, :0])

@@ -28,6 +28,9 @@ BENCH_CLIPS ?= 200
 BENCH_BASELINE_CLIPS ?= 50
 BENCH_MEM_CLIPS ?= 2000
 BENCH_PROTOCOL_CLIPS ?= 1000
+# Clips of the API and HEAR rows (held in memory as arrays), and of the timestamp rows.
+BENCH_API_CLIPS ?= 100
+BENCH_TIMESTAMP_CLIPS ?= 20
 # Timed runs of each throughput measurement (the table gives the median run).
 BENCH_REPEATS ?= 3
 BENCH_JOBS ?=
@@ -128,6 +131,7 @@ bench: $(STAMP)
 	$(BYTECODE)
 	$(PY) -m mirex.bench --clips $(BENCH_CLIPS) --baseline-clips $(BENCH_BASELINE_CLIPS) \
 		--mem-clips $(BENCH_MEM_CLIPS) --protocol-clips $(BENCH_PROTOCOL_CLIPS) --repeats $(BENCH_REPEATS) \
+		--api-clips $(BENCH_API_CLIPS) --timestamp-clips $(BENCH_TIMESTAMP_CLIPS) \
 		--data $(BENCH_DATA) $(if $(BENCH_JOBS),--jobs $(BENCH_JOBS)) $(if $(BENCH_DEVICE),--device $(BENCH_DEVICE)) --out results/bench.csv
 
 clean:

@@ -3,21 +3,25 @@
 :func:`load_extractor` builds an :class:`Extractor` once (it loads the
 bundle and the network); its methods are thread-safe, so one extractor can
 serve many threads. Signals (NumPy arrays or torch tensors, any rate, mono or
-multi-channel) go through the PyTorch front end and network on the
-extractor's device; files go through :func:`mirex.extract.extract`, the path
-the scripts use (decoding, feature cache, threads, errors as data).
+multi-channel) and files take the scripts' path (:func:`mirex.extract.extract`):
+the same front end (NumPy on the CPU, PyTorch on another device), threads
+and batches; signals skip the decoding and the cache, files get decoding,
+the feature cache and errors as data.
 """
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from mirex.errors import DataError
+from mirex.extract import default_jobs, extract, in_order, one_thread_per_task
 from mirex.features import DEFAULT_PRESET, SpecError, make_extractor
+from mirex.frontend import FrontEnd
+from mirex.malloc import keep_freed_memory
+from mirex.signals import check, mono
 
 __all__ = ["load_extractor", "Extractor", "Segments", "default_device"]
-
-#: Signals per front-end and network call of :meth:`Extractor.embed_batch` (bounds memory).
-BATCH_SIGNALS = 16
 
 
 def default_device():
@@ -94,16 +98,15 @@ class Extractor:
         import torch
 
         self.device = torch.device(device or default_device())
-        self._signals = make_extractor(spec, device=self.device)
-        # files: the scripts' own path on the CPU (NumPy front end), the device's otherwise
-        self._files = make_extractor(spec) if self.device.type == "cpu" else self._signals
-        self.spec, self.sr, self.frontend = self._signals.spec, self._signals.sr, self._signals.frontend
+        # The scripts' path: on the CPU their NumPy front end, elsewhere PyTorch's on the device.
+        self._extractor = make_extractor(spec, device=None if self.device.type == "cpu" else self.device)
+        self.spec, self.sr, self.frontend = self._extractor.spec, self._extractor.sr, self._extractor.frontend
         self._concepts = {}
-        self.dim = self._signals.reduce(np.zeros((1, self._signals.dim), np.float32)).shape[1]
-        lengths = [n for n in self._signals.passes.values() if n is not None]
-        self._segment_length = min(lengths, default=None)
-        self.segment_dim = 0 if self._segment_length is None else self._signals.segment_features(
-            np.zeros((1, 2, sum(self._signals.network.widths)), np.float32)).shape[1]
+        self.dim = self._extractor.reduce(np.zeros((1, self._extractor.dim), np.float32)).shape[1]
+        lengths = {n: name for name, n in self._extractor.passes.items() if n is not None}
+        self._segment_pass = lengths[min(lengths)] if lengths else None
+        self.segment_dim = 0 if self._segment_pass is None else self._extractor.segment_features(
+            np.zeros((1, 2, sum(self._extractor.network.widths)), np.float32)).shape[1]
 
     def __repr__(self):
         return f"Extractor({str(self.spec)!r}, device={str(self.device)!r})"
@@ -130,24 +133,37 @@ class Extractor:
         -------
         np.ndarray, float32, shape (dim,)
             With ``concept``: shape (the head's embedding length,).
+
+        Raises
+        ------
+        ValueError
+            If ``audio`` is not one signal with samples.
+        mirex.errors.DataError
+            If its features cannot be computed (not finite: extreme samples).
         """
         return self.embed_batch([audio], sr, concept=concept)[0]
 
-    def embed_batch(self, signals, sr, *, concept=None):
+    def embed_batch(self, signals, sr, *, n_jobs=None, concept=None):
         """Song features of several signals (each as :meth:`embed` takes it), one row each.
 
-        Signals go through the front end and the network together, in groups
-        of :data:`BATCH_SIGNALS`. A 2-D array or tensor is a batch of mono
-        signals, one per row. ``concept`` as for :meth:`embed`.
+        The path of :meth:`embed_files` without the decoding: the signals go
+        through the front end and the network in batches of a few, in
+        ``n_jobs`` threads (default: all cores); one signal runs in the
+        calling thread. A 2-D array or tensor is a batch of mono signals, one
+        per row. ``concept`` as for :meth:`embed`.
 
         Returns
         -------
         np.ndarray, float32, shape (len(signals), dim)
         """
-        signals = [_mono(audio, sr, rate=self.sr) for audio in signals]
-        rows = [self._signals.features(signals[i : i + BATCH_SIGNALS])
-                for i in range(0, len(signals), BATCH_SIGNALS)]
-        features = self._signals.reduce(np.concatenate(rows) if rows else np.zeros((0, self._signals.dim), np.float32))
+        signals = [check(audio) for audio in signals]
+        if not signals:
+            return np.zeros((0, self.dim), np.float32)
+        result = extract(signals, extractor=self._extractor, n_jobs=n_jobs,
+                         decode=functools.partial(self._decoded, sr=sr))
+        if result.errors:
+            raise DataError(next(iter(result.errors.values())))
+        features = self._extractor.reduce(result.features)
         return features if concept is None else self._concept(concept)(features)
 
     def _concept(self, concept):
@@ -155,9 +171,9 @@ class Extractor:
         if concept not in self._concepts:
             from mirex.nets.projection import concept_embedder
 
-            if self._signals.bundle is None:
+            if self._extractor.bundle is None:
                 raise SpecError(f"{self.spec}: no network, so no embedding head")
-            self._concepts[concept] = concept_embedder(self._signals.bundle, spec=self.spec, concept=concept)
+            self._concepts[concept] = concept_embedder(self._extractor.bundle, spec=self.spec, concept=concept)
         return self._concepts[concept]
 
     def embed_segments(self, audio, sr, *, step=None):
@@ -174,7 +190,8 @@ class Extractor:
             Default: the non-overlapping segments the song feature is made of.
             Otherwise one segment centred on every ``step``-th front-end frame
             (frame ``k`` is centred at ``k * hop_length / sr`` seconds; zero
-            log-mel, i.e. silence, beyond the signal).
+            log-mel, i.e. silence, beyond the signal), all from one pass of
+            the network over the signal's log-mel.
 
         Returns
         -------
@@ -183,24 +200,28 @@ class Extractor:
         Raises
         ------
         mirex.features.SpecError
-            If the system has no network (the timbre baseline).
+            If the system has no network (the timbre baseline), or ``step``
+            is given for a network without a mel front end.
         """
-        if self._segment_length is None:
+        return self.embed_segments_batch([audio], sr, step=step)[0]
+
+    def embed_segments_batch(self, signals, sr, *, step=None, n_jobs=None):
+        """:meth:`embed_segments` of several signals, in ``n_jobs`` threads (default: all cores).
+
+        Returns
+        -------
+        list of Segments
+            One per signal, in order.
+        """
+        if self._segment_pass is None:
             raise SpecError(f"{self.spec}: no network, so no segment features")
-        y = _mono(audio, sr, rate=self.sr)
-        frontend, length = self.frontend, self._segment_length
-        mel = self._signals.torch_frontend(y)
-        if step is None:
-            segs = self._signals.torch_frontend.cut(mel, length=length)
-            first = np.arange(len(segs)) * length
-        else:
-            segs, centres = self._signals.torch_frontend.cut_centred(mel, step=step, length=length)
-            first = centres.cpu().numpy() - length // 2
-        features = self._signals.segment_features(self._signals.pooled(segs))
-        frame = frontend.hop_length / frontend.sr
-        duration = len(y) / frontend.sr
-        return Segments(features=features, start=np.clip(first * frame, 0, duration),
-                        end=np.clip((first + length) * frame, 0, duration))
+        if step is not None and not isinstance(self.frontend, FrontEnd):
+            raise SpecError(f"{self.spec}: centred segments need a mel front end")
+        signals = [check(audio) for audio in signals]
+        keep_freed_memory()
+        with one_thread_per_task():  # as extract() runs its tasks
+            return list(in_order(functools.partial(self._segments, sr=sr, step=step), signals,
+                                 n_jobs=min(n_jobs or default_jobs(), max(len(signals), 1))))
 
     def embed_files(self, paths, *, cache=True, n_jobs=None, progress=False):
         """Song features of audio files: what the scripts compute, through their path.
@@ -229,36 +250,33 @@ class Extractor:
         """
         from mirex.cache import FeatureCache
         from mirex.folders import feature_cache_dir
-        from mirex.extract import Extraction, extract
+        from mirex.extract import Extraction
 
         store = None
         if cache:
             store = FeatureCache(feature_cache_dir() if cache is True else Path(cache))
-        result = extract(paths, extractor=self._files, cache=store, n_jobs=n_jobs, progress=progress)
+        result = extract(paths, extractor=self._extractor, cache=store, n_jobs=n_jobs, progress=progress)
         features = np.full((len(result.features), self.dim), np.nan, dtype=np.float32)
         if result.ok.any():
-            features[result.ok] = self._files.reduce(result.features[result.ok])
+            features[result.ok] = self._extractor.reduce(result.features[result.ok])
         return Extraction(features=features, errors=result.errors, hits=result.hits)
 
+    def _decoded(self, audio, *, sr):
+        """The blocks :meth:`mirex.features.Extractor.prepare` takes for one signal: the mono signal at :attr:`sr`."""
+        return [mono(audio, sr=sr, rate=self.sr, device=self._extractor.device)]
 
-def _mono(audio, sr, *, rate):
-    """One signal as a mono float32 tensor at ``rate``: channels averaged, non-finite samples zeroed.
-
-    A 2-D signal is (channels, samples) or (samples, channels): the shorter
-    axis holds the channels. A tensor stays on its device unless it must be
-    resampled (soxr, on the CPU, as :func:`mirex.audio.load` resamples).
-    """
-    import soxr
-    import torch
-
-    y = torch.as_tensor(audio)
-    if y.ndim == 2:
-        y = y.to(torch.float32).mean(dim=int(np.argmin(y.shape)))
-    elif y.ndim != 1:
-        raise ValueError(f"expected one signal, 1-D or 2-D (channels first or last), not shape {tuple(y.shape)}")
-    y = torch.nan_to_num(y.to(torch.float32), nan=0.0, posinf=0.0, neginf=0.0)
-    if len(y) == 0:
-        raise ValueError("the signal holds no samples")
-    if sr != rate:
-        y = torch.from_numpy(soxr.resample(y.cpu().numpy(), sr, rate, quality="HQ").astype(np.float32, copy=False))
-    return y
+    def _segments(self, audio, *, sr, step):
+        """:meth:`embed_segments` of one checked signal, in this thread."""
+        extractor, name = self._extractor, self._segment_pass
+        length = extractor.passes[name]
+        y = self._decoded(audio, sr=sr)[0]
+        if step is None:
+            pooled = extractor.pooled(extractor.prepare([y], [name])[name])
+            first = np.arange(len(pooled)) * length
+        else:
+            pooled = extractor.windows(y, step=step, length=length)
+            first = np.arange(len(pooled)) * step - length // 2
+        frame = getattr(self.frontend, "hop_length", 1) / self.sr  # a waveform network's frames are samples
+        duration = len(y) / self.sr
+        return Segments(features=extractor.segment_features(pooled), start=np.clip(first * frame, 0, duration),
+                        end=np.clip((first + length) * frame, 0, duration))

@@ -21,7 +21,7 @@ import soxr
 from mirex.errors import AudioError
 from mirex.files import open_regular
 
-__all__ = ["load", "stream", "as_float32", "PCM16_SCALE"]
+__all__ = ["load", "stream", "as_float32", "finite_float32", "mean_of_channels", "PCM16_SCALE"]
 
 _BLOCK = 1 << 18  # frames read at a time, so only the mono signal is ever held whole
 #: How the files begin that libsndfile parses itself (WAV, RF64, Wave64, FLAC, Ogg, AIFF, AU, CAF): never
@@ -41,6 +41,21 @@ def as_float32(block):
     return np.multiply(block, PCM16_SCALE, dtype=np.float32) if block.dtype == np.int16 else block
 
 
+def mean_of_channels(samples, *, axis):
+    """The mean over the channels (``axis``) in float32, summed one channel at a time.
+
+    What ``samples.mean(axis, dtype=np.float32)`` gives (NumPy sums fewer
+    than 8 terms in order), several times faster over the short inner axis
+    of interleaved samples (2 ms instead of 27 for 30 s of stereo).
+    """
+    channels = np.moveaxis(np.asarray(samples), axis, 0)
+    total = channels[0].astype(np.float32)
+    for channel in channels[1:]:
+        np.add(total, channel, out=total, dtype=np.float32)
+    total /= np.float32(len(channels))
+    return total
+
+
 def _mono_blocks(fh, *, frames, pcm16=False):
     """Mono blocks of an open ``sf.SoundFile``, non-finite samples zeroed, read forward only (no seeking,
     no frame count needed): float32, or with ``pcm16`` a mono 16-bit file's int16 samples."""
@@ -48,11 +63,11 @@ def _mono_blocks(fh, *, frames, pcm16=False):
     while True:
         block = fh.read(frames, dtype="int16" if pcm else "float32", always_2d=True)
         if len(block):
-            mono = block[:, 0] if block.shape[1] == 1 else block.mean(axis=1, dtype=np.float32)
+            mono = block[:, 0] if block.shape[1] == 1 else mean_of_channels(block, axis=1)
             if pcm:  # int16 samples, or their mean over the channels in the same units
                 yield mono if pcm16 and mono.dtype == np.int16 else np.multiply(mono, PCM16_SCALE, dtype=np.float32)
             else:
-                yield _finite(mono)
+                yield finite_float32(mono)
         if len(block) < frames:
             return
 
@@ -63,7 +78,7 @@ def _decode_librosa(path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         y, rate = librosa.load(path, sr=None, mono=True, dtype=np.float32)
-    return _finite(y), rate
+    return finite_float32(y), rate
 
 
 @contextlib.contextmanager
@@ -110,8 +125,8 @@ def _opened(path):
         yield fh, (contextlib.nullcontext if silent else _quiet_stderr)
 
 
-def _finite(y):
-    """Contiguous float32, non-finite samples zeroed (16-bit PCM needs no check)."""
+def finite_float32(y):
+    """Contiguous float32, non-finite samples zeroed: ``y`` itself when it already is (one pass to check)."""
     y = np.ascontiguousarray(y, dtype=np.float32)
     return y if np.isfinite(y).all() else np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0)
 

@@ -22,10 +22,13 @@ cannot be computed or are not finite, yields a row of NaN and an error
 message (a batch that fails is retried clip by clip, so one odd file never
 costs the others); callers decide what to do with it.
 
-:func:`in_order` gives the same threads to other per-file work (the
-pre-training log-mel cache).
+Signals in memory take the same path with a ``decode`` of their own in
+place of the file's (the Python API, the HEAR module). :func:`in_order`
+gives the same threads to other per-file work (the pre-training log-mel
+cache, segment features of signals).
 """
 import contextlib
+import functools
 import os
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +36,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from mirex.audio import stream
 from mirex.cache import content_key
@@ -202,19 +205,19 @@ class _File:
 
 
 class _Batch:
-    """One task of :func:`extract`: the features of a few files.
+    """One task of :func:`extract`: the features of a few files (or other items ``decode`` reads).
 
-    Called with ``[(index, path), ...]``, it returns ``[(index, kind, value)]``
+    Called with ``[(index, item), ...]``, it returns ``[(index, kind, value)]``
     with kind ``'row'`` (computed), ``'hit'`` (every pass from the cache) or
     ``'error'`` (value: a one-line message). Only the passes a file misses in
     the cache are computed, all from one decoded signal.
     """
 
-    def __init__(self, extractor, cache):
-        self.extractor, self.cache = extractor, cache
+    def __init__(self, extractor, cache, decode=None):
+        self.extractor, self.cache, self.decode = extractor, cache, decode
 
     def __call__(self, items):
-        files = [self._file(index, path) for index, path in items]
+        files = [self._file(index, item) for index, item in items]
         for name in self.extractor.passes:
             todo = [f for f in files if name in f.inputs and f.error is None]
             for f, entry in zip(todo, self._entries(name, todo)):
@@ -226,8 +229,9 @@ class _Batch:
                     self.cache.put(name, f.key, entry)
         return [self._outcome(f) for f in files]
 
-    def _file(self, index, path):
+    def _file(self, index, item):
         """Look a file's passes up in the cache and prepare the inputs of those it misses."""
+        path = item if self.decode is None else f"item {index}"
         f = _File(index, path)
         if self.cache is not None:
             f.key, f.error = file_key(path)
@@ -240,7 +244,8 @@ class _Batch:
         missing = [name for name in self.extractor.passes if name not in f.entries]
         if missing:
             try:
-                f.inputs = self.extractor.prepare(stream(path, sr=self.extractor.sr, pcm16=True), missing)
+                blocks = stream(path, sr=self.extractor.sr, pcm16=True) if self.decode is None else self.decode(item)
+                f.inputs = self.extractor.prepare(blocks, missing)
             except AudioError as exc:
                 f.error = str(exc)
             except Exception as exc:  # an odd decodable file must not stop the run
@@ -264,6 +269,12 @@ class _Batch:
         return f.index, "row" if f.inputs else "hit", self.extractor.combine(f.entries)
 
 
+@functools.cache
+def _blas():
+    """The BLAS libraries loaded (looked up once: a lookup reads the process's whole library list, about 5 ms)."""
+    return ThreadpoolController().select(user_api="blas")
+
+
 @contextlib.contextmanager
 def one_thread_per_task():
     """PyTorch and BLAS at one thread each while the block runs (restored after): tasks run in parallel,
@@ -273,19 +284,20 @@ def one_thread_per_task():
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        with threadpool_limits(1, user_api="blas"):
+        with _blas().limit(limits=1):
             yield
     finally:
         torch.set_num_threads(threads)
 
 
-def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progress=False):
+def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progress=False, decode=None):
     """Compute (or fetch from the cache) song features of ``paths``.
 
     Parameters
     ----------
     paths : sequence of str
-        Audio files (absolute, or relative to the working directory).
+        Audio files (absolute, or relative to the working directory), or
+        any items ``decode`` reads.
     extractor : object
         A :class:`mirex.features.Extractor` (or anything with its thread-safe stages; ``prepare`` gets
         :func:`mirex.audio.stream`'s blocks with ``pcm16=True``).
@@ -298,6 +310,12 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progres
         near the end of the list: :func:`indexed_batches`).
     progress : bool
         Show a progress bar on stderr.
+    decode : callable, optional
+        ``decode(item)``: the blocks of one item's mono signal at
+        ``extractor.sr``, as ``prepare`` takes them, read in the item's
+        thread; for items that are not files (signals in memory: then
+        without a cache, and an item that fails is named ``item INDEX`` in
+        its message). Default: :func:`mirex.audio.stream` of each path.
 
     Returns
     -------
@@ -305,15 +323,17 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progres
     """
     from mirex.log import progress_bar
 
+    if decode is not None and cache is not None:
+        raise ValueError("items read by decode have no content key for the cache")
     keep_freed_memory()
-    paths = [os.fspath(p) for p in paths]
+    paths = [os.fspath(p) for p in paths] if decode is None else list(paths)
     errors, rows = {}, {}
     hits = 0
     with one_thread_per_task(), \
             progress_bar(enabled=progress, total=len(paths), unit="clip", desc="features", leave=False) as bar:
-        n_jobs = n_jobs or default_jobs()
+        n_jobs = min(n_jobs or default_jobs(), max(len(paths), 1))  # one item runs in this thread
         batches = indexed_batches(paths, batch_clips, n_jobs=n_jobs)
-        for done in in_order(_Batch(extractor, cache), batches, n_jobs=n_jobs):
+        for done in in_order(_Batch(extractor, cache, decode), batches, n_jobs=n_jobs):
             for index, kind, value in done:
                 if kind == "error":
                     errors[index] = value

@@ -26,7 +26,7 @@ from mirex.precision import full_float32
 
 __all__ = [
     "FrontEnd", "MelSpectrogram", "LogMel", "centred_segments", "compress", "mel_basis", "logmel", "segments",
-    "standardise", "TorchLogMel",
+    "standardise", "centred", "TorchLogMel",
 ]
 
 
@@ -298,6 +298,33 @@ def standardise(x, *, frontend):
     return (x - np.float32(frontend.mean)) / np.float32(frontend.std)
 
 
+def centred(mel, *, frontend, length):
+    """A log-mel ready for windows centred on each of its frames: padded with silence, standardised.
+
+    Frame ``k`` is centred on sample ``k * hop_length``; its window of
+    ``length`` frames spans frames ``k - length // 2`` to ``k - length // 2
+    + length - 1``, which are rows ``k`` to ``k + length - 1`` of the result
+    (zero log-mel, i.e. silence, beyond the signal), so every part of the
+    signal is covered, however short.
+
+    Parameters
+    ----------
+    mel : np.ndarray or torch.Tensor, float32, shape (frames, n_mels)
+        A log-mel.
+    frontend : FrontEnd
+    length : int
+
+    Returns
+    -------
+    torch.Tensor, float32, shape (frames + length - 1, n_mels), on ``mel``'s device
+    """
+    import torch
+
+    half = length // 2
+    padded = torch.nn.functional.pad(torch.as_tensor(mel), (0, 0, half, length - 1 - half))
+    return standardise(padded, frontend=frontend)
+
+
 class TorchLogMel:
     """The front end in PyTorch: mel spectrogram, log-mel, segments and standardisation on any device.
 
@@ -361,25 +388,3 @@ class TorchLogMel:
         if len(mel) < length:
             mel = torch.nn.functional.pad(mel, (0, 0, 0, length - len(mel)))
         return self.standardise(mel[: count * length].reshape(count, length, mel.shape[1]))
-
-    def cut_centred(self, mel, *, step, length=None):
-        """Standardised segments of one log-mel centred on every ``step``-th frame.
-
-        Frame ``k`` is centred on sample ``k * hop_length``; the segment of
-        frame ``k`` spans frames ``k - length // 2`` to ``k - length // 2 +
-        length - 1`` (zero log-mel, i.e. silence, beyond the signal), so every
-        part of the signal is covered, however short.
-
-        Returns
-        -------
-        segs : torch.Tensor, shape (ceil(frames / step), length, n_mels)
-        centres : torch.Tensor of int64
-            The centre frame of each segment: 0, step, 2 * step, ...
-        """
-        import torch
-
-        length = length or self.frontend.segment_frames
-        half = length // 2
-        padded = torch.nn.functional.pad(mel, (0, 0, half, length - 1 - half))
-        segs = padded.unfold(0, length, step).transpose(1, 2)
-        return self.standardise(segs), torch.arange(len(segs), device=mel.device) * step

@@ -4,13 +4,16 @@
   (22,050 Hz), ``scene_embedding_size`` and ``timestamp_embedding_size``;
   moving it (``model.to('cuda')``) moves the computation.
 - :func:`get_scene_embeddings` is the default feature system's song feature
-  (:data:`mirex.features.DEFAULT_PRESET`, on the bundle of ``load_model``).
+  (:data:`mirex.features.DEFAULT_PRESET`, on the bundle of ``load_model``),
+  computed as the scripts compute it (:meth:`mirex.api.Extractor.embed_batch`:
+  the sounds in threads, a few per network call).
 - :func:`get_timestamp_embeddings` gives one segment feature (the system's
   blocks and pooling of one 129-frame, about 3-s, window) every
   :data:`TIMESTAMP_STEP` front-end frames: every 1,024 samples, 46.4 ms. The
-  window of time ``t`` is centred on ``t``, and all windows of a sound are
-  cut from one log-mel; where a window reaches past the sound it sees
-  silence, so sounds of any length (even shorter than one window) work.
+  window of time ``t`` is centred on ``t``; where a window reaches past the
+  sound it sees silence, so sounds of any length (even shorter than one
+  window) work. All windows of a sound come from one pass of the network
+  over its log-mel (:mod:`mirex.sliding`), the sounds in threads.
   Timestamps are in milliseconds, from 0.
 """
 import threading
@@ -101,8 +104,7 @@ def get_timestamp_embeddings(audio, model):
         The centre of each embedding's window in milliseconds: 0, 46.4, 92.9, ...
     Both on ``audio``'s device.
     """
-    extractor = model.extractor()
-    rows = [extractor.embed_segments(sound, model.sample_rate, step=TIMESTAMP_STEP).features for sound in audio]
-    embeddings = torch.from_numpy(np.stack(rows)).to(audio.device)
+    segments = model.extractor().embed_segments_batch(audio, model.sample_rate, step=TIMESTAMP_STEP)
+    embeddings = torch.from_numpy(np.stack([s.features for s in segments])).to(audio.device)
     times = torch.arange(embeddings.shape[1], dtype=torch.float32, device=audio.device) * model.timestamp_ms
     return embeddings, times.repeat(len(audio), 1)

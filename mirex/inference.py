@@ -110,6 +110,14 @@ class FrozenDCNN:
                         for block in self.blocks]
         return moved
 
+    def windows(self, x, *, length, step):
+        """Every block pooled over each window of ``length`` frames every ``step`` frames of one standardised
+        log-mel (a float32 tensor (frames, n_mels) on the weights' device), from one pass: what :meth:`forward`
+        gives for the windows, to float32 rounding (:func:`mirex.sliding.pooled_windows`)."""
+        from mirex.sliding import pooled_windows
+
+        return pooled_windows(self, x, length=length, step=step)
+
     def _forward(self, x):
         # (n, mel bands = channels, 1, frames): oneDNN's 2-D convolution is faster on the CPU than its 1-D one.
         x = x.transpose(1, 2)[:, :, None]

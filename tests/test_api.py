@@ -7,7 +7,7 @@ import pytest
 import soundfile as sf
 import torch
 
-from conftest import ROOT, synth
+from conftest import ROOT, synth, write_clip
 
 import mirex
 from mirex.cli import main
@@ -158,3 +158,72 @@ def test_scripts_trained_on_the_device_path_test_on_the_numpy_path(tmp_path, lab
     predicted = [line.split("\t")[1] for line in out.read_text(encoding="utf-8").splitlines()]
     truth = [label for _, label in labelled_corpus["test"][::2]]
     assert np.mean([a == b for a, b in zip(predicted, truth)]) >= 0.75
+
+
+def test_signals_take_the_file_path(tmp_path, extractor):
+    """Arrays of a file's samples give the file's song features: the same front end, threads and batches."""
+    clips = [synth(kind, seconds=5 + i, seed=20 + i) for i, kind in enumerate(("bass", "noise", "clicks", "treble"))]
+    paths = [str(write_clip(tmp_path / f"{i}.wav", y)) for i, y in enumerate(clips)]  # 16-bit samples
+    signals = [sf.read(path, dtype="float32")[0] for path in paths]
+    files = extractor.embed_files(paths, cache=False, n_jobs=2).features
+    np.testing.assert_allclose(extractor.embed_batch(signals, 22050, n_jobs=2), files, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(extractor.embed_batch(torch.from_numpy(np.stack([s[:22050 * 5] for s in signals])),
+                                                     22050, n_jobs=1),
+                               extractor.embed_batch([s[:22050 * 5] for s in signals], 22050, n_jobs=2), **TOL)
+    for signal, row in zip(signals, files):  # one network call per clip: oneDNN's kernels differ by batch size
+        np.testing.assert_allclose(extractor.embed(signal, 22050), row, **TOL)
+        np.testing.assert_allclose(extractor.embed(signal.astype(np.float64)[:, None], 22050), row, **TOL)
+    assert extractor.embed_batch([], 22050).shape == (0, extractor.dim)
+    with pytest.raises(ValueError, match="no samples"):
+        extractor.embed_batch([signals[0], np.zeros(0, np.float32)], 22050)
+
+
+def test_signals_that_give_no_finite_features_are_an_error(extractor):
+    from mirex.errors import DataError
+
+    with pytest.raises(DataError, match="item 1: features are not finite"):
+        extractor.embed_batch([np.zeros(22050, np.float32), np.full(22050, 3e38, np.float32)], 22050, n_jobs=1)
+
+
+@pytest.mark.parametrize("seconds, step", [(30.0, 2), (3.74, 2), (0.5, 2), (7.3, 1), (7.3, 3)])
+def test_centred_segments_from_one_pass_equal_the_windows_one_by_one(extractor, seconds, step):
+    from mirex.bench.api import windows_one_by_one
+    from mirex.features import make_extractor
+
+    y = synth("clicks", seconds=seconds, seed=5) + synth("bass", seconds=seconds, seed=6)
+    segs = extractor.embed_segments(y, 22050, step=step)
+    windows = make_extractor()
+    expected = windows.segment_features(windows_one_by_one(windows, y, step=step, length=129))
+    frames = 1 + len(y) // 512
+    assert segs.features.shape == expected.shape == (-(-frames // step), extractor.segment_dim)
+    # every window, those reaching past the signal's ends included, to float32 rounding (values reach ~20)
+    np.testing.assert_allclose(segs.features, expected, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(segs.start[:3], np.clip((np.arange(3) * step - 64) * 512 / 22050, 0, None))
+
+
+def test_the_device_path_runs_on_the_cpu(extractor, monkeypatch):
+    """What a GPU runs (PyTorch front end, network and one-pass windows; tensors kept on their device), on the CPU."""
+    from mirex.features import make_extractor
+
+    device = mirex.load_extractor(device="cpu")
+    monkeypatch.setattr(device, "_extractor", make_extractor(device="cpu"))
+    signals = [synth("noise", seconds=4, seed=11), synth("treble", seconds=6, seed=12)]
+    tensors = [torch.from_numpy(np.stack([y, y], 1)) for y in signals]  # channels last
+    np.testing.assert_allclose(device.embed_batch(tensors, 22050), extractor.embed_batch(signals, 22050), **TOL)
+    for y, tensor in zip(signals, tensors):
+        np.testing.assert_allclose(device.embed_segments(tensor, 22050, step=2).features,
+                                   extractor.embed_segments(y, 22050, step=2).features, **TOL)
+        np.testing.assert_allclose(device.embed_segments(tensor, 22050).features,
+                                   extractor.embed_segments(y, 22050).features, **TOL)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int16])
+def test_channels_are_averaged_as_numpy_averages_them(dtype):
+    from mirex.audio import mean_of_channels
+
+    rng = np.random.default_rng(9)
+    for channels in range(1, 8):
+        samples = (rng.uniform(-0.5, 0.5, (1000, channels)) * (30000 if dtype == np.int16 else 1)).astype(dtype)
+        expected = samples.mean(axis=1, dtype=np.float32)
+        np.testing.assert_array_equal(mean_of_channels(samples, axis=1), expected)
+        np.testing.assert_array_equal(mean_of_channels(np.ascontiguousarray(samples.T), axis=0), expected)

@@ -56,3 +56,31 @@ def test_core_speeds_time_each_core_and_leave_the_caller_unbound():
     speeds = core_speeds(repeats=1)
     assert set(speeds) == allowed and all(0 < ms < 10_000 for ms in speeds.values())
     assert os.sched_getaffinity(0) == allowed  # only the timing threads were bound
+
+
+def test_the_api_and_hear_paths_are_timed_in_one_process(tmp_path):
+    from mirex.bench.api import LABELS, measure_api
+
+    clips = make_clips(tmp_path / "clips", count=2, seconds=4.0)
+    listing = tmp_path / "list.txt"
+    listing.write_text("".join(f"{path}\n" for path, _ in clips), encoding="utf-8")
+    result = measure_api(list_file=listing, n_jobs=1, features="hybrid", timestamp_clips=1, repeats=2)
+    assert list(result["paths"]) == list(LABELS) and result["peak_mb"] > 100
+    for name, timed in result["paths"].items():
+        assert timed["clips"] == (1 if name in ("hear_timestamps", "by_window") else 2)
+        assert len(timed["runs"]) == len(timed["cpu"]) == 2 and min(timed["runs"]) > 0
+
+
+def test_api_rows_give_their_rate_over_embed_files(tmp_path, monkeypatch):
+    import mirex.bench.__main__ as bench
+    from mirex.bench.api import LABELS
+
+    runs = {name: [4.0, 2.0, 8.0] if name == "embed_files" else [0.5, 1.0, 0.25] for name in LABELS}
+    monkeypatch.setattr(bench, "measure_api", lambda **_: {
+        "paths": {name: {"clips": 10, "runs": runs[name], "cpu": [1.0] * 3} for name in LABELS}, "peak_mb": 400.0})
+    rows = bench._api(["clip.wav"] * 10, work=tmp_path, jobs=2, features="hybrid", device=None, repeats=3,
+                      timestamp_clips=5)
+    assert [row["measurement"] for row in rows] == list(LABELS.values())
+    assert rows[0]["clips_per_s"] == 2.5 and rows[0]["vs_embed_files"] == 1.0  # the median run: 4 s
+    assert rows[1]["clips_per_s"] == 20.0 and rows[1]["vs_embed_files"] == 8.0
+    assert rows[1]["runs_clips_per_s"] == "20.0 10.0 40.0" and rows[1]["cpu_ms_per_clip"] == 100.0

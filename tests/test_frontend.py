@@ -3,7 +3,7 @@ import numpy as np
 from conftest import REGRESSION
 
 from mirex import audio
-from mirex.frontend import (FrontEnd, LogMel, MelSpectrogram, TorchLogMel, logmel, mel_basis, segments,
+from mirex.frontend import (FrontEnd, LogMel, MelSpectrogram, TorchLogMel, centred, logmel, mel_basis, segments,
                             standardise)
 
 FE = FrontEnd()
@@ -99,17 +99,19 @@ def test_torch_logmel_takes_any_length_dtype_and_batch():
                                atol=1e-5)
 
 
-def test_centred_segments_cover_every_step_and_match_the_plain_cut():
+def test_centred_windows_cover_every_frame_and_match_the_plain_cut():
     torch_mel = TorchLogMel(FE)
     y = np.random.default_rng(4).standard_normal(22050 * 7).astype(np.float32)
     mel = torch_mel(y)
-    segs, centres = torch_mel.cut_centred(mel, step=2)
-    assert segs.shape == (-(-len(mel) // 2), 129, 128) and centres.tolist() == list(range(0, len(mel), 2))
+    padded = centred(mel, frontend=FE, length=129)
+    assert padded.shape == (len(mel) + 128, 128)
+    one = padded.unfold(0, 129, 1).transpose(1, 2)  # the window of each frame
+    assert len(one) == len(mel)
     plain = torch_mel.cut(mel).numpy()
-    one, _ = torch_mel.cut_centred(mel, step=1)
     np.testing.assert_allclose(one[64].numpy(), plain[0], atol=1e-6)
     np.testing.assert_allclose(one[64 + 129].numpy(), plain[1], atol=1e-6)
     silence = standardise(np.zeros(1, np.float32), frontend=FE)[0]
     np.testing.assert_allclose(one[0, :64].numpy(), silence, atol=1e-6)  # before the signal: silence
-    short, centres = torch_mel.cut_centred(torch_mel(y[:100]), step=2)
-    assert short.shape == (1, 129, 128) and centres.tolist() == [0]
+    np.testing.assert_allclose(one[-1, -64:].numpy(), silence, atol=1e-6)  # and after it
+    np.testing.assert_allclose(centred(LogMel(FE)(y), frontend=FE, length=129).numpy(), padded.numpy(), atol=1e-4)
+    assert centred(torch_mel(y[:100]), frontend=FE, length=129).shape == (129, 128)  # one frame, one window

@@ -37,7 +37,7 @@ def test_scene_embeddings_are_the_default_systems_song_features(model, tmp_path)
     np.testing.assert_allclose(embeddings.numpy(), scripts, rtol=1e-4, atol=1e-3)
 
 
-@pytest.mark.parametrize("seconds", [2.0, 0.1, 7.3])
+@pytest.mark.parametrize("seconds", [2.0, 3.74, 0.1, 7.3])
 def test_timestamp_embeddings_are_regular_and_centred(model, seconds):
     audio = noise(2, seconds, seed=1)
     embeddings, timestamps = hear.get_timestamp_embeddings(audio, model)
@@ -53,6 +53,31 @@ def test_timestamp_embeddings_are_regular_and_centred(model, seconds):
     if seconds > 3:  # the window centred on frame 64 is the song feature's first segment
         first = model.extractor().embed_segments(audio[0], 22050).features[0]
         np.testing.assert_allclose(embeddings[0, 64 // hear.TIMESTAMP_STEP].numpy(), first, rtol=1e-5, atol=1e-5)
+
+
+def test_a_batch_gives_each_sounds_own_embeddings(model):
+    audio = noise(3, 3.74, seed=4)
+    embeddings, _ = hear.get_timestamp_embeddings(audio, model)
+    scene = hear.get_scene_embeddings(audio, model)
+    for i, sound in enumerate(audio):
+        alone, _ = hear.get_timestamp_embeddings(sound[None], model)
+        np.testing.assert_allclose(embeddings[i].numpy(), alone[0].numpy(), rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(scene[i].numpy(), hear.get_scene_embeddings(sound[None], model)[0].numpy(),
+                                   rtol=1e-4, atol=1e-4)  # one network call per batch: oneDNN's kernels differ
+    assert not np.allclose(embeddings[0].numpy(), embeddings[1].numpy())
+
+
+def test_the_device_path_runs_on_the_cpu(model, monkeypatch):
+    """What a GPU runs (PyTorch front end, network and one-pass windows), on the CPU."""
+    from mirex.features import make_extractor
+
+    audio = noise(2, 3.74, seed=5)
+    expected = [hear.get_scene_embeddings(audio, model), *hear.get_timestamp_embeddings(audio, model)]
+    monkeypatch.setattr(model.extractor(), "_extractor", make_extractor(model.spec, device="cpu"))
+    for got, want in zip([hear.get_scene_embeddings(audio, model), *hear.get_timestamp_embeddings(audio, model)],
+                         expected):
+        assert got.dtype == torch.float32 and got.shape == want.shape
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-3)
 
 
 def test_a_bundle_folder_can_be_named():

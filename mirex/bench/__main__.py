@@ -14,7 +14,13 @@ Measurements, each in a fresh process (see :mod:`mirex.bench.measure`):
 4. ``run_train.sh`` and ``run_test.sh`` over a ``--folds``-fold split of
    ``--protocol-clips`` clips, one scratch folder (features cached after the
    first fold);
-5. the CPU cost of each stage (:mod:`mirex.bench.stages`).
+5. the Python API and the HEAR module beside ``embed_files`` on
+   ``--api-clips`` clips, all in one process, in turn (:mod:`mirex.bench.api`):
+   ``embed_batch`` and ``embed`` of the clips as float32 arrays, the HEAR
+   scene embeddings, and the HEAR timestamp embeddings of
+   ``--timestamp-clips`` clips, in one pass and window by window; each row
+   gives its rate over ``embed_files``'s (vs_embed_files);
+6. the CPU cost of each stage (:mod:`mirex.bench.stages`).
 
 Prints a table and writes it to ``--out`` (CSV), the stage costs beside it
 (``*-stages.csv``). Each extraction row gives the load average and the
@@ -28,10 +34,12 @@ import datetime
 import os
 import platform
 import shutil
+import statistics
 import sys
 import tempfile
 from pathlib import Path
 
+from mirex.bench.api import LABELS, measure_api
 from mirex.bench.cores import core_speeds
 from mirex.bench.data import make_clips
 from mirex.bench.measure import measure_extraction, run_measured
@@ -40,7 +48,7 @@ from mirex.features import DEFAULT_PRESET
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 COLUMNS = ("measurement", "clips", "jobs", "wall_s", "clips_per_s", "cpu_ms_per_clip", "peak_rss_mb",
-           "speedup_vs_baseline", "runs_clips_per_s", "load1", "core_ms", "date")
+           "speedup_vs_baseline", "vs_embed_files", "runs_clips_per_s", "load1", "core_ms", "date")
 
 
 def _parser():
@@ -51,6 +59,10 @@ def _parser():
     parser.add_argument("--mem-clips", type=int, default=2000, help="clips of the memory run (default 2000)")
     parser.add_argument("--protocol-clips", type=int, default=1000, help="clips of the train/test run (default 1000)")
     parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--api-clips", type=int, default=100,
+                        help="clips of the API and HEAR rows (default 100; held in memory as float32 arrays)")
+    parser.add_argument("--timestamp-clips", type=int, default=20,
+                        help="clips of the HEAR timestamp rows (default 20)")
     parser.add_argument("--stage-clips", type=int, default=32, help="clips of the per-stage profile (default 32)")
     parser.add_argument("--repeats", type=int, default=3,
                         help="timed runs of each throughput measurement; rows give the median (default 3)")
@@ -74,7 +86,7 @@ def _row(measurement, *, clips, jobs, seconds, peak_mb, load, cpu_seconds=None, 
         "measurement": measurement, "clips": clips, "jobs": jobs, "wall_s": round(seconds, 2),
         "clips_per_s": round(clips / seconds, 1),
         "cpu_ms_per_clip": None if cpu_seconds is None else round(1000 * cpu_seconds / clips, 1),
-        "peak_rss_mb": round(peak_mb), "speedup_vs_baseline": None,
+        "peak_rss_mb": round(peak_mb), "speedup_vs_baseline": None, "vs_embed_files": None,
         "runs_clips_per_s": " ".join(f"{clips / run:.1f}" for run in runs) if len(runs) > 1 else None,
         "load1": round(load, 2), "core_ms": f"{min(cores.values()):.1f}-{max(cores.values()):.1f}" if cores else None,
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
@@ -94,6 +106,22 @@ def _extraction(name, kind, paths, *, work, jobs, cache, features, device=None, 
     label += "" if kind == "baseline" else (", cold cache" if cache else ", no cache")
     return _row(label, clips=result["clips"], jobs=jobs, seconds=result["seconds"], peak_mb=result["peak_mb"],
                 load=load, cpu_seconds=result["cpu_seconds"], runs=result["runs"], cores=cores)
+
+
+def _api(paths, *, work, jobs, features, device, repeats, timestamp_clips):
+    """The API and HEAR rows (:mod:`mirex.bench.api`), each with its rate over embed_files's."""
+    list_file = _write_list(Path(work) / "api.txt", paths)
+    load, cores = os.getloadavg()[0], core_speeds()
+    result = measure_api(list_file=list_file, n_jobs=jobs, features=features, device=device, repeats=repeats,
+                         timestamp_clips=min(timestamp_clips, len(paths)))
+    rows = []
+    for name, label in LABELS.items():
+        timed = result["paths"][name]
+        rows.append(_row(label + (f" on {device}" if device else ""), clips=timed["clips"], jobs=jobs,
+                         seconds=statistics.median(timed["runs"]), peak_mb=result["peak_mb"], load=load,
+                         cpu_seconds=statistics.median(timed["cpu"]), runs=timed["runs"], cores=cores))
+        rows[-1]["vs_embed_files"] = round(rows[-1]["clips_per_s"] / rows[0]["clips_per_s"], 2)
+    return rows
 
 
 def _protocol(clips, *, folds, work, jobs, features):
@@ -143,7 +171,8 @@ def main(argv=None):
     """Run the benchmark; return 0."""
     args = _parser().parse_args(argv)
     jobs = args.jobs or default_jobs()
-    largest = max(args.clips, args.baseline_clips, args.mem_clips, args.protocol_clips)
+    largest = max(args.clips, args.baseline_clips, args.mem_clips, args.protocol_clips, args.api_clips,
+                  args.timestamp_clips)
     clips = make_clips(args.data, count=largest)
     paths = [p for p, _ in clips]
     print(f"mirex bench {datetime.date.today()}: {_machine()}; {jobs} jobs; features {args.features}; "
@@ -164,6 +193,9 @@ def main(argv=None):
                   f"peak {rows[-1]['peak_rss_mb']} MB", flush=True)
         for row in rows[1:]:
             row["speedup_vs_baseline"] = round(row["clips_per_s"] / rows[0]["clips_per_s"], 1)
+        api = _api(paths[: args.api_clips], work=work, jobs=jobs, features=args.features, device=args.device,
+                   repeats=args.repeats, timestamp_clips=args.timestamp_clips)
+        rows += api
         protocol, accuracy = _protocol(clips[: args.protocol_clips], folds=args.folds, work=work, jobs=jobs,
                                        features=args.features)
         rows += protocol
@@ -190,6 +222,10 @@ def main(argv=None):
     print(f"peak RSS, {memory['clips']} vs {cold['clips']} clips: {memory['peak_rss_mb']} vs {cold['peak_rss_mb']} MB "
           f"({memory['peak_rss_mb'] / cold['peak_rss_mb']:.2f}x)")
     print(f"train/test accuracy over {args.folds} folds: {accuracy:.3f}")
+    ratios = ", ".join(f"{row['measurement']} {row['vs_embed_files']}" for row in api[1:])
+    one_pass, by_window = (api[list(LABELS).index(name)]["clips_per_s"] for name in ("hear_timestamps", "by_window"))
+    print(f"rates over embed_files in the same process: {ratios}; timestamps in one pass: "
+          f"{one_pass / by_window:.1f}x window by window")
     print(f"\nCPU per clip by stage ({args.stage_clips} clips, one thread):")
     for stage, ms in stages.items():
         print(f"  {stage:52s} {ms:7.2f} ms")

@@ -166,6 +166,34 @@ class Extractor:
         """
         return self.network(segs) if self.torch_frontend is None else self.network.forward(segs).cpu().numpy()
 
+    def windows(self, y, *, step, length):
+        """Every block pooled over windows centred on every ``step``-th front-end frame of one signal.
+
+        The window of frame ``k`` holds ``length`` frames around it (silence
+        beyond the signal: :func:`mirex.frontend.centred`). One pass of the
+        network gives them all (:meth:`mirex.inference.FrozenDCNN.windows`),
+        equal to :meth:`pooled` of the windows cut one by one to float32
+        rounding.
+
+        Parameters
+        ----------
+        y : np.ndarray or torch.Tensor
+            One mono signal at :attr:`sr` (a tensor only with :attr:`device`).
+        step, length : int
+
+        Returns
+        -------
+        np.ndarray, float32, shape (ceil(frames / step), 2, sum of block widths)
+        """
+        x = fe.centred(self.logmel(y), frontend=self.frontend, length=length)
+        return self.network.windows(x, length=length, step=step).cpu().numpy()
+
+    def logmel(self, y):
+        """The log-mel of one mono signal at :attr:`sr`: np.ndarray (frames, n_mels), or a tensor on :attr:`device`."""
+        if self.torch_frontend is not None:
+            return self.torch_frontend(y)
+        return fe.compress(self._spectrograms[_stft(self.frontend)].from_blocks([y]))
+
     def segment_features(self, pooled):
         """The spec's blocks and pooling of pooled segment outputs, shape (n, segment_dim)."""
         return pooled[:, _POOLS[self.spec.pool]][..., self._columns].reshape(len(pooled), -1)

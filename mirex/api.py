@@ -120,7 +120,7 @@ class Extractor:
             rescaled: floats in [-1, 1] are expected); non-finite samples count
             as 0.
         sr : int
-            Its sample rate; resampled to :attr:`sr` when different.
+            Its sample rate; resampled to ``sr`` when different.
         concept : str, optional
             The song feature through the bundle's embedding head, masked to
             this concept's sub-space (0 elsewhere); the spec must be the
@@ -137,7 +137,7 @@ class Extractor:
         """Song features of several signals (each as :meth:`embed` takes it), one row each.
 
         Signals go through the front end and the network together, in groups
-        of :data:`BATCH_SIGNALS`. A 2-D array or tensor is a batch of mono
+        of ``BATCH_SIGNALS``. A 2-D array or tensor is a batch of mono
         signals, one per row. ``concept`` as for :meth:`embed`.
 
         Returns

@@ -1,4 +1,4 @@
-"""Feature systems: what a song feature is (:class:`FeatureSpec`) and how it is computed (:class:`Extractor`).
+"""Feature systems: what a song feature is (:class:`~mirex.features.FeatureSpec`) and how it is computed (:class:`~mirex.features.Extractor`).
 
 ``make_extractor(spec)`` is the one way to get an extractor; ``add_arguments``
 declares the ``--features`` and ``--model`` options every command shares.

@@ -25,7 +25,7 @@ class FluidSynthMissing(DataError):
 
 
 def check_fluidsynth(*, soundfont=SOUNDFONT):
-    """Raise ``FluidSynthMissing`` (a :class:`~mirex.errors.DataError`) unless FluidSynth and ``soundfont`` are installed.
+    """Raise ``FluidSynthMissing`` unless FluidSynth and ``soundfont`` are installed.
 
     Parameters
     ----------

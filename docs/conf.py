@@ -41,14 +41,13 @@ html_title = f"mirex {release}"
 # The reference pages (reference/*.rst) list modules; autosummary writes a page per module into
 # reference/generated/ (not kept in git) with the template in _templates/autosummary/.
 autosummary_generate = True
+# A module's members: those named in its __all__ (a package's page documents what it re-exports under
+# the public name, mirex.features.FeatureSpec), else its own public ones.
 autodoc_default_options = {"members": True, "show-inheritance": True, "member-order": "bysource"}
 # A method without a docstring of its own is left out rather than shown with its base class's
 # (Keras callbacks, scikit-learn estimators), whose docstrings are not numpydoc nor ours.
 autodoc_inherit_docstrings = False
 numpydoc_show_class_members = False
-numpydoc_class_members_toctree = False
-
-myst_heading_anchors = 3
 
 nitpicky = True
 # Modules and types of other packages and of the standard library, which have no inventory here

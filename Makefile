@@ -1,7 +1,8 @@
 # mirex: artist-label DCNN features for MIREX audio classification.
 # `make install` builds .venv with the versions pinned in constraints.txt
 # (`make lock` refreshes that file from .venv); `make test` runs the test suite; `make wheel-check`
-# builds the wheel and smoke-tests it in a fresh virtual environment; `make models`
+# builds the wheel and smoke-tests it in a fresh virtual environment; `make docs` builds the HTML
+# documentation (docs/_build/html); `make models`
 # imports the published MSD artist models again into models/ and compares them with the
 # bundles shipped inside the package; `make demo-data` renders
 # the classical-composer demo dataset into data/composers/ (needs FluidSynth);
@@ -44,7 +45,7 @@ DIST ?= dist
 export MIREX_MODELS_DIR ?= $(CURDIR)/models
 export MIREX_FEATURE_CACHE ?= $(CURDIR)/features
 
-.PHONY: install lock test wheel-check models demo-data game-data evaluate bench clean
+.PHONY: install lock test docs wheel-check models demo-data game-data evaluate bench clean
 
 install: $(STAMP)
 
@@ -72,6 +73,12 @@ lock:
 test: $(STAMP)
 	$(BYTECODE)
 	$(PY) -m pytest -q
+
+# The guides (docs/*.md) and the API reference from the docstrings, as HTML in docs/_build/html.
+# Every warning fails the build (-W, all of them listed: --keep-going), and so does a cross-reference
+# that does not resolve (-n); -E reads every page again, so that a rebuild reports them all too.
+docs: $(STAMP)
+	$(PY) -m sphinx -b html -E -W --keep-going -n -q -d docs/_build/doctrees docs docs/_build/html
 
 # The wheel and sdist (into $(DIST)), the wheel installed into a fresh virtual environment outside the
 # checkout, and tests/installed_smoke.py run from an empty folder with an empty HOME.
@@ -135,4 +142,4 @@ bench: $(STAMP)
 		--data $(BENCH_DATA) $(if $(BENCH_JOBS),--jobs $(BENCH_JOBS)) $(if $(BENCH_DEVICE),--device $(BENCH_DEVICE)) --out results/bench.csv
 
 clean:
-	rm -rf $(VENV) features/* .pytest_cache $(DIST)
+	rm -rf $(VENV) features/* .pytest_cache $(DIST) docs/_build docs/reference/generated

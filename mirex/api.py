@@ -123,7 +123,7 @@ class Extractor:
             rescaled: floats in [-1, 1] are expected); non-finite samples count
             as 0.
         sr : int
-            Its sample rate; resampled to :attr:`sr` when different.
+            Its sample rate; resampled to ``sr`` when different.
         concept : str, optional
             The song feature through the bundle's embedding head, masked to
             this concept's sub-space (0 elsewhere); the spec must be the

@@ -87,7 +87,7 @@ def temp_dir(*, dir, prefix):
 
 
 def write_text(path, text, *, encoding="utf-8", errors="strict"):
-    """Write ``text`` to ``path`` atomically (``errors`` as for :func:`open`)."""
+    """Write ``text`` to ``path`` atomically (``errors`` as for ``open``)."""
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding=encoding, errors=errors, newline="") as fh:
             fh.write(text)

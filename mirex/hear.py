@@ -4,7 +4,7 @@
   (22,050 Hz), ``scene_embedding_size`` and ``timestamp_embedding_size``;
   moving it (``model.to('cuda')``) moves the computation.
 - :func:`get_scene_embeddings` is the default feature system's song feature
-  (:data:`mirex.features.DEFAULT_PRESET`, on the bundle of ``load_model``),
+  (:data:`mirex.features.spec.DEFAULT_PRESET`, on the bundle of ``load_model``),
   computed as the scripts compute it (:meth:`mirex.api.Extractor.embed_batch`:
   the sounds in threads, a few per network call).
 - :func:`get_timestamp_embeddings` gives one segment feature (the system's

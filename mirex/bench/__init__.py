@@ -6,5 +6,5 @@
 - :mod:`mirex.bench.measure`: one measurement in a fresh process, with the
   peak resident memory of its whole process tree;
 - :mod:`mirex.bench.stages`: CPU cost of each stage of the fast path;
-- :mod:`mirex.bench.__main__`: the full run, its table and ``results/bench.csv``.
+- ``mirex.bench.__main__``: the full run, its table and ``results/bench.csv``.
 """

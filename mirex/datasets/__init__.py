@@ -1,6 +1,6 @@
 """Built-in demo datasets, rendered from public-domain scores.
 
-:func:`build_composers` renders a classical-composer identification dataset
+:func:`~mirex.datasets.composers.build_composers` renders a classical-composer identification dataset
 from the scores in the music21 corpus (see :mod:`mirex.datasets.composers`).
 It is imported on first use, so that ``python -m mirex.datasets.composers``
 runs the module only once.

@@ -20,6 +20,7 @@ SAMPLE_RATE = 22050
 CLIP_SECONDS = 30.0
 PEAK = 10 ** (-1 / 20)  # clips are peak-normalised to -1 dBFS, as in the composer set
 SILENCE = 10 ** (-60 / 20)  # samples below -60 dBFS are silence; so is a clip with an RMS below it
+#: Columns of the side table of the clips, in order (see :func:`write_tables`).
 SIDE_COLUMNS = ("path", "artist", "label", "track", "package", "licence", "source", "start_s")
 
 

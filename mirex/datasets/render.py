@@ -14,6 +14,7 @@ from mirex.errors import DataError
 __all__ = ["SOUNDFONT", "SAMPLE_RATE", "check_fluidsynth", "render", "write_clips"]
 
 SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
+#: Sample rate of the rendered clips (Hz).
 SAMPLE_RATE = 22050
 PEAK = 10 ** (-1 / 20)  # clips are peak-normalised to -1 dBFS
 _INSTALL = "sudo apt-get install fluidsynth fluid-soundfont-gm"
@@ -24,7 +25,7 @@ class FluidSynthMissing(DataError):
 
 
 def check_fluidsynth(*, soundfont=SOUNDFONT):
-    """Raise :class:`FluidSynthMissing` unless FluidSynth and ``soundfont`` are installed.
+    """Raise ``FluidSynthMissing`` unless FluidSynth and ``soundfont`` are installed.
 
     Parameters
     ----------

@@ -89,8 +89,9 @@ def _not_old(path):
     return not path.stem.endswith("_old")
 
 
-# label -> (glob patterns inside the corpus, work of a file, optional file filter).
 # Formats: .mxl and .krn parse fastest; .xml only where a composer has nothing else.
+#: label -> (glob patterns inside the corpus, work of a file, optional file filter).
+#: :meta hide-value:
 COMPOSERS = {
     "bach": (["bach/bwv*.mxl"], _work_bwv, None),
     "beethoven": (["beethoven/*.mxl", "beethoven/*/*.mxl"], _work_folder, None),

@@ -62,7 +62,7 @@ def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=
         A side table and one of its columns: accuracy is also reported by
         that column's values (see :mod:`mirex.evaluate.strata`).
     task : {'classify', 'tag', 'similarity'}
-        'tag': :func:`~mirex.evaluate.tagrun.run_tag_evaluation` (default
+        'tag': ``mirex.evaluate.tagrun.run_tag_evaluation`` (default
         folder ``results/DATASET-tag``); 'similarity': no folds, one distance
         matrix per system (:func:`~mirex.evaluate.simrun.run_similarity_evaluation`,
         default folder ``results/DATASET-similarity``).

@@ -14,6 +14,8 @@ written atomically:
 ``auc_per_tag.png``
     Per-tag AUC-ROC bars, one colour per system.
 ``summary.md``
+    The dataset, folds and systems, the leaderboard, Friedman's test and the
+    per-tag table, in Markdown.
 """
 import pandas as pd
 
@@ -101,7 +103,7 @@ def write_tag_report(*, out_dir, dataset, n_folds, seed, results):
     -------
     board : DataFrame
         One row per system (best pooled F-measure first): fold means of
-        :data:`LEADERBOARD` and of ``p@N``, and ``time_s``.
+        ``LEADERBOARD`` and of ``p@N``, and ``time_s``.
     """
     per_fold, per_tag, comparisons = tag_tables(results=results)
     means = per_fold.groupby(level="system", sort=False).mean()

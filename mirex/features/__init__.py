@@ -1,5 +1,6 @@
-"""Feature systems: what a song feature is (:class:`FeatureSpec`) and how it is computed (:class:`Extractor`).
+"""Feature systems: what a song feature is and how it is computed.
 
+:class:`FeatureSpec` names a feature system, :class:`Extractor` computes its song features.
 ``make_extractor(spec)`` is the one way to get an extractor; ``add_arguments``
 declares the ``--features`` and ``--model`` options every command shares.
 """

@@ -110,7 +110,7 @@ class Extractor:
         return "+".join(self.passes)
 
     def prepare(self, blocks, passes):
-        """Input of each named pass for one mono signal at :attr:`sr`.
+        """Input of each named pass for one mono signal at ``sr``.
 
         Parameters
         ----------
@@ -118,10 +118,10 @@ class Extractor:
             The signal's consecutive parts (e.g. :func:`mirex.audio.stream`,
             with ``pcm16=True`` too), read once. On the NumPy path only the
             mel spectrogram is kept, so memory is flat in the signal's
-            length; on a :attr:`device` the parts are joined and the inputs
+            length; on a ``device`` the parts are joined and the inputs
             are tensors there.
         passes : sequence of str
-            Names from :attr:`passes`.
+            Names from ``passes``.
         """
         inputs = {}
         network_passes = [name for name in passes if self.passes[name] is not None]
@@ -161,7 +161,7 @@ class Extractor:
         """Every block's output pooled by max and by mean over time, for standardised segments.
 
         ``segs`` are what :meth:`prepare` gives for a network pass (a tensor on
-        :attr:`device` when it is set); returns np.ndarray, float32, shape
+        ``device`` when it is set); returns np.ndarray, float32, shape
         (n, 2, sum of block widths).
         """
         return self.network(segs) if self.torch_frontend is None else self.network.forward(segs).cpu().numpy()

@@ -7,11 +7,13 @@ training head has a hidden layer, and its frozen PyTorch per-block
 inference function. Modules load on first use, so importing this room does
 not import Keras.
 
-| name | input | feature | blocks | module |
-|---|---|---|---|---|
-| ``dcnn`` | log-mel, 129 frames × 128 bands | 256 | 5 | :mod:`mirex.nets.dcnn` (:mod:`mirex.network`) |
-| ``samplecnn`` | waveform, 59,049 samples | 512 | 10 | :mod:`mirex.nets.samplecnn` |
-| ``resse`` | waveform, 59,049 samples | 1,024 | 9 | :mod:`mirex.nets.resse` |
+=============  ===============================  =======  ======  ================================================
+name           input                            feature  blocks  module
+=============  ===============================  =======  ======  ================================================
+``dcnn``       log-mel, 129 frames × 128 bands  256      5       :mod:`mirex.nets.dcnn` (:mod:`mirex.network`)
+``samplecnn``  waveform, 59,049 samples         512      10      :mod:`mirex.nets.samplecnn`
+``resse``      waveform, 59,049 samples         1,024    9       :mod:`mirex.nets.resse`
+=============  ===============================  =======  ======  ================================================
 """
 import importlib
 from dataclasses import dataclass
@@ -89,6 +91,7 @@ class Arch:
         return self._module().frozen_blocks(weights)
 
 
+#: Architecture name -> :class:`Arch`.
 ARCHS = {
     "dcnn": Arch("dcnn", "mel", "mirex.nets.dcnn"),
     "samplecnn": Arch("samplecnn", "waveform", "mirex.nets.samplecnn"),

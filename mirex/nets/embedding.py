@@ -118,7 +118,7 @@ def build_embedding_model(inputs, features, *, objective, space, columns, n_clas
     space : mirex.nets.concepts.ConceptSpace
         Without projection, ``space.dim`` must be the feature's length.
     columns : list of np.ndarray or None
-        Each concept's columns of the targets (:meth:`ConceptSpace.columns`).
+        Each concept's columns of the targets (:meth:`~mirex.nets.concepts.ConceptSpace.columns`).
     n_classes : int, optional
         The targets are class ids of this many classes (one concept).
     hidden : sequence of int

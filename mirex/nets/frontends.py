@@ -54,7 +54,7 @@ class WaveformFrontEnd:
     def segments(self, y, *, length=None):
         """Non-overlapping crops of one signal from its first sample, shape (n, length), float32.
 
-        ``length`` defaults to :attr:`segment_samples`. A trailing remainder
+        ``length`` defaults to ``segment_samples``. A trailing remainder
         shorter than a segment is dropped, except that a signal shorter than
         one segment is zero-padded to give exactly one.
         """

@@ -2,13 +2,16 @@
 
 Input: 59,049 samples (3^10, about 2.7 s at 22,050 Hz), one channel.
 
-| layers | output (time × channels) |
-|---|---|
-| stem: conv 3, stride 3, 128 → BN → ReLU | 19,683 × 128 |
-| blocks 1–9: conv 3 ('same') → BN → ReLU → max-pool 3, filters 128, 128, 256, 256, 256, 256, 256, 256, 512 | 6,561 × 128 … 1 × 512 |
-| block 10: conv 1, 512 → BN → ReLU | 1 × 512 |
-| global max over time: the feature | 512 |
-| dropout 0.5 → dense (training head, :mod:`mirex.nets.heads`) | outputs |
+=======  ========================  ===========================================================
+block    output (time × channels)  layers
+=======  ========================  ===========================================================
+stem     19,683 × 128              conv 3, stride 3, 128 → BN → ReLU
+1–9      6,561 × 128 … 1 × 512     conv 3 ('same') → BN → ReLU → max-pool 3, filters 128, 128,
+                                   256, 256, 256, 256, 256, 256, 512
+10       1 × 512                   conv 1, 512 → BN → ReLU
+feature  512                       global max over time
+head     outputs                   dropout 0.5 → dense (training head, :mod:`mirex.nets.heads`)
+=======  ========================  ===========================================================
 
 Choices where the paper is silent: block 10 has batch normalisation and a
 ReLU like every other conv layer (the paper's table lists conv 1-512 then

@@ -185,7 +185,7 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
     model : {'plain', 'siamese'}, optional
         Output heads, or (dcnn on artists only) the Siamese cosine-hinge model (default plain).
     epochs, batch_size, lr, patience, seed : optional
-        Defaults in :data:`DEFAULTS`. ``patience``: epochs without a better
+        Defaults in :data:`~mirex.pretrain.trainer.DEFAULTS`. ``patience``: epochs without a better
         validation loss before stopping; the learning rate is divided by 5
         after ``max(1, patience // 2)`` such epochs.
     loss_weights : dict of str to float, optional

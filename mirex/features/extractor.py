@@ -178,7 +178,7 @@ class Extractor:
         Parameters
         ----------
         y : np.ndarray or torch.Tensor
-            One mono signal at :attr:`sr` (a tensor only with :attr:`device`).
+            One mono signal at ``sr`` (a tensor only with ``device``).
         step, length : int
 
         Returns
@@ -189,7 +189,7 @@ class Extractor:
         return self.network.windows(x, length=length, step=step).cpu().numpy()
 
     def logmel(self, y):
-        """The log-mel of one mono signal at :attr:`sr`: np.ndarray (frames, n_mels), or a tensor on :attr:`device`."""
+        """The log-mel of one mono signal at ``sr``: np.ndarray (frames, n_mels), or a tensor on ``device``."""
         if self.torch_frontend is not None:
             return self.torch_frontend(y)
         return fe.compress(self._spectrograms[_stft(self.frontend)].from_blocks([y]))

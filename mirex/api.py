@@ -98,7 +98,7 @@ class Extractor:
         # files: the scripts' own path on the CPU (NumPy front end), the device's otherwise
         self._files = make_extractor(spec) if self.device.type == "cpu" else self._signals
         self.spec, self.sr, self.frontend = self._signals.spec, self._signals.sr, self._signals.frontend
-        self.dim = self._signals.reduce(np.zeros((1, self._signals.dim), np.float32)).shape[1]
+        self.dim = self._signals.reduced_dim
         lengths = [n for n in self._signals.passes.values() if n is not None]
         self._segment_length = min(lengths, default=None)
         self.segment_dim = 0 if self._segment_length is None else self._signals.segment_features(
@@ -218,10 +218,7 @@ class Extractor:
         if cache:
             store = FeatureCache(project_cache_dir() if cache is True else Path(cache))
         result = extract(paths, extractor=self._files, cache=store, n_jobs=n_jobs, progress=progress)
-        features = np.full((len(result.features), self.dim), np.nan, dtype=np.float32)
-        if result.ok.any():
-            features[result.ok] = self._files.reduce(result.features[result.ok])
-        return Extraction(features=features, errors=result.errors, hits=result.hits)
+        return Extraction(features=self._files.reduce(result.features), errors=result.errors, hits=result.hits)
 
 
 def _mono(audio, sr, *, rate):

@@ -189,18 +189,8 @@ def test(*, scratch, test_list, output, binary=None, spec=None, model=None, n_jo
     return rows
 
 
-def _reduced(extractor, result):
-    """The extractor's reduced features of the usable rows, NaN rows for the others."""
-    if not result.ok.any():
-        return result.features
-    usable = extractor.reduce(result.features[result.ok])
-    values = np.full((len(result.features), usable.shape[1]), np.nan, dtype=np.float32)
-    values[result.ok] = usable
-    return values
-
-
 def _test_tags(record, paths, result, *, extractor, affinity_out, binary_out):
-    scores, binary = tag.predict(record=record, features=_reduced(extractor, result))
+    scores, binary = tag.predict(record=record, features=extractor.reduce(result.features))
     if result.errors:
         _warn(f"{len(result.errors)} test file(s) could not be used; given the tag priors as scores")
     tag.write_outputs(paths=paths, record=record, scores=scores, binary=binary, affinity_out=affinity_out,
@@ -239,6 +229,6 @@ def similarity(*, list_file, out, spec=None, fmt="full", top=100, n_jobs=None, c
     extractor = make_extractor(spec or DEFAULT_PRESET, device=device)
     result = _features(paths, extractor=extractor, cache_dir=cache_dir or project_cache_dir(), n_jobs=n_jobs,
                        progress=progress)
-    write_matrix(out=out, paths=paths, features=_reduced(extractor, result), name=str(extractor.spec), fmt=fmt,
+    write_matrix(out=out, paths=paths, features=extractor.reduce(result.features), name=str(extractor.spec), fmt=fmt,
                  top=top)
     return len(paths)

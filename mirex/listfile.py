@@ -15,9 +15,17 @@ Lenient reading (a ``warn`` callback, as the MIREX scripts use) reports
 instead of failing: a malformed line is skipped, and bytes that are not UTF-8
 (e.g. a Latin-1 list) are kept as they are with ``surrogateescape``, so the
 file is opened by its original bytes and the output list repeats them exactly.
+
+A list file is a regular file, a pipe (``<(sort list.txt)``) or ``-`` for
+standard input. A pipe or standard input can be read only once: its bytes are
+kept for the rest of the process, so reading the same list again (a digest of
+it, then its entries) gives the same bytes.
 """
+import errno
 import os
 import re
+import stat
+import sys
 from dataclasses import dataclass
 from typing import Optional
 
@@ -25,9 +33,13 @@ from mirex.atomic import write_text
 from mirex.errors import ListFileError
 from mirex.files import open_regular
 
-__all__ = ["Entry", "read_list", "write_list", "unique_paths"]
+__all__ = ["Entry", "read_list", "list_bytes", "write_list", "unique_paths", "STDIN"]
 
 _KINDS = ("train", "test", "any")
+#: The list-file name of standard input.
+STDIN = "-"
+#: Bytes of the pipes (by device and inode) and standard input (by stream) read so far.
+_STREAMED = {}
 #: Line ends: LF, CRLF and CR alone (str.splitlines would also split on \x85, \u2028...).
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _EDGES = re.compile(r"^[\s\ufeff]+|\s+$")
@@ -92,13 +104,46 @@ def _decode(raw, path, warn):
         return raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="surrogateescape")
 
 
+def list_bytes(path):
+    """The bytes of a list file: a regular file, a pipe, or :data:`STDIN`.
+
+    A pipe or standard input is read to its end at the first call and its
+    bytes kept for the rest of the process; a regular file is read at each
+    call (no further than the size it had when opened). A folder, device or
+    socket is never read.
+
+    Raises
+    ------
+    OSError
+        If it is missing, unreadable, or neither a regular file nor a pipe.
+    """
+    if os.fspath(path) == STDIN:
+        if sys.stdin is None:
+            raise OSError(errno.EBADF, "standard input is closed")
+        key = stream = sys.stdin.buffer
+    else:
+        info = os.stat(path)
+        if not stat.S_ISFIFO(info.st_mode):
+            with open_regular(path) as fh:  # never a device that reads forever
+                return fh.read()
+        key, stream = (info.st_dev, info.st_ino), None
+    if key not in _STREAMED:
+        if stream is None:
+            with open(path, "rb") as stream:
+                _STREAMED[key] = stream.read()
+        else:
+            _STREAMED[key] = stream.read()
+    return _STREAMED[key]
+
+
 def read_list(path, *, kind="any", warn=None):
     """Read a MIREX list file.
 
     Parameters
     ----------
     path : str or Path
-        The list file.
+        The list file: a regular file, a pipe, or ``'-'`` for standard input
+        (see :func:`list_bytes`).
     kind : {'train', 'test', 'any'}
         ``'train'`` requires a label on every line; ``'test'`` ignores any
         columns after the path; ``'any'`` keeps whatever columns are present.
@@ -121,8 +166,7 @@ def read_list(path, *, kind="any", warn=None):
     if kind not in _KINDS:
         raise ValueError(f"kind must be one of {_KINDS}, not {kind!r}")
     try:
-        with open_regular(path) as fh:  # never a device or pipe that reads forever
-            raw = fh.read()
+        raw = list_bytes(path)
     except OSError as exc:
         raise ListFileError(f"{path}: cannot read list file ({exc.strerror or exc})") from None
     text = _decode(raw, path, warn)

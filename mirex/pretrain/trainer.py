@@ -43,10 +43,13 @@ def training_dir(name, *, root=None):
 
 
 def _digest(path):
-    from mirex.bundle import sha256
+    """Hex SHA-256 of the list file's bytes (a pipe's are kept for the reader)."""
+    import hashlib
+
+    from mirex.listfile import list_bytes
 
     try:
-        return sha256(path)
+        return hashlib.sha256(list_bytes(path)).hexdigest()
     except OSError as exc:
         raise MirexError(f"{path}: cannot read list file ({exc.strerror or exc})") from None
 

@@ -38,7 +38,7 @@ from mirex.atomic import atomic_path, write_text
 from mirex.cluster import ClusterError
 from mirex.extract import Extraction, extract
 from mirex.features import DEFAULT_PRESET, make_extractor
-from mirex.listfile import read_list
+from mirex.listfile import check_outputs, read_list
 from mirex.log import logger, progress_bar
 from mirex.protocol import _features, _warn
 from mirex.remote import is_url, local_copies
@@ -286,6 +286,7 @@ def embed(*, list_file, out, spec=None, n_jobs=None, cache_dir=None, progress=Tr
     from mirex.cache import project_cache_dir
 
     entries = read_list(list_file, kind="any", warn=_warn)
+    check_outputs([out], list_file=list_file, entries=entries)
     extractor = make_extractor(spec or DEFAULT_PRESET, device=None if cluster else device)
     paths = [e.path for e in entries]
     if cluster is None:

@@ -33,7 +33,7 @@ from mirex.atomic import write_text
 from mirex.errors import ListFileError
 from mirex.files import open_regular
 
-__all__ = ["Entry", "read_list", "list_bytes", "write_list", "unique_paths", "STDIN"]
+__all__ = ["Entry", "read_list", "list_bytes", "write_list", "unique_paths", "check_outputs", "file_identity", "STDIN"]
 
 _KINDS = ("train", "test", "any")
 #: The list-file name of standard input.
@@ -195,6 +195,48 @@ def read_list(path, *, kind="any", warn=None):
 def unique_paths(entries):
     """Return the distinct paths of ``entries`` in first-seen order."""
     return list(dict.fromkeys(e.path for e in entries))
+
+
+def file_identity(path):
+    """What ``path`` names, to tell whether two names are one file.
+
+    ``(st_dev, st_ino)`` of the file when it exists (links followed;
+    standard input's for :data:`STDIN`), else its resolved absolute path.
+    """
+    try:
+        info = os.fstat(0) if os.fspath(path) == STDIN else os.stat(path)
+        return info.st_dev, info.st_ino
+    except OSError:
+        return os.path.realpath(path)
+    except ValueError:  # a NUL byte in the name: no such file
+        return os.path.abspath(path)
+
+
+def check_outputs(outputs, *, list_file, entries):
+    """Refuse an output that is the same file as another output, the list, or a file it lists.
+
+    Called before any work, so that nothing is computed or overwritten.
+
+    Parameters
+    ----------
+    outputs : sequence of str or Path
+    list_file : str or Path
+    entries : list of Entry
+        The list's entries (paths relative to the working directory).
+
+    Raises
+    ------
+    ListFileError
+        Naming the output and the file it would overwrite.
+    """
+    taken = {file_identity(list_file): f"the list file {list_file}"}
+    for entry in entries:
+        taken.setdefault(file_identity(entry.path), f"{entry.path}, listed on line {entry.line} of {list_file}")
+    for output in outputs:
+        key = file_identity(output)
+        if key in taken:
+            raise ListFileError(f"{output}: output is the same file as {taken[key]}")
+        taken[key] = f"output {output}"
 
 
 def _unwritable(field):

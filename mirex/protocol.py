@@ -20,7 +20,7 @@ from mirex.cache import FeatureCache
 from mirex.errors import DataError, ListFileError, ScratchError
 from mirex.extract import extract
 from mirex.features import DEFAULT_PRESET, FeatureSpec, make_extractor
-from mirex.listfile import read_list, unique_paths, write_list
+from mirex.listfile import check_outputs, read_list, unique_paths, write_list
 from mirex.tasks import classify, tag
 from mirex.tasks.record import load_record, save_record
 from mirex.log import logger
@@ -160,9 +160,10 @@ def test(*, scratch, test_list, output, binary=None, spec=None, model=None, n_jo
     if is_tag != (binary is not None):
         raise ScratchError(f"{scratch}: holds a {'tag model' if is_tag else 'single-label classifier'}; give "
                            + ("AFFINITY_OUT and BINARY_OUT" if is_tag else "one OUTPUT"))
-    for out in (output, binary):
-        if out is not None:
-            _check_output(out)
+    outputs = [out for out in (output, binary) if out is not None]
+    check_outputs(outputs, list_file=test_list, entries=entries)
+    for out in outputs:
+        _check_output(out)
     trained = FeatureSpec.parse(record.spec)
     asked = FeatureSpec.parse(spec or trained)
     asked = asked.with_bundle(model) if model else asked
@@ -224,8 +225,10 @@ def similarity(*, list_file, out, spec=None, fmt="full", top=100, n_jobs=None, c
     from mirex.cache import project_cache_dir
     from mirex.tasks.similarity import write_matrix
 
-    paths = unique_paths(read_list(list_file, kind="any", warn=_warn))
+    entries = read_list(list_file, kind="any", warn=_warn)
+    check_outputs([out], list_file=list_file, entries=entries)
     _check_output(out)
+    paths = unique_paths(entries)
     extractor = make_extractor(spec or DEFAULT_PRESET, device=device)
     result = _features(paths, extractor=extractor, cache_dir=cache_dir or project_cache_dir(), n_jobs=n_jobs,
                        progress=progress)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mirex.errors import SignalError
 from mirex.features import DEFAULT_PRESET, SpecError, make_extractor
 
 __all__ = ["load_extractor", "Extractor", "Segments", "default_device"]
@@ -124,6 +125,15 @@ class Extractor:
         Returns
         -------
         np.ndarray, float32, shape (dim,)
+            Finite.
+
+        Raises
+        ------
+        mirex.errors.SignalError
+            If the signal is not 1-D or 2-D, holds no samples, or gives
+            features that are not finite (samples far outside [-1, 1], e.g.
+            1e38, overflow the front end), as a file with those samples is
+            reported.
         """
         return self.embed_batch([audio], sr)[0]
 
@@ -137,11 +147,18 @@ class Extractor:
         Returns
         -------
         np.ndarray, float32, shape (len(signals), dim)
+            Finite.
+
+        Raises
+        ------
+        mirex.errors.SignalError
+            As for :meth:`embed`, naming the first signal at fault.
         """
-        signals = [_mono(audio, sr, rate=self.sr) for audio in signals]
+        signals = [_mono(audio, sr, rate=self.sr, index=i) for i, audio in enumerate(signals)]
         rows = [self._signals.features(signals[i : i + BATCH_SIGNALS])
                 for i in range(0, len(signals), BATCH_SIGNALS)]
         features = np.concatenate(rows) if rows else np.zeros((0, self._signals.dim), np.float32)
+        _check_finite(features, signals)
         return self._signals.reduce(features)
 
     def embed_segments(self, audio, sr, *, step=None):
@@ -168,6 +185,8 @@ class Extractor:
         ------
         mirex.features.SpecError
             If the system has no network (the timbre baseline).
+        mirex.errors.SignalError
+            As for :meth:`embed`.
         """
         if self._segment_length is None:
             raise SpecError(f"{self.spec}: no network, so no segment features")
@@ -181,6 +200,7 @@ class Extractor:
             segs, centres = self._signals.torch_frontend.cut_centred(mel, step=step, length=length)
             first = centres.cpu().numpy() - length // 2
         features = self._signals.segment_features(self._signals.pooled(segs))
+        _check_finite(features.reshape(1, -1), [y])
         frame = frontend.hop_length / frontend.sr
         duration = len(y) / frontend.sr
         return Segments(features=features, start=np.clip(first * frame, 0, duration),
@@ -221,12 +241,22 @@ class Extractor:
         return Extraction(features=self._files.reduce(result.features), errors=result.errors, hits=result.hits)
 
 
-def _mono(audio, sr, *, rate):
+def _check_finite(features, signals):
+    """Refuse a row of ``features`` that is not finite; row ``i`` is ``signals[i]``'s."""
+    bad = np.flatnonzero(~np.isfinite(features).all(axis=1))
+    if len(bad):
+        peak = float(signals[bad[0]].abs().max())
+        raise SignalError(f"signal {bad[0]}: features are not finite (largest |sample| {peak:.3g}; floats in "
+                          "[-1, 1] are expected)")
+
+
+def _mono(audio, sr, *, rate, index=0):
     """One signal as a mono float32 tensor at ``rate``: channels averaged, non-finite samples zeroed.
 
     A 2-D signal is (channels, samples) or (samples, channels): the shorter
     axis holds the channels. A tensor stays on its device unless it must be
     resampled (soxr, on the CPU, as :func:`mirex.audio.load` resamples).
+    ``index`` names the signal in errors (:class:`mirex.errors.SignalError`).
     """
     import soxr
     import torch
@@ -235,10 +265,10 @@ def _mono(audio, sr, *, rate):
     if y.ndim == 2:
         y = y.to(torch.float32).mean(dim=int(np.argmin(y.shape)))
     elif y.ndim != 1:
-        raise ValueError(f"expected one signal, 1-D or 2-D (channels first or last), not shape {tuple(y.shape)}")
+        raise SignalError(f"signal {index}: expected 1-D or 2-D (channels first or last), not shape {tuple(y.shape)}")
     y = torch.nan_to_num(y.to(torch.float32), nan=0.0, posinf=0.0, neginf=0.0)
     if len(y) == 0:
-        raise ValueError("the signal holds no samples")
+        raise SignalError(f"signal {index}: holds no samples")
     if sr != rate:
         y = torch.from_numpy(soxr.resample(y.cpu().numpy(), sr, rate, quality="HQ").astype(np.float32, copy=False))
     return y

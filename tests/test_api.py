@@ -1,5 +1,6 @@
 """The Python API: the scripts' features from arrays and files, any rate and channel layout, in threads."""
 import doctest
+import re
 import threading
 
 import numpy as np
@@ -11,6 +12,7 @@ from conftest import ROOT, synth
 
 import mirex
 from mirex.cli import main
+from mirex.errors import SignalError
 from mirex.features import SpecError
 
 #: Torch front end and network on the CPU against the scripts' NumPy path (features reach ~150).
@@ -158,3 +160,26 @@ def test_scripts_trained_on_the_device_path_test_on_the_numpy_path(tmp_path, lab
     predicted = [line.split("\t")[1] for line in out.read_text(encoding="utf-8").splitlines()]
     truth = [label for _, label in labelled_corpus["test"][::2]]
     assert np.mean([a == b for a, b in zip(predicted, truth)]) >= 0.75
+
+
+@pytest.mark.parametrize("scale", [1e37, -3e38])
+def test_samples_that_overflow_are_an_error_as_for_files(extractor, tmp_path, scale):
+    y = synth("bass", seconds=3.5, seed=1)
+    huge = (y / np.abs(y).max() * scale).astype(np.float32)
+    sf.write(tmp_path / "huge.wav", huge, 22050, subtype="FLOAT")
+    assert "features are not finite" in extractor.embed_files([tmp_path / "huge.wav"], cache=False).errors[0]
+    message = "signal {}: features are not finite (largest |sample| " + f"{abs(scale):.3g};"
+    with pytest.raises(SignalError, match=re.escape(message.format(0))):
+        extractor.embed(huge, 22050)
+    with pytest.raises(SignalError, match=re.escape(message.format(1))):
+        extractor.embed_batch([y, torch.from_numpy(huge)], 22050)
+    with pytest.raises(SignalError, match=re.escape(message.format(0))):
+        extractor.embed_segments(huge, 22050, step=50)
+    assert np.isfinite(extractor.embed(y.astype(np.float64) * 1e300, 22050)).all()  # inf in float32: zeroed
+
+
+def test_unusable_signals_are_mirex_errors(extractor):
+    for bad, reason in ((np.zeros((2, 2, 100)), "signal 0: expected 1-D or 2-D"), (np.zeros(0), "signal 0: holds no")):
+        with pytest.raises(SignalError, match=reason) as caught:
+            extractor.embed(bad, 22050)
+        assert isinstance(caught.value, ValueError)  # what these were before

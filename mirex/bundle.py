@@ -16,6 +16,7 @@ imported from the published Keras 2 files by :func:`import_keras2`.
 import datetime
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -101,8 +102,9 @@ def load_bundle(name=None):
     Raises
     ------
     BundleError
-        If the bundle is missing, its manifest unreadable, or a file's checksum
-        does not match the manifest.
+        If the bundle is missing, its manifest unreadable or damaged (not
+        what a bundle needs: a name, the weights file, a valid front end and
+        architecture), or a file it lists is missing.
     """
     name = name or default_model()
     path = Path(name) if os.sep in str(name) else models_dir() / name  # a folder path, or a name under models/
@@ -114,10 +116,37 @@ def load_bundle(name=None):
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise BundleError(f"{manifest_path}: unreadable manifest ({exc})") from None
-    for fname in manifest.get("files", {}):
+    try:
+        bundle = _checked(path, manifest)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BundleError(f"{manifest_path}: damaged manifest ({f'no {exc}' if isinstance(exc, KeyError) else exc})") \
+            from None
+    for fname in manifest["files"]:
         if not (path / fname).is_file():
             raise BundleError(f"{path / fname}: listed in the manifest but missing")
-    return Bundle(path, manifest)
+    return bundle
+
+
+def _checked(path, manifest):
+    """The Bundle of a parsed manifest; KeyError, TypeError or ValueError if it lacks what a bundle needs."""
+    from mirex.nets import ARCHS
+
+    if not isinstance(manifest, dict):
+        raise TypeError("not a JSON object")
+    if not isinstance(manifest["name"], str) or not isinstance(manifest["files"], dict):
+        raise TypeError("name must be a string and files an object")
+    if WEIGHTS not in manifest["files"]:
+        raise ValueError(f"files lists no {WEIGHTS}")
+    if manifest.get("arch", "dcnn") not in ARCHS:
+        raise ValueError(f"architecture {manifest['arch']!r} is none of {', '.join(ARCHS)}")
+    if not isinstance(manifest["frontend"], dict):
+        raise TypeError("frontend must be an object")
+    bundle = Bundle(path, manifest)
+    for key, value in bundle.frontend.to_dict().items():
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if key != "kind" and not (number and math.isfinite(value) and (value > 0 or key == "mean")):
+            raise ValueError(f"front-end {key} is {value!r}")
+    return bundle
 
 
 def _publish(tmp, final, manifest):

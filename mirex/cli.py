@@ -8,12 +8,11 @@ import argparse
 
 from mirex import features
 from mirex.cluster import Cluster
-from mirex.errors import MirexError
 from mirex.nets import ARCHS
 from mirex.evaluate import command as evaluate_command
 from mirex.extract import add_device_argument, add_jobs_argument
 from mirex.tasks import classify
-from mirex.log import configure, logger
+from mirex.log import logger, run_command
 
 __all__ = ["main", "build_parser"]
 
@@ -218,13 +217,4 @@ def build_parser():
 def main(argv=None):
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
-    configure(quiet=getattr(args, "quiet", False))
-    try:
-        args.func(args)
-    except MirexError as exc:
-        logger.error(str(exc))  # never raises: a lost message must not change the status
-        return 2
-    except KeyboardInterrupt:
-        logger.error("interrupted")
-        return 130
-    return 0
+    return run_command(lambda: args.func(args), quiet=getattr(args, "quiet", False))

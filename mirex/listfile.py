@@ -160,8 +160,9 @@ def read_list(path, *, kind="any", warn=None):
     Raises
     ------
     ListFileError
-        If the file cannot be read or has no usable line; without ``warn``,
-        also if it is not UTF-8 or a line is malformed.
+        If the file cannot be read, holds binary data (NUL bytes) or has no
+        usable line; without ``warn``, also if it is not UTF-8 or a line is
+        malformed.
     """
     if kind not in _KINDS:
         raise ValueError(f"kind must be one of {_KINDS}, not {kind!r}")
@@ -169,6 +170,8 @@ def read_list(path, *, kind="any", warn=None):
         raw = list_bytes(path)
     except OSError as exc:
         raise ListFileError(f"{path}: cannot read list file ({exc.strerror or exc})") from None
+    if b"\0" in raw:  # no path holds one: binary data, not a list
+        raise ListFileError(f"{path}: not a list file (binary data: NUL bytes)")
     text = _decode(raw, path, warn)
     entries = []
     for number, line in enumerate(_LINE_END.split(text), start=1):
@@ -245,6 +248,8 @@ def _unwritable(field):
         return "is empty"
     if re.search(r"[\t\r\n]", field):
         return "contains a tab or line break"
+    if "\0" in field:
+        return "contains a NUL character"
     if field != field.strip():
         return "has leading or trailing blanks"
     if field.startswith("\ufeff"):
@@ -270,8 +275,8 @@ def write_list(path, rows):
     Raises
     ------
     ListFileError
-        If a field would not read back as itself (empty, a tab or line break,
-        leading or trailing blanks), or the file cannot be written.
+        If a field would not read back as itself (empty, a tab, line break or
+        NUL, leading or trailing blanks), or the file cannot be written.
     """
     lines = []
     for number, fields in enumerate(rows, start=1):

@@ -9,14 +9,16 @@ atomically, from the best epoch; its manifest names the architecture
 (``arch``) and the front end (``frontend``, with its ``kind``).
 """
 import json
+import math
 import resource
+import sys
 import time
 from pathlib import Path
 
 from mirex.errors import MirexError
-from mirex.log import logger
+from mirex.log import logger, progress_shown
 from mirex.nets import get_arch
-from mirex.pretrain.inputs import prepare
+from mirex.pretrain.inputs import assign, prepare
 from mirex.pretrain.splits import SPLITS
 from mirex.pretrain.tasks import reader
 
@@ -54,10 +56,21 @@ def _digest(path):
         raise MirexError(f"{path}: cannot read list file ({exc.strerror or exc})") from None
 
 
-def _check(settings):
-    get_arch(settings["arch"])
-    if settings["model"] not in MODELS:
-        raise ValueError(f"model must be one of {MODELS}, not {settings['model']!r}")
+def _check(settings, *, source):
+    """Refuse settings no run can have; ``source`` (the options, or a run's run.json) is named in the message."""
+    from mirex.nets import ARCHS
+    from mirex.pretrain.tasks import TASKS
+
+    for key, allowed in (("arch", tuple(ARCHS)), ("task", TASKS), ("model", MODELS)):
+        if settings[key] not in allowed:
+            raise MirexError(f"{source}: {key} must be one of {', '.join(allowed)}, not {settings[key]!r}")
+    for key, least in (("epochs", 1), ("batch_size", 1), ("patience", 0), ("seed", 0)):
+        value = settings[key]
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            raise MirexError(f"{source}: {key} must be a whole number of at least {least}, not {value!r}")
+    lr = settings["lr"]
+    if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not 0 < lr < math.inf:
+        raise MirexError(f"{source}: lr must be a positive number, not {lr!r}")
     if settings["model"] == "siamese" and (settings["arch"], settings["task"]) != ("dcnn", "artist"):
         raise MirexError("the Siamese model trains the dcnn network on artists only")
     if settings["loss_weights"] and settings["task"] != "joint":
@@ -65,28 +78,35 @@ def _check(settings):
 
 
 def _settings(work, *, artist_list, resume, asked):
-    """The run's settings: new ones written to run.json, or a resumed run's checked against it."""
+    """The run's settings: new ones, or a resumed run's from its run.json checked against those asked for.
+
+    Nothing is written here: the run's folder is made only once its list has been read and split.
+    """
     asked = {k: v for k, v in asked.items() if v is not None}
     run_file = work / "run.json"
     digest = _digest(artist_list)
     if resume:
         if not run_file.is_file():
             raise MirexError(f"{work}: no training run to resume")
-        settings = {**DEFAULTS, **json.loads(run_file.read_text(encoding="utf-8"))}
+        try:
+            stored = json.loads(run_file.read_text(encoding="utf-8"))
+            if not isinstance(stored, dict):
+                raise ValueError("not a JSON object")
+        except (OSError, ValueError) as exc:
+            raise MirexError(f"{run_file}: unreadable run record ({exc})") from None
+        settings = {**DEFAULTS, **stored}
+        _check(settings, source=run_file)
         for key, value in asked.items():
             if key not in RESUMABLE and settings[key] != value:
                 raise MirexError(f"{run_file}: the run was started with {key}={settings[key]!r}, not {value!r}")
-        if settings["list_sha256"] != digest:
+        if settings.get("list_sha256") != digest:
             raise MirexError(f"{artist_list}: changed since the run in {work} started")
         settings.update({k: v for k, v in asked.items() if k in RESUMABLE})
     else:
         if (work / "checkpoint.npz").exists():
             raise MirexError(f"{work}: holds a training run; pass --resume to continue it, or delete it to start over")
         settings = {**DEFAULTS, **asked, "artist_list": str(Path(artist_list).resolve()), "list_sha256": digest}
-    _check(settings)
-    from mirex.atomic import write_text
-
-    write_text(run_file, json.dumps(settings, indent=2) + "\n")
+    _check(settings, source="pretrain")
     return settings
 
 
@@ -192,7 +212,8 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
     root : str or Path, optional
         The models folder (default :func:`mirex.bundle.models_dir`).
     progress : bool
-        Progress bars (Keras's, with loss and accuracy).
+        Progress bars (Keras's, with loss and accuracy) where the output is a terminal
+        (:func:`mirex.log.progress_shown`), otherwise one line per epoch.
     cluster : mirex.cluster.Cluster, optional
         Compute the input cache on a Dask cluster (see
         :func:`mirex.pretrain.melcache.build_mel_cache`). The models folder
@@ -208,21 +229,24 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
     from mirex.bundle import save_bundle
     from mirex.extract import default_jobs
     from mirex.pretrain.batches import Batches, EpochSync
-    from mirex.pretrain.checkpoint import Progress, load_variables
+    from mirex.pretrain.checkpoint import EpochLog, Progress, load_variables
     from mirex.pretrain.evaluate import evaluator_model
     from mirex.pretrain.lda import fit_lda
     from mirex.pretrain.report import markdown, throughput
 
+    from mirex.atomic import write_text
+
     started = time.perf_counter()
     work = training_dir(out, root=root)
-    work.mkdir(parents=True, exist_ok=True)
     settings = _settings(work, artist_list=artist_list, resume=resume, asked=dict(
         arch=arch, task=task, model=model, epochs=epochs, batch_size=batch_size, lr=lr, patience=patience, seed=seed,
         loss_weights=loss_weights, mixed_precision=mixed_precision))
     network = get_arch(settings["arch"])
     clips = reader(settings["task"])(artist_list)
-    task, splits, frontend = prepare(clips, settings=settings, work=work, base=network.default_frontend(),
-                                     n_jobs=n_jobs, progress=progress, cluster=cluster)
+    assigned, task = assign(clips, settings=settings)  # a list no run can use is refused before anything is written
+    write_text(work / "run.json", json.dumps(settings, indent=2) + "\n")
+    splits, frontend = prepare(clips, assigned=assigned, task=task, work=work, base=network.default_frontend(),
+                               n_jobs=n_jobs, progress=progress, cluster=cluster)
     cache_seconds = time.perf_counter() - started
     torch.set_num_threads(n_jobs or default_jobs())
     policy = keras.mixed_precision.dtype_policy()
@@ -245,9 +269,10 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
     if not tracker.state["stopped"] and first < settings["epochs"]:
         batches = {name: Batches(splits[name], plan=plan, batch_size=settings["batch_size"], seed=settings["seed"],
                                  train=name == "train", workers=LOADER_THREADS) for name in ("train", "valid")}
+        bars = progress_shown(enabled=progress, stream=sys.stdout)  # Keras draws its bars on stdout
+        callbacks = [EpochSync(batches["train"]), tracker] + ([] if bars else [EpochLog(epochs=settings["epochs"])])
         training.fit(batches["train"], validation_data=batches["valid"], epochs=settings["epochs"],
-                     initial_epoch=first, callbacks=[EpochSync(batches["train"]), tracker],
-                     verbose="auto" if progress else 0)
+                     initial_epoch=first, callbacks=callbacks, verbose=1 if bars else 0)
     fit_seconds = time.perf_counter() - fit_started
     if best.exists():
         load_variables(best, model=training)

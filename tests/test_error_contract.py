@@ -71,8 +71,9 @@ def inputs(tmp_path_factory, models_root):
 
 
 def commands(inputs, mfcc_scratch, tmp):
-    """``(subcommand, argv, environment)`` of every case."""
+    """``(subcommand, argv, environment)`` of every case; outputs go under ``tmp/out``, which must stay absent."""
     bad, bundles, good_list, train = inputs["bad"], inputs["bundles"], inputs["list"], inputs["train"]
+    out = tmp / "out"
     cases = []
     for kind, path in bad.items():
         scratch = tmp / f"scratch {kind}"
@@ -90,20 +91,20 @@ def commands(inputs, mfcc_scratch, tmp):
             for item in PUBLISHED:
                 shutil.copy(bad["garbage"], fetch_from / item.filename)
         cases += [
-            ["train", tmp / "s", path], ["test", mfcc_scratch, path, tmp / "o.txt"],
-            ["test", scratch, good_list, tmp / "o.txt"],
-            ["embed", path, "--out", tmp / "e.npy"], ["similarity", path, tmp / "s.txt"],
+            ["train", out / "s", path], ["test", mfcc_scratch, path, out / "o.txt"],
+            ["test", scratch, good_list, out / "o.txt"],
+            ["embed", path, "--out", out / "e.npy"], ["similarity", path, out / "s.txt"],
             ["import-keras2", path, "--name", "imported"], ["pretrain", path, "--out", "p"],
             ["fit-lda", inputs["default"], path], ["fetch-models", "--from", fetch_from],
-            ["evaluate", path, "--out", tmp / "ev"], ["evaluate", path, "--task", "tag", "--out", tmp / "ev"],
-            ["evaluate", path, "--task", "similarity", "--out", tmp / "ev"],
-            ["evaluate", train, "--strata", path, "work", "--out", tmp / "ev"],
+            ["evaluate", path, "--out", out / "ev"], ["evaluate", path, "--task", "tag", "--out", out / "ev"],
+            ["evaluate", path, "--task", "similarity", "--out", out / "ev"],
+            ["evaluate", train, "--strata", path, "work", "--out", out / "ev"],
         ]
     cases = [(argv, {}) for argv in cases]
     for kind, folder in bundles.items():
         cases += [(argv, {}) for argv in (
-            ["train", tmp / "s", train, "--model", folder], ["embed", good_list, "--out", tmp / "e.npy", "--model", folder],
-            ["similarity", good_list, tmp / "s.txt", "--model", folder], ["fit-lda", folder, train])]
+            ["train", out / "s", train, "--model", folder], ["embed", good_list, "--out", out / "e.npy", "--model", folder],
+            ["similarity", good_list, out / "s.txt", "--model", folder], ["fit-lda", folder, train])]
         if kind != "garbage weights":  # models reads the manifests only
             cases.append((["models"], {"MIREX_MODELS_DIR": str(folder.parent)}))
     for kind, content in {"garbage": b"\x00\x01", "empty": b"", "a list": b"[]", "wrong architecture":
@@ -142,4 +143,19 @@ def test_every_command_gives_one_line_and_status_2_for_bad_input(inputs, mfcc_sc
         if status != 2 or len(err) != 1 or not err[0].startswith("mirex: error: "):
             wrong.append((["composer_tags", path], status, err[-3:]))
     assert not wrong, "\n".join(map(str, wrong))
-    assert not (tmp_path / "models").exists() and not (tmp_path / "ev").exists()
+    assert not (tmp_path / "models").exists() and not (tmp_path / "out").exists()  # nothing left behind
+
+
+def test_a_refusal_before_any_work_leaves_nothing_behind(inputs, mfcc_scratch, tmp_path, capsys):
+    one_label = write_lines(tmp_path / "one label.txt", [line.split("\t")[0] + "\tsame"
+                                                         for line in inputs["train"].read_text().splitlines()])
+    out = tmp_path / "new" / "folder"
+    damaged = inputs["bundles"]["no name"]
+    for argv in (["train", out / "scratch", one_label, "--features", "mfcc"],
+                 ["train", out / "scratch", inputs["train"], "--model", damaged],
+                 ["test", mfcc_scratch, inputs["list"], out / "o.txt", "--features", "paper"],
+                 ["similarity", inputs["list"], out / "s.txt", "--model", damaged],
+                 ["embed", inputs["list"], "--out", out / "e.npy", "--model", damaged]):
+        assert main(list(map(str, argv))) == 2
+        assert capsys.readouterr().err.startswith("mirex: error: ")
+        assert not (tmp_path / "new").exists(), argv

@@ -119,8 +119,8 @@ def load_bundle(name=None):
     try:
         bundle = _checked(path, manifest)
     except (KeyError, TypeError, ValueError) as exc:
-        raise BundleError(f"{manifest_path}: damaged manifest ({f'no {exc}' if isinstance(exc, KeyError) else exc})") \
-            from None
+        reason = f"no {exc}" if isinstance(exc, KeyError) else exc
+        raise BundleError(f"{manifest_path}: damaged manifest ({reason})") from None
     for fname in manifest["files"]:
         if not (path / fname).is_file():
             raise BundleError(f"{path / fname}: listed in the manifest but missing")
@@ -131,16 +131,11 @@ def _checked(path, manifest):
     """The Bundle of a parsed manifest; KeyError, TypeError or ValueError if it lacks what a bundle needs."""
     from mirex.nets import ARCHS
 
-    if not isinstance(manifest, dict):
-        raise TypeError("not a JSON object")
-    if not isinstance(manifest["name"], str) or not isinstance(manifest["files"], dict):
-        raise TypeError("name must be a string and files an object")
-    if WEIGHTS not in manifest["files"]:
-        raise ValueError(f"files lists no {WEIGHTS}")
-    if manifest.get("arch", "dcnn") not in ARCHS:
-        raise ValueError(f"architecture {manifest['arch']!r} is none of {', '.join(ARCHS)}")
-    if not isinstance(manifest["frontend"], dict):
-        raise TypeError("frontend must be an object")
+    if not (isinstance(manifest, dict) and isinstance(manifest["name"], str)
+            and all(isinstance(manifest[key], dict) for key in ("files", "frontend"))):
+        raise TypeError("name must be a string, files and frontend objects")
+    if WEIGHTS not in manifest["files"] or manifest.get("arch", "dcnn") not in ARCHS:
+        raise ValueError(f"files must list {WEIGHTS}, arch be one of {', '.join(ARCHS)}")
     bundle = Bundle(path, manifest)
     for key, value in bundle.frontend.to_dict().items():
         number = isinstance(value, (int, float)) and not isinstance(value, bool)

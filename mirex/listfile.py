@@ -27,13 +27,15 @@ import re
 import stat
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Optional
 
 from mirex.atomic import write_text
 from mirex.errors import ListFileError
 from mirex.files import open_regular
 
-__all__ = ["Entry", "read_list", "list_bytes", "write_list", "unique_paths", "check_outputs", "file_identity", "STDIN"]
+__all__ = ["Entry", "STDIN", "read_list", "list_bytes", "write_list", "unique_paths", "check_outputs",
+           "file_identity"]
 
 _KINDS = ("train", "test", "any")
 #: The list-file name of standard input.
@@ -120,19 +122,15 @@ def list_bytes(path):
     if os.fspath(path) == STDIN:
         if sys.stdin is None:
             raise OSError(errno.EBADF, "standard input is closed")
-        key = stream = sys.stdin.buffer
+        key, read = sys.stdin.buffer, sys.stdin.buffer.read
     else:
         info = os.stat(path)
         if not stat.S_ISFIFO(info.st_mode):
             with open_regular(path) as fh:  # never a device that reads forever
                 return fh.read()
-        key, stream = (info.st_dev, info.st_ino), None
+        key, read = (info.st_dev, info.st_ino), Path(path).read_bytes
     if key not in _STREAMED:
-        if stream is None:
-            with open(path, "rb") as stream:
-                _STREAMED[key] = stream.read()
-        else:
-            _STREAMED[key] = stream.read()
+        _STREAMED[key] = read()
     return _STREAMED[key]
 
 

@@ -103,12 +103,14 @@ def commands(inputs, mfcc_scratch, tmp):
     cases = [(argv, {}) for argv in cases]
     for kind, folder in bundles.items():
         cases += [(argv, {}) for argv in (
-            ["train", out / "s", train, "--model", folder], ["embed", good_list, "--out", out / "e.npy", "--model", folder],
+            ["train", out / "s", train, "--model", folder],
+            ["embed", good_list, "--out", out / "e.npy", "--model", folder],
             ["similarity", good_list, out / "s.txt", "--model", folder], ["fit-lda", folder, train])]
         if kind != "garbage weights":  # models reads the manifests only
             cases.append((["models"], {"MIREX_MODELS_DIR": str(folder.parent)}))
-    for kind, content in {"garbage": b"\x00\x01", "empty": b"", "a list": b"[]", "wrong architecture":
-                          json.dumps({"arch": "nonet"}).encode(), "no epochs": json.dumps({"epochs": 0}).encode()}.items():
+    runs = {"garbage": b"\x00\x01", "empty": b"", "a list": b"[]", "wrong architecture": b'{"arch": "nonet"}',
+            "no epochs": b'{"epochs": 0}'}
+    for kind, content in runs.items():
         run = tmp / f"runs {kind}"
         (run / "p.training").mkdir(parents=True)
         (run / "p.training" / "run.json").write_bytes(content)

@@ -53,7 +53,8 @@ def test_outputs_that_are_the_list_or_a_listed_file_are_refused(tag_scratch, mfc
     }
     for output, clash in cases.items():
         first = "new.txt" if output.name == "new.txt" else folder / "fine.txt"
-        argvs = [["test", tag_scratch, test_list, first, output], ["similarity", test_list, output, "--features", "mfcc"],
+        argvs = [["test", tag_scratch, test_list, first, output],
+                 ["similarity", test_list, output, "--features", "mfcc"],
                  ["embed", test_list, "--out", output, "--features", "mfcc"]]
         if output.name != "new.txt":
             argvs.append(["test", mfcc_scratch, test_list, output])

@@ -34,7 +34,8 @@ def lists(tmp_path_factory):
     bad = unusable(work / "bad")
     good = [str(write_clip(work / "good" / f"{kind}{i}.wav", synth(kind, seconds=1, seed=i)))
             for i, kind in enumerate(("bass", "noise", "treble"))]
-    return {"all": write_lines(work / "all.txt", bad), "one": write_lines(work / "one.txt", good[:2] + bad[2:3] + good[2:]),
+    return {"all": write_lines(work / "all.txt", bad),
+            "one": write_lines(work / "one.txt", good[:2] + bad[2:3] + good[2:]),
             "empty": write_lines(work / "empty.txt", []), "work": work, "good": good, "bad": bad}
 
 
@@ -82,7 +83,7 @@ def test_tag_model_answers_an_all_undecodable_list_with_the_priors(tag_scratch, 
 
 @pytest.mark.parametrize("which", ["all", "one"])
 def test_tag_and_classifier_outputs_cover_every_path(which, tag_scratch, mfcc_scratch, lists, capsys, tmp_path):
-    listed = lists["all" if which == "all" else "one"].read_text().splitlines()
+    listed = lists[which].read_text().splitlines()
     status, err = cli(capsys, "test", tag_scratch, lists[which], tmp_path / "a.txt", tmp_path / "b.txt")
     assert status == 0, err
     assert [line.split("\t")[0] for line in (tmp_path / "b.txt").read_text().splitlines()][::4] == listed
@@ -98,7 +99,8 @@ def test_empty_lists_are_one_line_errors_everywhere(lists, tag_scratch, mfcc_scr
     empty = lists["empty"]
     for argv in (["train", tmp_path / "s", empty, *MFCC], ["test", mfcc_scratch, empty, tmp_path / "o.txt"],
                  ["test", tag_scratch, empty, tmp_path / "a.txt", tmp_path / "b.txt"],
-                 ["embed", empty, "--out", tmp_path / "e.npy", *MFCC], ["similarity", empty, tmp_path / "s.txt", *MFCC]):
+                 ["embed", empty, "--out", tmp_path / "e.npy", *MFCC],
+                 ["similarity", empty, tmp_path / "s.txt", *MFCC]):
         status, err = cli(capsys, *argv)
         assert status == 2 and err == [f"mirex: error: {empty}: list file has no entries"], (argv, err)
     assert not list(tmp_path.iterdir())

@@ -9,26 +9,20 @@ atomically, from the best epoch; its manifest names the architecture
 (``arch``) and the front end (``frontend``, with its ``kind``).
 """
 import json
-import math
 import resource
 import sys
 import time
 from pathlib import Path
 
-from mirex.errors import MirexError
 from mirex.log import logger, progress_shown
 from mirex.nets import get_arch
 from mirex.pretrain.inputs import assign, prepare
+from mirex.pretrain.settings import run_settings
 from mirex.pretrain.splits import SPLITS
 from mirex.pretrain.tasks import reader
 
-__all__ = ["MODELS", "DEFAULTS", "pretrain", "training_dir"]
+__all__ = ["pretrain", "training_dir"]
 
-MODELS = ("plain", "siamese")
-#: Settings a run falls back on; ``epochs`` and ``patience`` may change on --resume, the others may not.
-DEFAULTS = {"arch": "dcnn", "task": "artist", "model": "plain", "epochs": 50, "batch_size": 32, "lr": 0.1,
-            "patience": 5, "seed": 0, "loss_weights": None, "mixed_precision": False}
-RESUMABLE = ("epochs", "patience")
 N_NEGATIVES, MARGIN = 4, 0.4
 #: Batch-norm moving-average momentum in training: 0.9 rather than Keras's 0.99, so that
 #: the statistics used at inference settle within tens of steps, not hundreds.
@@ -42,72 +36,6 @@ def training_dir(name, *, root=None):
     from mirex.bundle import models_dir
 
     return (Path(root) if root else models_dir()) / f"{name}.training"
-
-
-def _digest(path):
-    """Hex SHA-256 of the list file's bytes (a pipe's are kept for the reader)."""
-    import hashlib
-
-    from mirex.listfile import list_bytes
-
-    try:
-        return hashlib.sha256(list_bytes(path)).hexdigest()
-    except OSError as exc:
-        raise MirexError(f"{path}: cannot read list file ({exc.strerror or exc})") from None
-
-
-def _check(settings, *, source):
-    """Refuse settings no run can have; ``source`` (the options, or a run's run.json) is named in the message."""
-    from mirex.nets import ARCHS
-    from mirex.pretrain.tasks import TASKS
-
-    for key, allowed in (("arch", tuple(ARCHS)), ("task", TASKS), ("model", MODELS)):
-        if settings[key] not in allowed:
-            raise MirexError(f"{source}: {key} must be one of {', '.join(allowed)}, not {settings[key]!r}")
-    for key, least in (("epochs", 1), ("batch_size", 1), ("patience", 0), ("seed", 0)):
-        value = settings[key]
-        if not isinstance(value, int) or isinstance(value, bool) or value < least:
-            raise MirexError(f"{source}: {key} must be a whole number of at least {least}, not {value!r}")
-    lr = settings["lr"]
-    if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not 0 < lr < math.inf:
-        raise MirexError(f"{source}: lr must be a positive number, not {lr!r}")
-    if settings["model"] == "siamese" and (settings["arch"], settings["task"]) != ("dcnn", "artist"):
-        raise MirexError("the Siamese model trains the dcnn network on artists only")
-    if settings["loss_weights"] and settings["task"] != "joint":
-        raise MirexError("loss weights are for the joint task's heads")
-
-
-def _settings(work, *, artist_list, resume, asked):
-    """The run's settings: new ones, or a resumed run's from its run.json checked against those asked for.
-
-    Nothing is written here: the run's folder is made only once its list has been read and split.
-    """
-    asked = {k: v for k, v in asked.items() if v is not None}
-    run_file = work / "run.json"
-    digest = _digest(artist_list)
-    if resume:
-        if not run_file.is_file():
-            raise MirexError(f"{work}: no training run to resume")
-        try:
-            stored = json.loads(run_file.read_text(encoding="utf-8"))
-            if not isinstance(stored, dict):
-                raise ValueError("not a JSON object")
-        except (OSError, ValueError) as exc:
-            raise MirexError(f"{run_file}: unreadable run record ({exc})") from None
-        settings = {**DEFAULTS, **stored}
-        _check(settings, source=run_file)
-        for key, value in asked.items():
-            if key not in RESUMABLE and settings[key] != value:
-                raise MirexError(f"{run_file}: the run was started with {key}={settings[key]!r}, not {value!r}")
-        if settings.get("list_sha256") != digest:
-            raise MirexError(f"{artist_list}: changed since the run in {work} started")
-        settings.update({k: v for k, v in asked.items() if k in RESUMABLE})
-    else:
-        if (work / "checkpoint.npz").exists():
-            raise MirexError(f"{work}: holds a training run; pass --resume to continue it, or delete it to start over")
-        settings = {**DEFAULTS, **asked, "artist_list": str(Path(artist_list).resolve()), "list_sha256": digest}
-    _check(settings, source="pretrain")
-    return settings
 
 
 def _build(settings, *, arch, task, frontend):
@@ -238,7 +166,7 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
 
     started = time.perf_counter()
     work = training_dir(out, root=root)
-    settings = _settings(work, artist_list=artist_list, resume=resume, asked=dict(
+    settings = run_settings(work, artist_list=artist_list, resume=resume, asked=dict(
         arch=arch, task=task, model=model, epochs=epochs, batch_size=batch_size, lr=lr, patience=patience, seed=seed,
         loss_weights=loss_weights, mixed_precision=mixed_precision))
     network = get_arch(settings["arch"])

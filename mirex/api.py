@@ -14,12 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from mirex.errors import DataError
 from mirex.extract import default_jobs, extract, in_order, one_thread_per_task
 from mirex.features import DEFAULT_PRESET, SpecError, make_extractor
 from mirex.frontend import FrontEnd
 from mirex.malloc import keep_freed_memory
-from mirex.signals import check, mono
+from mirex.signals import check, mono, not_finite
 
 __all__ = ["load_extractor", "Extractor", "Segments", "default_device"]
 
@@ -102,7 +101,7 @@ class Extractor:
         self._extractor = make_extractor(spec, device=None if self.device.type == "cpu" else self.device)
         self.spec, self.sr, self.frontend = self._extractor.spec, self._extractor.sr, self._extractor.frontend
         self._concepts = {}
-        self.dim = self._extractor.reduce(np.zeros((1, self._extractor.dim), np.float32)).shape[1]
+        self.dim = self._extractor.reduced_dim
         lengths = {n: name for name, n in self._extractor.passes.items() if n is not None}
         self._segment_pass = lengths[min(lengths)] if lengths else None
         self.segment_dim = 0 if self._segment_pass is None else self._extractor.segment_features(
@@ -136,10 +135,11 @@ class Extractor:
 
         Raises
         ------
-        ValueError
-            If ``audio`` is not one signal with samples.
-        mirex.errors.DataError
-            If its features cannot be computed (not finite: extreme samples).
+        mirex.errors.SignalError
+            If the signal is not 1-D or 2-D, holds no samples, or gives
+            features that are not finite (samples far outside [-1, 1], e.g.
+            1e38, overflow the front end), as a file with those samples is
+            reported.
         """
         return self.embed_batch([audio], sr, concept=concept)[0]
 
@@ -155,14 +155,21 @@ class Extractor:
         Returns
         -------
         np.ndarray, float32, shape (len(signals), dim)
+            Finite.
+
+        Raises
+        ------
+        mirex.errors.SignalError
+            As for :meth:`embed`, naming the first signal at fault.
         """
-        signals = [check(audio) for audio in signals]
+        signals = [check(audio, index=i) for i, audio in enumerate(signals)]
         if not signals:
             return np.zeros((0, self.dim), np.float32)
         result = extract(signals, extractor=self._extractor, n_jobs=n_jobs,
                          decode=functools.partial(self._decoded, sr=sr))
         if result.errors:
-            raise DataError(next(iter(result.errors.values())))
+            first = min(result.errors)
+            raise not_finite(signals[first], index=first)
         features = self._extractor.reduce(result.features)
         return features if concept is None else self._concept(concept)(features)
 
@@ -217,10 +224,10 @@ class Extractor:
             raise SpecError(f"{self.spec}: no network, so no segment features")
         if step is not None and not isinstance(self.frontend, FrontEnd):
             raise SpecError(f"{self.spec}: centred segments need a mel front end")
-        signals = [check(audio) for audio in signals]
+        signals = [check(audio, index=i) for i, audio in enumerate(signals)]
         keep_freed_memory()
         with one_thread_per_task():  # as extract() runs its tasks
-            return list(in_order(functools.partial(self._segments, sr=sr, step=step), signals,
+            return list(in_order(functools.partial(self._segments, sr=sr, step=step), enumerate(signals),
                                  n_jobs=min(n_jobs or default_jobs(), max(len(signals), 1))))
 
     def embed_files(self, paths, *, cache=True, n_jobs=None, progress=False):
@@ -256,17 +263,15 @@ class Extractor:
         if cache:
             store = FeatureCache(feature_cache_dir() if cache is True else Path(cache))
         result = extract(paths, extractor=self._extractor, cache=store, n_jobs=n_jobs, progress=progress)
-        features = np.full((len(result.features), self.dim), np.nan, dtype=np.float32)
-        if result.ok.any():
-            features[result.ok] = self._extractor.reduce(result.features[result.ok])
-        return Extraction(features=features, errors=result.errors, hits=result.hits)
+        return Extraction(features=self._extractor.reduce(result.features), errors=result.errors, hits=result.hits)
 
     def _decoded(self, audio, *, sr):
         """The blocks :meth:`mirex.features.Extractor.prepare` takes for one signal: the mono signal at :attr:`sr`."""
         return [mono(audio, sr=sr, rate=self.sr, device=self._extractor.device)]
 
-    def _segments(self, audio, *, sr, step):
-        """:meth:`embed_segments` of one checked signal, in this thread."""
+    def _segments(self, item, *, sr, step):
+        """:meth:`embed_segments` of one checked signal, ``item`` = (index, signal), in this thread."""
+        index, audio = item
         extractor, name = self._extractor, self._segment_pass
         length = extractor.passes[name]
         y = self._decoded(audio, sr=sr)[0]
@@ -276,7 +281,10 @@ class Extractor:
         else:
             pooled = extractor.windows(y, step=step, length=length)
             first = np.arange(len(pooled)) * step - length // 2
+        features = extractor.segment_features(pooled)
+        if not np.isfinite(features).all():
+            raise not_finite(audio, index=index)
         frame = getattr(self.frontend, "hop_length", 1) / self.sr  # a waveform network's frames are samples
         duration = len(y) / self.sr
-        return Segments(features=extractor.segment_features(pooled), start=np.clip(first * frame, 0, duration),
+        return Segments(features=features, start=np.clip(first * frame, 0, duration),
                         end=np.clip((first + length) * frame, 0, duration))

@@ -7,6 +7,7 @@ outputs, caches and bundles are as readable to other users as any file the
 caller creates.
 """
 import contextlib
+import errno
 import os
 import re
 import tempfile
@@ -96,7 +97,11 @@ def write_text(path, text, *, encoding="utf-8", errors="strict"):
 
 
 def check_writable(folder, *, name=None):
-    """Create ``folder`` if needed and check that a file can be created in it.
+    """Check that ``folder`` can be created (if needed) and a file created in it; nothing is left behind.
+
+    A folder that does not exist yet is not created (a command refused later
+    leaves nothing): the probe goes to its nearest existing ancestor, where
+    it would be created.
 
     Parameters
     ----------
@@ -113,11 +118,13 @@ def check_writable(folder, *, name=None):
         written (read-only, full), or the name cannot be used there.
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(existing))
     prefix, suffix = _temp_affixes(Path(name), None) if name else (".probe.", ".tmp")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)
+    fd, tmp = tempfile.mkstemp(dir=existing, prefix=prefix, suffix=suffix)
     os.close(fd)
     os.unlink(tmp)
     if name:
         with contextlib.suppress(FileNotFoundError):  # any other error (a name too long) is the name's
-            os.stat(folder / name)
+            os.stat(existing / name)

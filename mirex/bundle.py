@@ -20,6 +20,7 @@ files by :func:`import_keras2`; it finds a name in the folders of
 import datetime
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -186,8 +187,9 @@ def load_bundle(name=None):
     Raises
     ------
     BundleError
-        If the bundle is missing, its manifest unreadable or incomplete, or it
-        holds a pickle.
+        If the bundle is missing, its manifest unreadable or damaged (not
+        what a bundle needs: a name, the weights file, a valid front end and
+        architecture), a file it lists is missing, or it holds a pickle.
     """
     path = find_bundle(name)
     manifest_path = path / MANIFEST
@@ -197,13 +199,35 @@ def load_bundle(name=None):
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise BundleError(f"{manifest_path}: unreadable manifest ({exc})") from None
-    for fname in manifest.get("files", {}):
+    try:
+        bundle = _checked(path, manifest)
+    except (KeyError, TypeError, ValueError) as exc:
+        reason = f"no {exc}" if isinstance(exc, KeyError) else exc
+        raise BundleError(f"{manifest_path}: damaged manifest ({reason})") from None
+    for fname in manifest["files"]:
         if not (path / fname).is_file():
             raise BundleError(f"{path / fname}: listed in the manifest but missing")
-    if PICKLED_LDA in manifest.get("files", {}):
+    if PICKLED_LDA in manifest["files"]:
         raise BundleError(f"{path / PICKLED_LDA}: an LDA stored as a pickle by an earlier version is never loaded "
                           f"(it could run code); refit it with `mirex fit-lda` into a bundle without it, or re-import the bundle")
-    return Bundle(path, manifest)
+    return bundle
+
+
+def _checked(path, manifest):
+    """The Bundle of a parsed manifest; KeyError, TypeError or ValueError if it lacks what a bundle needs."""
+    from mirex.nets import ARCHS
+
+    if not (isinstance(manifest, dict) and isinstance(manifest["name"], str)
+            and all(isinstance(manifest[key], dict) for key in ("files", "frontend"))):
+        raise TypeError("name must be a string, files and frontend objects")
+    if WEIGHTS not in manifest["files"] or manifest.get("arch", "dcnn") not in ARCHS:
+        raise ValueError(f"files must list {WEIGHTS}, arch be one of {', '.join(ARCHS)}")
+    bundle = Bundle(path, manifest)
+    for key, value in bundle.frontend.to_dict().items():
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if key != "kind" and not (number and math.isfinite(value) and (value > 0 or key == "mean")):
+            raise ValueError(f"front-end {key} is {value!r}")
+    return bundle
 
 
 def _publish(tmp, final, manifest):

@@ -15,7 +15,7 @@ from mirex.nets.projection import OBJECTIVES as LOSSES
 from mirex.evaluate import command as evaluate_command
 from mirex.extract import add_device_argument, add_jobs_argument
 from mirex.tasks import classify
-from mirex.log import configure, logger
+from mirex.log import logger, run_command
 
 __all__ = ["main", "build_parser"]
 
@@ -251,13 +251,4 @@ def build_parser():
 def main(argv=None):
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
-    configure(quiet=getattr(args, "quiet", False))
-    try:
-        args.func(args)
-    except MirexError as exc:
-        logger.error(str(exc))  # never raises: a lost message must not change the status
-        return 2
-    except KeyboardInterrupt:
-        logger.error("interrupted")
-        return 130
-    return 0
+    return run_command(lambda: args.func(args), quiet=getattr(args, "quiet", False))

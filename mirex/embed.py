@@ -38,7 +38,7 @@ from mirex.atomic import atomic_path, write_text
 from mirex.cluster import ClusterError
 from mirex.extract import Extraction, extract
 from mirex.features import DEFAULT_PRESET, make_extractor
-from mirex.listfile import read_list
+from mirex.listfile import check_outputs, read_list
 from mirex.log import logger, progress_bar
 from mirex.protocol import _features, _warn
 from mirex.remote import is_url, local_copies
@@ -58,24 +58,27 @@ class ChunkStore:
     chunk_size : int
     fingerprint : str
         The extractor's fingerprint.
+    dim : int
+        The extractor's feature length (:attr:`mirex.features.Extractor.dim`).
     """
 
     MANIFEST = "manifest.json"
     PATHS = "paths.txt"
 
-    def __init__(self, folder, *, paths, chunk_size, fingerprint):
+    def __init__(self, folder, *, paths, chunk_size, fingerprint, dim):
         if chunk_size < 1:
             raise ValueError(f"chunk_size must be positive, not {chunk_size}")
         self.folder = Path(folder)
         self.paths = list(paths)
-        self.chunk_size = chunk_size
+        self.chunk_size, self.dim = chunk_size, dim
         self.n_chunks = -(-len(self.paths) // chunk_size)
         identity = {
-            "version": 1,
+            "version": 2,
             "paths_sha256": hashlib.sha256("\n".join(self.paths).encode()).hexdigest(),
             "n_paths": len(self.paths),
             "chunk_size": chunk_size,
             "fingerprint": fingerprint,
+            "dim": dim,
         }
         manifest = self._read_manifest()
         if manifest is not None and all(manifest.get(k) == v for k, v in identity.items()):
@@ -136,12 +139,9 @@ class ChunkStore:
         features : np.ndarray, float32, shape (n_paths, dim)
         errors : dict of int to str
         """
-        parts = [np.load(self.file(i), allow_pickle=False) for i in range(self.n_chunks)]
-        dim = max((p.shape[1] for p in parts), default=0)  # a chunk of failures only has no columns
-        features = np.full((len(self.paths), dim), np.nan, dtype=np.float32)
-        for index, part in enumerate(parts):
-            if part.shape[1]:
-                features[self.rows(index)] = part
+        features = np.full((len(self.paths), self.dim), np.nan, dtype=np.float32)
+        for index in range(self.n_chunks):
+            features[self.rows(index)] = np.load(self.file(index), allow_pickle=False)
         return features, {int(k): v for k, v in self.manifest["errors"].items()}
 
 
@@ -232,7 +232,8 @@ def extract_distributed(paths, *, extractor, cluster, folder, cache_dir=None, n_
         ``hits`` counts the rows stored by an earlier run.
     """
     paths = [p if is_url(p) else os.path.abspath(p) for p in paths]
-    store = ChunkStore(folder, paths=paths, chunk_size=cluster.chunk_size, fingerprint=extractor.fingerprint)
+    store = ChunkStore(folder, paths=paths, chunk_size=cluster.chunk_size, fingerprint=extractor.fingerprint,
+                       dim=extractor.dim)
     todo = store.todo()
     resumed = len(paths) - sum(store.size(i) for i in todo)
     if todo:
@@ -286,6 +287,7 @@ def embed(*, list_file, out, spec=None, n_jobs=None, cache_dir=None, progress=Tr
     from mirex.folders import feature_cache_dir
 
     entries = read_list(list_file, kind="any", warn=_warn)
+    check_outputs([out], list_file=list_file, entries=entries)
     extractor = make_extractor(spec or DEFAULT_PRESET, device=None if cluster else device)
     paths = [e.path for e in entries]
     if cluster is None:
@@ -297,10 +299,7 @@ def embed(*, list_file, out, spec=None, n_jobs=None, cache_dir=None, progress=Tr
                                      progress=progress)
         for message in result.errors.values():
             _warn(message)
-    values = result.features
-    if result.ok.any():
-        values = np.full((len(entries), extractor.reduce(values[result.ok][:1]).shape[1]), np.nan, dtype=np.float32)
-        values[result.ok] = extractor.reduce(result.features[result.ok])
+    values = extractor.reduce(result.features)
     with atomic_path(out, suffix=".npy") as tmp:
         with open(tmp, "wb") as fh:
             np.save(fh, values)

@@ -32,3 +32,7 @@ class DataError(MirexError):
 
 class EvaluationError(MirexError):
     """An evaluation cannot run: an unknown system, a failing script, an unusable output."""
+
+
+class SignalError(MirexError, ValueError):
+    """A signal given to the Python API cannot be used (its shape, no samples, features that are not finite)."""

@@ -299,8 +299,8 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progres
         Audio files (absolute, or relative to the working directory), or
         any items ``decode`` reads.
     extractor : object
-        A :class:`mirex.features.Extractor` (or anything with its thread-safe stages; ``prepare`` gets
-        :func:`mirex.audio.stream`'s blocks with ``pcm16=True``).
+        A :class:`mirex.features.Extractor` (or anything with its thread-safe stages and ``dim``;
+        ``prepare`` gets :func:`mirex.audio.stream`'s blocks with ``pcm16=True``).
     cache : mirex.cache.FeatureCache, optional
         Where features are kept between calls.
     n_jobs : int, optional
@@ -320,6 +320,8 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progres
     Returns
     -------
     Extraction
+        ``features`` has ``extractor.dim`` columns whatever the outcome (all
+        NaN rows when no file could be used; no rows for no paths).
     """
     from mirex.log import progress_bar
 
@@ -341,8 +343,7 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progres
                     rows[index] = value
                     hits += kind == "hit"
             bar.update(len(done))
-    dim = len(next(iter(rows.values()))) if rows else 0
-    features = np.full((len(paths), dim), np.nan, dtype=np.float32)
+    features = np.full((len(paths), extractor.dim), np.nan, dtype=np.float32)
     for index, value in rows.items():
         features[index] = value
     return Extraction(features=features, errors=dict(sorted(errors.items())), hits=hits)

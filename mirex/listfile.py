@@ -15,19 +15,33 @@ Lenient reading (a ``warn`` callback, as the MIREX scripts use) reports
 instead of failing: a malformed line is skipped, and bytes that are not UTF-8
 (e.g. a Latin-1 list) are kept as they are with ``surrogateescape``, so the
 file is opened by its original bytes and the output list repeats them exactly.
+
+A list file is a regular file, a pipe (``<(sort list.txt)``) or ``-`` for
+standard input. A pipe or standard input can be read only once: its bytes are
+kept for the rest of the process, so reading the same list again (a digest of
+it, then its entries) gives the same bytes.
 """
+import errno
 import os
 import re
+import stat
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Optional
 
 from mirex.atomic import write_text
 from mirex.errors import ListFileError
 from mirex.files import open_regular
 
-__all__ = ["Entry", "read_list", "write_list", "unique_paths"]
+__all__ = ["Entry", "STDIN", "read_list", "list_bytes", "write_list", "unique_paths", "check_outputs",
+           "file_identity"]
 
 _KINDS = ("train", "test", "any")
+#: The list-file name of standard input.
+STDIN = "-"
+#: Bytes of the pipes (by device and inode) and standard input (by stream) read so far.
+_STREAMED = {}
 #: Line ends: LF, CRLF and CR alone (str.splitlines would also split on \x85, \u2028...).
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _EDGES = re.compile(r"^[\s\ufeff]+|\s+$")
@@ -92,13 +106,42 @@ def _decode(raw, path, warn):
         return raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="surrogateescape")
 
 
+def list_bytes(path):
+    """The bytes of a list file: a regular file, a pipe, or :data:`STDIN`.
+
+    A pipe or standard input is read to its end at the first call and its
+    bytes kept for the rest of the process; a regular file is read at each
+    call (no further than the size it had when opened). A folder, device or
+    socket is never read.
+
+    Raises
+    ------
+    OSError
+        If it is missing, unreadable, or neither a regular file nor a pipe.
+    """
+    if os.fspath(path) == STDIN:
+        if sys.stdin is None:
+            raise OSError(errno.EBADF, "standard input is closed")
+        key, read = sys.stdin.buffer, sys.stdin.buffer.read
+    else:
+        info = os.stat(path)
+        if not stat.S_ISFIFO(info.st_mode):
+            with open_regular(path) as fh:  # never a device that reads forever
+                return fh.read()
+        key, read = (info.st_dev, info.st_ino), Path(path).read_bytes
+    if key not in _STREAMED:
+        _STREAMED[key] = read()
+    return _STREAMED[key]
+
+
 def read_list(path, *, kind="any", warn=None):
     """Read a MIREX list file.
 
     Parameters
     ----------
     path : str or Path
-        The list file.
+        The list file: a regular file, a pipe, or ``'-'`` for standard input
+        (see :func:`list_bytes`).
     kind : {'train', 'test', 'any'}
         ``'train'`` requires a label on every line; ``'test'`` ignores any
         columns after the path; ``'any'`` keeps whatever columns are present.
@@ -115,16 +158,18 @@ def read_list(path, *, kind="any", warn=None):
     Raises
     ------
     ListFileError
-        If the file cannot be read or has no usable line; without ``warn``,
-        also if it is not UTF-8 or a line is malformed.
+        If the file cannot be read, holds binary data (NUL bytes) or has no
+        usable line; without ``warn``, also if it is not UTF-8 or a line is
+        malformed.
     """
     if kind not in _KINDS:
         raise ValueError(f"kind must be one of {_KINDS}, not {kind!r}")
     try:
-        with open_regular(path) as fh:  # never a device or pipe that reads forever
-            raw = fh.read()
+        raw = list_bytes(path)
     except OSError as exc:
         raise ListFileError(f"{path}: cannot read list file ({exc.strerror or exc})") from None
+    if b"\0" in raw:  # no path holds one: binary data, not a list
+        raise ListFileError(f"{path}: not a list file (binary data: NUL bytes)")
     text = _decode(raw, path, warn)
     entries = []
     for number, line in enumerate(_LINE_END.split(text), start=1):
@@ -153,12 +198,56 @@ def unique_paths(entries):
     return list(dict.fromkeys(e.path for e in entries))
 
 
+def file_identity(path):
+    """What ``path`` names, to tell whether two names are one file.
+
+    ``(st_dev, st_ino)`` of the file when it exists (links followed;
+    standard input's for :data:`STDIN`), else its resolved absolute path.
+    """
+    try:
+        info = os.fstat(0) if os.fspath(path) == STDIN else os.stat(path)
+        return info.st_dev, info.st_ino
+    except OSError:
+        return os.path.realpath(path)
+    except ValueError:  # a NUL byte in the name: no such file
+        return os.path.abspath(path)
+
+
+def check_outputs(outputs, *, list_file, entries):
+    """Refuse an output that is the same file as another output, the list, or a file it lists.
+
+    Called before any work, so that nothing is computed or overwritten.
+
+    Parameters
+    ----------
+    outputs : sequence of str or Path
+    list_file : str or Path
+    entries : list of Entry
+        The list's entries (paths relative to the working directory).
+
+    Raises
+    ------
+    ListFileError
+        Naming the output and the file it would overwrite.
+    """
+    taken = {file_identity(list_file): f"the list file {list_file}"}
+    for entry in entries:
+        taken.setdefault(file_identity(entry.path), f"{entry.path}, listed on line {entry.line} of {list_file}")
+    for output in outputs:
+        key = file_identity(output)
+        if key in taken:
+            raise ListFileError(f"{output}: output is the same file as {taken[key]}")
+        taken[key] = f"output {output}"
+
+
 def _unwritable(field):
     """Why ``field`` would not read back as itself, or None."""
     if not field:
         return "is empty"
     if re.search(r"[\t\r\n]", field):
         return "contains a tab or line break"
+    if "\0" in field:
+        return "contains a NUL character"
     if field != field.strip():
         return "has leading or trailing blanks"
     if field.startswith("\ufeff"):
@@ -184,8 +273,8 @@ def write_list(path, rows):
     Raises
     ------
     ListFileError
-        If a field would not read back as itself (empty, a tab or line break,
-        leading or trailing blanks), or the file cannot be written.
+        If a field would not read back as itself (empty, a tab, line break or
+        NUL, leading or trailing blanks), or the file cannot be written.
     """
     lines = []
     for number, fields in enumerate(rows, start=1):

@@ -7,14 +7,17 @@ written. A closed stderr (``2>&-``) or a pipe whose reader has gone
 stream error, and :func:`configure` puts ``/dev/null`` on a closed standard
 descriptor so that no file the run opens later takes its number (where C
 libraries would write into it). Modules log through ``logger`` or a child
-(``logging.getLogger(__name__)``); the command line calls :func:`configure`
-once.
+(``logging.getLogger(__name__)``); every command runs through
+:func:`run_command`, which calls :func:`configure` once and reports a user
+error as one line.
 """
 import logging
 import os
 import sys
 
-__all__ = ["logger", "configure", "progress_bar"]
+from mirex.errors import MirexError
+
+__all__ = ["logger", "configure", "run_command", "progress_bar", "progress_shown"]
 
 logger = logging.getLogger("mirex")
 
@@ -107,15 +110,44 @@ def configure(*, quiet=False):
     logger.setLevel(logging.WARNING if quiet else logging.INFO)
 
 
-def progress_bar(*, enabled=True, **options):
-    """A tqdm progress bar on stderr, shown only when ``enabled`` and stderr is a terminal.
+def run_command(command, *, quiet=False):
+    """Run a command line's work, ``command()``, and return its exit status.
 
-    ``MIREX_PROGRESS=1`` in the environment shows it on any stderr (a log
-    file); ``MIREX_PROGRESS=0`` never. Writing it never raises. ``options``
-    go to :class:`tqdm.tqdm`.
+    The logger is configured first (:func:`configure`). A user error
+    (:class:`mirex.errors.MirexError`) prints as one line ``mirex: error:
+    ...`` and gives status 2; an interrupt gives 130.
+    """
+    configure(quiet=quiet)
+    try:
+        command()
+    except MirexError as exc:
+        logger.error(" ".join(str(exc).splitlines()))  # never raises: a lost message must not change the status
+        return 2
+    except KeyboardInterrupt:
+        logger.error("interrupted")
+        return 130
+    return 0
+
+
+def progress_shown(*, enabled=True, stream=None):
+    """Whether progress bars are shown: ``enabled`` and ``stream`` (default stderr) is a terminal.
+
+    ``MIREX_PROGRESS=1`` in the environment shows them on any stream (a log
+    file); ``MIREX_PROGRESS=0`` never.
+    """
+    wanted = os.environ.get("MIREX_PROGRESS", "")
+    try:
+        terminal = (stream or _STDERR).isatty()
+    except Exception:  # a closed stream
+        terminal = False
+    return enabled and wanted != "0" and (wanted == "1" or terminal)
+
+
+def progress_bar(*, enabled=True, **options):
+    """A tqdm progress bar on stderr, shown only when :func:`progress_shown` says so.
+
+    Writing it never raises. ``options`` go to :class:`tqdm.tqdm`.
     """
     from tqdm import tqdm
 
-    wanted = os.environ.get("MIREX_PROGRESS", "")
-    shown = enabled and wanted != "0" and (wanted == "1" or _STDERR.isatty())
-    return tqdm(file=_STDERR, disable=not shown, **options)
+    return tqdm(file=_STDERR, disable=not progress_shown(enabled=enabled), **options)

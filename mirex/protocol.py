@@ -20,7 +20,7 @@ from mirex.cache import FeatureCache
 from mirex.errors import DataError, ListFileError, ScratchError
 from mirex.extract import extract
 from mirex.features import DEFAULT_PRESET, FeatureSpec, make_extractor
-from mirex.listfile import read_list, unique_paths, write_list
+from mirex.listfile import check_outputs, read_list, unique_paths, write_list
 from mirex.tasks import classify, tag
 from mirex.tasks.record import load_record, save_record
 from mirex.log import logger
@@ -162,9 +162,10 @@ def test(*, scratch, test_list, output, binary=None, spec=None, model=None, n_jo
     if is_tag != (binary is not None):
         raise ScratchError(f"{scratch}: holds a {'tag model' if is_tag else 'single-label classifier'}; give "
                            + ("AFFINITY_OUT and BINARY_OUT" if is_tag else "one OUTPUT"))
-    for out in (output, binary):
-        if out is not None:
-            _check_output(out)
+    outputs = [out for out in (output, binary) if out is not None]
+    check_outputs(outputs, list_file=test_list, entries=entries)
+    for out in outputs:
+        _check_output(out)
     trained = FeatureSpec.parse(record.spec)
     asked = FeatureSpec.parse(spec or trained)
     asked = asked.with_bundle(model) if model else asked
@@ -191,19 +192,8 @@ def test(*, scratch, test_list, output, binary=None, spec=None, model=None, n_jo
     return rows
 
 
-def _reduced(extractor, result, *, then=None):
-    """The extractor's reduced features of the usable rows (passed to ``then`` when given), NaN rows for the others."""
-    if not result.ok.any():
-        return result.features
-    usable = extractor.reduce(result.features[result.ok])
-    usable = usable if then is None else then(usable)
-    values = np.full((len(result.features), usable.shape[1]), np.nan, dtype=np.float32)
-    values[result.ok] = usable
-    return values
-
-
 def _test_tags(record, paths, result, *, extractor, affinity_out, binary_out):
-    scores, binary = tag.predict(record=record, features=_reduced(extractor, result))
+    scores, binary = tag.predict(record=record, features=extractor.reduce(result.features))
     if result.errors:
         _warn(f"{len(result.errors)} test file(s) could not be used; given the tag priors as scores")
     tag.write_outputs(paths=paths, record=record, scores=scores, binary=binary, affinity_out=affinity_out,
@@ -241,16 +231,18 @@ def similarity(*, list_file, out, spec=None, fmt="full", top=100, n_jobs=None, c
     from mirex.folders import feature_cache_dir
     from mirex.tasks.similarity import write_matrix
 
-    paths = unique_paths(read_list(list_file, kind="any", warn=_warn))
+    entries = read_list(list_file, kind="any", warn=_warn)
+    check_outputs([out], list_file=list_file, entries=entries)
     _check_output(out)
+    paths = unique_paths(entries)
     extractor = make_extractor(spec or DEFAULT_PRESET, device=device)
     result = _features(paths, extractor=extractor, cache_dir=cache_dir or feature_cache_dir(), n_jobs=n_jobs,
                        progress=progress)
-    then, name = None, str(extractor.spec)
+    features, name = extractor.reduce(result.features), str(extractor.spec)
     if concept:
         from mirex.nets.projection import concept_embedder
 
-        then = concept_embedder(extractor.bundle, spec=extractor.spec, concept=concept)
+        features = concept_embedder(extractor.bundle, spec=extractor.spec, concept=concept)(features)
         name += f" concept={concept}"
-    write_matrix(out=out, paths=paths, features=_reduced(extractor, result, then=then), name=name, fmt=fmt, top=top)
+    write_matrix(out=out, paths=paths, features=features, name=name, fmt=fmt, top=top)
     return len(paths)

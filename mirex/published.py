@@ -90,10 +90,14 @@ def fetch_models(*, source_dir=None, root=None, force=False):
 
     Raises
     ------
+    MirexError
+        If ``source_dir`` is not a folder (before any download).
     BundleError
         If a file's checksum does not match its pin.
     """
     root = Path(root) if root else writable_models_dir()
+    if source_dir is not None and not Path(source_dir).is_dir():
+        raise MirexError(f"{source_dir}: no such folder (--from names the folder holding the .h5 copies)")
     with tempfile.TemporaryDirectory() as tmp:
         for item in PUBLISHED:
             if not force and _imported(item, root):

@@ -15,11 +15,12 @@ the front end itself.
 import numpy as np
 
 from mirex.audio import finite_float32, mean_of_channels
+from mirex.errors import SignalError
 
-__all__ = ["check", "mono"]
+__all__ = ["check", "mono", "not_finite"]
 
 
-def check(audio):
+def check(audio, *, index=0):
     """``audio`` itself, after checking that it is one signal with samples.
 
     Parameters
@@ -27,10 +28,12 @@ def check(audio):
     audio : np.ndarray or torch.Tensor (or anything ``np.asarray`` takes)
         1-D (mono), or 2-D with channels first (channels, samples) or last
         (samples, channels): the shorter axis holds the channels.
+    index : int
+        The signal's place among those given, named in the error.
 
     Raises
     ------
-    ValueError
+    mirex.errors.SignalError
         If it has another number of dimensions, or no samples.
     """
     import torch
@@ -38,10 +41,20 @@ def check(audio):
     if not torch.is_tensor(audio):
         audio = np.asarray(audio)
     if audio.ndim not in (1, 2):
-        raise ValueError(f"expected one signal, 1-D or 2-D (channels first or last), not shape {tuple(audio.shape)}")
+        raise SignalError(f"signal {index}: expected 1-D or 2-D (channels first or last), not shape "
+                          f"{tuple(audio.shape)}")
     if audio.shape[-1] == 0 or audio.shape[0] == 0:
-        raise ValueError("the signal holds no samples")
+        raise SignalError(f"signal {index}: holds no samples")
     return audio
+
+
+def not_finite(audio, *, index):
+    """The error for a signal whose features are not finite, naming its largest sample."""
+    import torch
+
+    peak = float(audio.detach().abs().max() if torch.is_tensor(audio) else np.abs(np.asarray(audio)).max())
+    return SignalError(f"signal {index}: features are not finite (largest |sample| {peak:.3g}; floats in "
+                       "[-1, 1] are expected)")
 
 
 def mono(audio, *, sr, rate, device=None):

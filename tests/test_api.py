@@ -1,5 +1,6 @@
 """The Python API: the scripts' features from arrays and files, any rate and channel layout, in threads."""
 import doctest
+import re
 import threading
 
 import numpy as np
@@ -11,6 +12,7 @@ from conftest import ROOT, synth, write_clip
 
 import mirex
 from mirex.cli import main
+from mirex.errors import SignalError
 from mirex.features import SpecError
 
 #: Torch front end and network on the CPU against the scripts' NumPy path (features reach ~150).
@@ -178,13 +180,6 @@ def test_signals_take_the_file_path(tmp_path, extractor):
         extractor.embed_batch([signals[0], np.zeros(0, np.float32)], 22050)
 
 
-def test_signals_that_give_no_finite_features_are_an_error(extractor):
-    from mirex.errors import DataError
-
-    with pytest.raises(DataError, match="item 1: features are not finite"):
-        extractor.embed_batch([np.zeros(22050, np.float32), np.full(22050, 3e38, np.float32)], 22050, n_jobs=1)
-
-
 @pytest.mark.parametrize("seconds, step", [(30.0, 2), (3.74, 2), (0.5, 2), (7.3, 1), (7.3, 3)])
 def test_centred_segments_from_one_pass_equal_the_windows_one_by_one(extractor, seconds, step):
     from mirex.bench.api import windows_one_by_one
@@ -227,3 +222,26 @@ def test_channels_are_averaged_as_numpy_averages_them(dtype):
         expected = samples.mean(axis=1, dtype=np.float32)
         np.testing.assert_array_equal(mean_of_channels(samples, axis=1), expected)
         np.testing.assert_array_equal(mean_of_channels(np.ascontiguousarray(samples.T), axis=0), expected)
+
+
+@pytest.mark.parametrize("scale", [1e37, -3e38])
+def test_samples_that_overflow_are_an_error_as_for_files(extractor, tmp_path, scale):
+    y = synth("bass", seconds=3.5, seed=1)
+    huge = (y / np.abs(y).max() * scale).astype(np.float32)
+    sf.write(tmp_path / "huge.wav", huge, 22050, subtype="FLOAT")
+    assert "features are not finite" in extractor.embed_files([tmp_path / "huge.wav"], cache=False).errors[0]
+    message = "signal {}: features are not finite (largest |sample| " + f"{abs(scale):.3g};"
+    with pytest.raises(SignalError, match=re.escape(message.format(0))):
+        extractor.embed(huge, 22050)
+    with pytest.raises(SignalError, match=re.escape(message.format(1))):
+        extractor.embed_batch([y, torch.from_numpy(huge)], 22050)
+    with pytest.raises(SignalError, match=re.escape(message.format(0))):
+        extractor.embed_segments(huge, 22050, step=50)
+    assert np.isfinite(extractor.embed(y.astype(np.float64) * 1e300, 22050)).all()  # inf in float32: zeroed
+
+
+def test_unusable_signals_are_mirex_errors(extractor):
+    for bad, reason in ((np.zeros((2, 2, 100)), "signal 0: expected 1-D or 2-D"), (np.zeros(0), "signal 0: holds no")):
+        with pytest.raises(SignalError, match=reason) as caught:
+            extractor.embed(bad, 22050)
+        assert isinstance(caught.value, ValueError)  # what these were before

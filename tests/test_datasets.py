@@ -128,7 +128,7 @@ def test_missing_fluidsynth_says_what_to_install(monkeypatch, tmp_path, capsys):
     assert issubclass(render.FluidSynthMissing, MirexError)
     assert composers.main(["--out", str(tmp_path), "--quiet"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "fluidsynth" in err
+    assert err.count("\n") == 1 and err.startswith("mirex: error: ") and "fluidsynth" in err
 
 
 def test_unknown_composer_is_an_error(tmp_path):

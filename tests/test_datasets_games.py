@@ -266,6 +266,6 @@ def test_without_apt_get_main_says_so_in_one_line(tmp_path, monkeypatch, capsys)
     monkeypatch.setattr(games.shutil, "which", lambda name: None)
     assert games.main(["--out", str(tmp_path), "--packages", "krank", "--quiet"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: no apt-get:") and err.count("\n") == 1
+    assert err.startswith("mirex: error: no apt-get:") and err.count("\n") == 1
     assert games.main(["--out", str(tmp_path), "--packages", "not-a-game", "--quiet"]) == 2
     assert "unknown package" in capsys.readouterr().err

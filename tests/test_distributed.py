@@ -135,14 +135,14 @@ def test_a_killed_worker_loses_no_chunk(tmp_path, clips, cluster):
 
 def test_another_chunk_size_starts_afresh(tmp_path, caplog):
     paths = [f"/x/{i}.wav" for i in range(10)]
-    store = ChunkStore(tmp_path, paths=paths, chunk_size=4, fingerprint="f")
+    store = ChunkStore(tmp_path, paths=paths, chunk_size=4, fingerprint="f", dim=3)
     store.put(0, np.ones((4, 3)), {1: "bad"})
     store.put(2, np.ones((2, 3)), {})
-    assert ChunkStore(tmp_path, paths=paths, chunk_size=4, fingerprint="f").todo() == [1]
-    again = ChunkStore(tmp_path, paths=paths, chunk_size=5, fingerprint="f")
+    assert ChunkStore(tmp_path, paths=paths, chunk_size=4, fingerprint="f", dim=3).todo() == [1]
+    again = ChunkStore(tmp_path, paths=paths, chunk_size=5, fingerprint="f", dim=3)
     assert again.todo() == [0, 1] and not list(tmp_path.glob("chunk-*.npy"))
     assert "starting afresh" in caplog.text
-    assert ChunkStore(tmp_path, paths=paths[::-1], chunk_size=5, fingerprint="f").manifest["chunks_done"] == []
+    assert ChunkStore(tmp_path, paths=paths[::-1], chunk_size=5, fingerprint="f", dim=3).manifest["chunks_done"] == []
 
 
 def test_worker_refuses_a_different_model(clips):

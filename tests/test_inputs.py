@@ -174,3 +174,45 @@ def test_a_list_file_that_is_not_a_regular_file_is_refused_at_once(tmp_path, spe
     path = tmp_path if special == "folder" else special
     with pytest.raises(ListFileError, match="cannot read list file"):
         read_list(path, kind="test")
+
+
+def test_a_list_from_a_pipe_or_standard_input_is_read_once(tmp_path, monkeypatch):
+    import io
+
+    from mirex.listfile import list_bytes
+
+    text = b"b.wav\tx\na.wav\ty\n"
+    pipe = tmp_path / "list pipe"
+    os.mkfifo(pipe)
+
+    def writer():
+        with open(pipe, "wb") as fh:
+            fh.write(text)
+
+    threading.Thread(target=writer, daemon=True).start()
+    first = finishes(lambda: read_list(pipe, kind="train"))["value"]
+    assert [(e.path, e.label) for e in first] == [("b.wav", "x"), ("a.wav", "y")]
+    assert finishes(lambda: list_bytes(pipe))["value"] == text  # the writer has gone: the bytes were kept
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text)))
+    assert [e.path for e in read_list("-", kind="test")] == ["b.wav", "a.wav"] and list_bytes("-") == text
+
+
+def test_scripts_take_their_lists_from_pipes_and_standard_input(mfcc_scratch, tmp_path):
+    import shlex
+    import subprocess
+
+    from conftest import ROOT
+
+    clips = [write_clip(tmp_path / f"{name}.wav", synth(name, seconds=1, seed=3)) for name in ("noise", "bass")]
+    listed = tmp_path / "list.txt"
+    listed.write_text("".join(f"{p}\n" for p in clips))
+    scratch, train = shlex.quote(str(tmp_path / "scratch")), shlex.quote(str(ROOT / "run_train.sh"))
+    test, listed_q = shlex.quote(str(ROOT / "run_test.sh")), shlex.quote(str(listed))
+    script = (f"{test} {shlex.quote(str(mfcc_scratch))} <(sort {listed_q}) out1.txt --quiet && "
+              f"sed 's/$/\tlabel/' {listed_q} | sed '1s/label/other/' | {train} {scratch} - --features mfcc "
+              f"--task-lda off --quiet && sort -r {listed_q} | {test} {scratch} - out2.txt --quiet")
+    result = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and not result.stderr, result.stderr
+    assert [line.split("\t")[0] for line in (tmp_path / "out1.txt").read_text().splitlines()] == sorted(map(str, clips))
+    assert [line.split("\t")[0] for line in (tmp_path / "out2.txt").read_text().splitlines()] == \
+        sorted(map(str, clips), reverse=True)

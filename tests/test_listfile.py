@@ -112,6 +112,7 @@ def test_space_separator_only_before_an_existing_file(tmp_path, monkeypatch):
 @pytest.mark.parametrize("field, problem", [("", "is empty"), (" a.wav", "leading or trailing blanks"),
                                             ("a.wav\u3000", "leading or trailing blanks"),
                                             ("a\nb", "tab or line break"), ("a\rb", "tab or line break"),
+                                            ("a\0b", "NUL character"),
                                             ("\ufeffa", "byte-order mark"), ("a\ud800b", "cannot be encoded")])
 def test_writer_refuses_what_cannot_be_read_back(tmp_path, field, problem):
     with pytest.raises(ListFileError, match=f"out.txt:2: field .* {problem}"):
@@ -138,7 +139,7 @@ def test_write_read_round_trip_or_refusal(rows):
             write_list(out, rows)
         except ListFileError:
             assert os.listdir(folder) == []
-            assert any(not f or f != f.strip() or re.search("[\t\r\n]", f) or f.startswith("\ufeff")
+            assert any(not f or f != f.strip() or re.search("[\t\r\n\0]", f) or f.startswith("\ufeff")
                        for row in rows for f in row)
             return
         assert [(e.path, e.label) for e in read_list(out, kind="train")] == rows
@@ -147,7 +148,7 @@ def test_write_read_round_trip_or_refusal(rows):
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(_odd, _odd), min_size=1, max_size=6))
 def test_cleaned_fields_always_round_trip(rows):
-    clean = [tuple(re.sub("[\t\r\n]", "", f).strip().lstrip("\ufeff").strip() or "x" for f in row) for row in rows]
+    clean = [tuple(re.sub("[\t\r\n\0]", "", f).strip().lstrip("\ufeff").strip() or "x" for f in row) for row in rows]
     with tempfile.TemporaryDirectory() as folder:
         out = os.path.join(folder, "out.txt")
         write_list(out, clean)
@@ -164,7 +165,8 @@ def test_lenient_reader_never_fails_on_content(raw):
             try:
                 entries = read_list(lst, kind=kind, warn=lambda message: None)
             except ListFileError as exc:
-                assert str(exc) == f"{lst}: list file has no entries"
+                binary = f"{lst}: not a list file (binary data: NUL bytes)"
+                assert str(exc) == (binary if b"\0" in raw else f"{lst}: list file has no entries")
                 continue
             assert [e.line for e in entries] == sorted(e.line for e in entries)
             assert all(e.path and e.path == e.path.strip() and "\n" not in e.path for e in entries)

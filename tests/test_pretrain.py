@@ -200,3 +200,38 @@ def test_fit_lda_on_a_shipped_bundle_keeps_its_weights_and_writes_outside_the_pa
     again = fit_bundle_lda(model=str(bundle.path), artist_list=artist_list, n_components=2, cache_dir=tmp_path,
                            n_jobs=1, progress=False)
     assert again.path == bundle.path and again.lda.n_out == 2
+
+
+def test_a_refused_list_leaves_nothing_behind(artist_list, tmp_path, monkeypatch, capsys):
+    from mirex.cli import main
+
+    monkeypatch.setenv("MIREX_MODELS_DIR", str(tmp_path / "models"))
+    lines = artist_list.read_text().splitlines()
+    one_artist = tmp_path / "one artist.txt"
+    one_artist.write_text("".join(line.split("\t")[0] + "\tsomeone\n" for line in lines))
+    one_song_each = tmp_path / "one song each.txt"  # nothing left for validation
+    one_song_each.write_text("".join(line.rsplit("\t", 1)[0] + "\tthe song\n" for line in lines))
+    for listed, reason in ((one_artist, f"{one_artist}: an artist list needs at least two artists"),
+                           (one_song_each, "the valid split has songs of fewer than two artists; an artist needs "
+                                           "at least two songs (three for a test song)")):
+        assert main(["pretrain", str(listed), "--out", "p", "--quiet"]) == 2
+        assert capsys.readouterr().err == f"mirex: error: {reason}\n"
+        assert not (tmp_path / "models").exists()
+
+
+def test_training_output_in_a_log_is_one_plain_line_per_epoch(artist_list, tmp_path):
+    log = tmp_path / "pretrain.log"
+    env = {**os.environ, "MIREX_MODELS_DIR": str(tmp_path / "models"), "PYTHONPATH": str(ROOT)}
+    env.pop("MIREX_PROGRESS", None)
+    with open(log, "w") as out:  # the list from a pipe: read once for its digest and its clips
+        result = subprocess.run([os.sys.executable, "-m", "mirex", "pretrain", "-", "--out", "p", "--epochs", "2",
+                                 "--batch-size", "8", "--lr", "0.05", "-numThreads", "1"],
+                                input=artist_list.read_bytes(), stdout=out, stderr=subprocess.STDOUT, env=env,
+                                cwd=tmp_path, timeout=600)
+    text = log.read_text()
+    assert result.returncode == 0, text
+    assert "\r" not in text and "\x1b" not in text and "━" not in text and "Epoch" not in text, text
+    epochs = [line for line in text.splitlines() if line.startswith("epoch ")]
+    assert [line.split(":")[0] for line in epochs] == ["epoch 1/2", "epoch 2/2"], text
+    assert all(" s, " in line and " loss " in line and "val_loss" in line for line in epochs), epochs
+    assert load_bundle(str(tmp_path / "models" / "p")).manifest["training"]["epochs_run"] == 2

@@ -27,8 +27,9 @@ from pathlib import Path
 import mido
 import numpy as np
 
-from mirex.errors import DataError, MirexError
+from mirex.errors import DataError
 from mirex.listfile import read_list, write_list
+from mirex.log import run_command
 
 __all__ = ["ERAS", "FORMS", "SLOW", "FAST", "clip_tags", "build_tags", "main"]
 
@@ -162,12 +163,7 @@ def main(argv=None):
     parser.add_argument("--list", default="data/composers/composers.txt", help="default: %(default)s")
     parser.add_argument("--out", help="default: tags.txt beside the list")
     args = parser.parse_args(argv)
-    try:
-        print(build_tags(list_file=args.list, out=args.out))
-    except MirexError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return run_command(lambda: print(build_tags(list_file=args.list, out=args.out)))
 
 
 if __name__ == "__main__":

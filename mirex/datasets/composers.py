@@ -25,12 +25,12 @@ import warnings
 from pathlib import Path
 
 from joblib import Parallel, delayed
-from tqdm import tqdm
 
 from mirex.atomic import atomic_path, write_text
 from mirex.datasets import render, scores
-from mirex.errors import DataError, MirexError
+from mirex.errors import DataError
 from mirex.listfile import write_list
+from mirex.log import progress_bar, run_command
 
 __all__ = ["build_composers", "main"]
 
@@ -141,7 +141,7 @@ def _scan(composers, midi_dir, *, clips, per_work, seconds, n_jobs, progress):
             return 0
         return clips - _capped_total(found[c], per_work=per_work)
 
-    bar = tqdm(desc="scores", unit="score", disable=not progress)
+    bar = progress_bar(enabled=progress, desc="scores", unit="score")
     with Parallel(n_jobs=n_jobs, return_as="generator") as parallel:
         while True:
             batch = []
@@ -202,7 +202,7 @@ def build_composers(*, out_dir, composers=None, clips_per_composer=40, clips_per
     n_jobs : int, optional
         Parallel processes; defaults to the number of CPUs.
     progress : bool
-        Show tqdm progress bars.
+        Show progress bars (on a terminal: :func:`mirex.log.progress_bar`).
 
     Returns
     -------
@@ -238,7 +238,7 @@ def build_composers(*, out_dir, composers=None, clips_per_composer=40, clips_per
     jobs = [(p, sorted(w)) for c in composers for p, w in chosen[c].items()]
     Parallel(n_jobs=n_jobs, prefer="threads")(
         delayed(_render_piece)(p, w, midi_dir, wav_dir, soundfont=soundfont, seconds=clip_seconds)
-        for p, w in tqdm(jobs, desc="render", unit="score", disable=not progress))
+        for p, w in progress_bar(enabled=progress, iterable=jobs, desc="render", unit="score"))
     rows = [(str(path), p.composer, p.work) for p, w in jobs for path in _clip_paths(p, w, wav_dir)]
     list_path = out_dir / "composers.txt"
     write_list(list_path, rows)
@@ -256,7 +256,7 @@ def main(argv=None):
     Returns
     -------
     status : int
-        0 on success, 2 on a user error (printed as one line on stderr).
+        0 on success, 2 on a user error (one line ``mirex: error: ...`` on stderr).
     """
     parser = argparse.ArgumentParser(prog="python -m mirex.datasets.composers",
                                      description="Build the classical-composer demo dataset.")
@@ -268,17 +268,10 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=None, help="parallel processes (default: all CPUs)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
-    logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING)
-    try:
-        path = build_composers(
-            out_dir=args.out, composers=args.composers.split(",") if args.composers else None,
-            clips_per_composer=args.clips_per_composer, clips_per_work=args.clips_per_work,
-            n_jobs=args.jobs, progress=not args.quiet)
-    except MirexError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(path)
-    return 0
+    return run_command(lambda: print(build_composers(
+        out_dir=args.out, composers=args.composers.split(",") if args.composers else None,
+        clips_per_composer=args.clips_per_composer, clips_per_work=args.clips_per_work, n_jobs=args.jobs,
+        progress=not args.quiet)), quiet=args.quiet)
 
 
 if __name__ == "__main__":

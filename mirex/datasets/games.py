@@ -27,12 +27,12 @@ import zipfile
 from pathlib import Path
 
 from joblib import Parallel, delayed
-from tqdm import tqdm
 
 from mirex.datasets import games_clips as clips
 from mirex.datasets import games_credits as credits
 from mirex.datasets.games_packages import PACKAGES, scan
-from mirex.errors import DataError, MirexError
+from mirex.errors import DataError
+from mirex.log import progress_bar, run_command
 
 __all__ = ["AptMissing", "download", "unpack", "build_games", "summary", "main"]
 
@@ -149,7 +149,7 @@ def build_games(*, out_dir, deb_dir=None, packages=None, min_tracks=4, clips_per
     n_jobs : int, optional
         Tracks decoded at once (threads); defaults to the number of CPUs.
     progress : bool
-        Show a tqdm progress bar.
+        Show a progress bar (on a terminal: :func:`mirex.log.progress_bar`).
 
     Returns
     -------
@@ -183,7 +183,7 @@ def build_games(*, out_dir, deb_dir=None, packages=None, min_tracks=4, clips_per
         # the package in the file name too: graders match outputs by base name, and packages share track names
         delayed(clips.cut_track)(t.sources, wav_dir / t.package / f"{t.package}_{t.name}", length=length,
                                  max_clips=clips_per_track)
-        for t in tqdm(kept, desc="clips", unit="track", disable=not progress))
+        for t in progress_bar(enabled=progress, iterable=kept, desc="clips", unit="track"))
     cuts = {t.group: c for t, c in zip(kept, cut)}
     # a track that was mostly silence may give no clip: count the artist's tracks again
     final = clips.keep_artists([t for t in kept if cuts[t.group]], min_tracks=min_tracks, min_seconds=clip_seconds)
@@ -218,7 +218,7 @@ def main(argv=None):
     Returns
     -------
     status : int
-        0 on success, 2 on a user error (one line on stderr; ``error: no apt-get: ...``
+        0 on success, 2 on a user error (one line on stderr; ``mirex: error: no apt-get: ...``
         when the packages must be fetched on a machine without apt-get).
     """
     parser = argparse.ArgumentParser(prog="python -m mirex.datasets.games",
@@ -231,19 +231,16 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=None, help="tracks decoded at once (default: all CPUs)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     args = parser.parse_args(argv)
-    logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING)
-    try:
+
+    def build():
         path = build_games(out_dir=args.out, deb_dir=args.debs,
                            packages=args.packages.split(",") if args.packages else None,
                            min_tracks=args.min_tracks, clips_per_track=args.clips_per_track,
                            n_jobs=args.jobs, progress=not args.quiet)
-    except MirexError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if not args.quiet:
-        print("\n".join(summary(path.with_name("games-clips.tsv"))), file=sys.stderr)
-    print(path)
-    return 0
+        log.info("\n".join(summary(path.with_name("games-clips.tsv"))))
+        print(path)
+
+    return run_command(build, quiet=args.quiet)
 
 
 if __name__ == "__main__":

@@ -118,7 +118,6 @@ def _other_task(task, *, dataset_list, systems, folds, out_dir, n_jobs, cache_di
     from mirex.folders import feature_cache_dir
 
     cache_dir = Path(cache_dir) if cache_dir else feature_cache_dir()
-    _progress(f"{task} evaluation of {', '.join(systems)} on {dataset_list}")
     if task == "tag":
         from mirex.evaluate.tagrun import run_tag_evaluation
 

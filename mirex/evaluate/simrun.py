@@ -92,6 +92,9 @@ def run_similarity_evaluation(*, dataset_list, systems, out_dir=None, n_jobs=Non
     out_dir = Path(out_dir) if out_dir else Path("results") / f"{dataset.name}-similarity"
     list_file = out_dir / "list.txt"
     write_list(list_file, [(p,) for p in dataset.paths])
+    if progress:
+        progress(f"similarity evaluation: {len(dataset.paths)} clips, systems: {', '.join(systems)}; "
+                 f"results in {out_dir}")
     per_n, rows = {}, []
     for k, (name, options) in enumerate(systems.items(), start=1):
         if progress:

@@ -234,6 +234,9 @@ def run_tag_evaluation(*, dataset_list, systems, folds, out_dir, n_jobs, cache_d
     dataset = load_tag_dataset(path=dataset_list)
     out_dir = Path(out_dir) if out_dir else Path("results") / f"{dataset.name}-tag"
     splits = tag_folds(dataset=dataset, n_folds=folds, seed=seed)
+    if progress:
+        progress(f"tag evaluation: {len(dataset.paths)} clips, {folds} folds, systems: {', '.join(systems)}; "
+                 f"results in {out_dir}")
     steps = itertools.count(1)
     results = []
     for name, options in systems.items():

@@ -228,9 +228,32 @@ class Extractor:
         return np.stack([self.combine({name: entries[name][i] for name in self.passes})
                          for i in range(len(signals))])
 
+    @property
+    def reduced_dim(self):
+        """Length of the song feature after :meth:`reduce`."""
+        return self.dim if self.lda is None else self.lda.transform(np.zeros((1, self.dim), np.float32)).shape[1]
+
     def reduce(self, features):
-        """Apply the bundle's artist LDA when the spec asks for it and the bundle has one."""
-        return features if self.lda is None else self.lda.transform(features).astype(np.float32)
+        """Apply the bundle's artist LDA when the spec asks for it and the bundle has one.
+
+        Parameters
+        ----------
+        features : np.ndarray, shape (n, dim)
+            Song features; NaN rows for files that could not be used.
+
+        Returns
+        -------
+        np.ndarray, float32, shape (n, reduced_dim)
+            NaN rows stay NaN rows, so the width is :attr:`reduced_dim` even
+            when no row is usable.
+        """
+        if self.lda is None:
+            return features
+        reduced = np.full((len(features), self.reduced_dim), np.nan, dtype=np.float32)
+        usable = np.isfinite(features).all(axis=1)
+        if usable.any():
+            reduced[usable] = self.lda.transform(features[usable])
+        return reduced
 
 
 def _stft(frontend):

@@ -7,7 +7,8 @@ Modules: :mod:`~mirex.pretrain.splits` (artist lists, song-level splits),
 :mod:`~mirex.pretrain.batches` (training and validation batches),
 :mod:`~mirex.pretrain.checkpoint` (resumable state, early stopping),
 :mod:`~mirex.pretrain.evaluate` (held-out scores), :mod:`~mirex.pretrain.report`,
-:mod:`~mirex.pretrain.lda` and :mod:`~mirex.pretrain.trainer` (the ``mirex pretrain`` run).
+:mod:`~mirex.pretrain.lda`, :mod:`~mirex.pretrain.settings` (a run's settings and run.json) and
+:mod:`~mirex.pretrain.trainer` (the ``mirex pretrain`` run).
 """
 from mirex.pretrain.lda import fit_bundle_lda, fit_lda
 from mirex.pretrain.melcache import build_mel_cache

@@ -17,8 +17,9 @@ import keras
 import numpy as np
 
 from mirex.atomic import atomic_path
+from mirex.log import logger
 
-__all__ = ["Progress", "save_variables", "load_variables"]
+__all__ = ["Progress", "EpochLog", "save_variables", "load_variables"]
 
 
 def save_variables(path, *, model, optimizer=None, state=None):
@@ -92,3 +93,24 @@ class Progress(keras.callbacks.Callback):
         state["stopped"] = state["wait"] >= self.patience
         self.model.stop_training = state["stopped"]
         save_variables(self.checkpoint, model=self.model, optimizer=optimizer, state=state)
+
+
+class EpochLog(keras.callbacks.Callback):
+    """One plain line per epoch on the ``mirex`` logger (for logs, where no progress bar is drawn).
+
+    Parameters
+    ----------
+    epochs : int
+        The last epoch of the run.
+    """
+
+    def __init__(self, *, epochs):
+        super().__init__()
+        self.epochs = epochs
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        values = "".join(f", {name} {float(value):.4g}" for name, value in (logs or {}).items())
+        logger.info(f"epoch {epoch + 1}/{self.epochs}: {time.perf_counter() - self._started:.1f} s{values}")

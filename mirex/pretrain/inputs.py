@@ -7,11 +7,21 @@ from mirex.pretrain.melcache import MelSplit, build_mel_cache, pack_split
 from mirex.pretrain.splits import SPLITS, split_songs
 from mirex.pretrain.tasks import make_task
 
-__all__ = ["prepare"]
+__all__ = ["assign", "prepare"]
 
 
-def prepare(clips, *, settings, work, base, n_jobs, progress, cluster=None):
-    """Split the clips, fill the input cache and pack each split.
+def _check_splits(task, artists):
+    """Refuse splits a run cannot train on; ``artists`` maps a split name to its clips' artists."""
+    for name in ("train", "valid"):
+        if task.has_artists and len(set(artists[name])) < 2:
+            raise DataError(f"the {name} split has songs of fewer than two artists; "
+                            "an artist needs at least two songs (three for a test song)")
+        if not len(artists[name]):
+            raise DataError(f"the {name} split is empty; the list needs more clips")
+
+
+def assign(clips, *, settings):
+    """Split a list's clips and fit the task to them, refusing splits a run cannot train on.
 
     Parameters
     ----------
@@ -19,6 +29,34 @@ def prepare(clips, *, settings, work, base, n_jobs, progress, cluster=None):
         As the task's list reader returns them.
     settings : dict
         The run's settings (``seed``, ``task``, ``loss_weights``).
+
+    Returns
+    -------
+    assigned : dict of str to list of Clip
+        The split (:func:`mirex.pretrain.splits.split_songs`).
+    task
+        The task fitted to the clips (:func:`mirex.pretrain.tasks.make_task`).
+
+    Raises
+    ------
+    DataError
+        If the training or validation split is empty or (tasks on artists) has fewer than two artists.
+    """
+    assigned = split_songs(clips, seed=settings["seed"])
+    task = make_task(settings["task"], clips=clips, assigned=assigned, loss_weights=settings["loss_weights"])
+    _check_splits(task, {name: [c.artist for c in members] for name, members in assigned.items()})
+    return assigned, task
+
+
+def prepare(clips, *, assigned, task, work, base, n_jobs, progress, cluster=None):
+    """Fill the input cache and pack each split that :func:`assign` made.
+
+    Parameters
+    ----------
+    clips : list of Clip
+        As the task's list reader returns them.
+    assigned, task
+        As :func:`assign` returns them for ``clips``.
     work : Path
         The run's folder (the cache goes to ``work/mels``, the split to ``work/splits.tsv``).
     base : FrontEnd or WaveformFrontEnd
@@ -28,8 +66,6 @@ def prepare(clips, *, settings, work, base, n_jobs, progress, cluster=None):
 
     Returns
     -------
-    task
-        The task fitted to the clips (:func:`mirex.pretrain.tasks.make_task`).
     splits : dict of str to MelSplit
     frontend
         ``base``, with the training statistics for a mel front end.
@@ -37,17 +73,15 @@ def prepare(clips, *, settings, work, base, n_jobs, progress, cluster=None):
     Raises
     ------
     DataError
-        If the training or validation split is empty or (tasks on artists) has fewer than two artists.
+        As for :func:`assign`, when files that cannot be decoded are left out.
     """
     keys, errors = build_mel_cache([c.path for c in clips], folder=work / "mels", frontend=base, n_jobs=n_jobs,
                                    progress=progress, cluster=cluster)
     for message in errors.values():
         logger.warning(f"{message} (skipped)")
     key = {c.path: k for c, k in zip(clips, keys)}
-    assigned = split_songs(clips, seed=settings["seed"])
     write_list(work / "splits.tsv", [(c.path, c.artist, c.album or c.song, name) if c.artist else (c.path, name)
                                      for name in SPLITS for c in assigned[name]])
-    task = make_task(settings["task"], clips=clips, assigned=assigned, loss_weights=settings["loss_weights"])
     index = {a: i for i, a in enumerate(sorted({c.artist for c in clips}))}
     packed = {}
     for name in SPLITS:
@@ -64,10 +98,5 @@ def prepare(clips, *, settings, work, base, n_jobs, progress, cluster=None):
         frontend = FrontEnd(**{**base.to_dict(), "mean": mean, "std": std})
     splits = {name: MelSplit(*p["paths"], artists=p["artists"], songs=p["songs"], targets=p["targets"],
                              frontend=frontend) for name, p in packed.items()}
-    for name in ("train", "valid"):
-        if task.has_artists and len(set(splits[name].artists)) < 2:
-            raise DataError(f"the {name} split has songs of fewer than two artists; "
-                            "an artist needs at least two songs (three for a test song)")
-        if not len(splits[name]):
-            raise DataError(f"the {name} split is empty; the list needs more clips")
-    return task, splits, frontend
+    _check_splits(task, {name: splits[name].artists for name in SPLITS})
+    return splits, frontend

@@ -10,25 +10,20 @@ atomically, from the best epoch; its manifest names the architecture
 """
 import json
 import resource
+import sys
 import time
 from pathlib import Path
 
-from mirex.errors import MirexError
-from mirex.log import logger
+from mirex.log import logger, progress_shown
 from mirex.nets import get_arch
-from mirex.pretrain.inputs import prepare
-from mirex.pretrain.objectives import check_objective, concept_space, network_head
+from mirex.pretrain.inputs import assign, prepare
+from mirex.pretrain.objectives import concept_space, network_head
+from mirex.pretrain.settings import run_settings
 from mirex.pretrain.splits import SPLITS
 from mirex.pretrain.tasks import reader
 
-__all__ = ["MODELS", "DEFAULTS", "pretrain", "training_dir"]
+__all__ = ["pretrain", "training_dir"]
 
-MODELS = ("plain", "siamese")
-#: Settings a run falls back on; ``epochs`` and ``patience`` may change on --resume, the others may not.
-DEFAULTS = {"arch": "dcnn", "task": "artist", "model": "plain", "epochs": 50, "batch_size": 32, "lr": 0.1,
-            "patience": 5, "seed": 0, "loss_weights": None, "mixed_precision": False, "loss": "classification",
-            "concepts": None}
-RESUMABLE = ("epochs", "patience")
 N_NEGATIVES, MARGIN = 4, 0.4
 #: Batch-norm moving-average momentum in training: 0.9 rather than Keras's 0.99, so that
 #: the statistics used at inference settle within tens of steps, not hundreds.
@@ -42,54 +37,6 @@ def training_dir(name, *, root=None):
     from mirex.folders import writable_models_dir
 
     return (Path(root) if root else writable_models_dir()) / f"{name}.training"
-
-
-def _digest(path):
-    from mirex.bundle import sha256
-
-    try:
-        return sha256(path)
-    except OSError as exc:
-        raise MirexError(f"{path}: cannot read list file ({exc.strerror or exc})") from None
-
-
-def _check(settings):
-    get_arch(settings["arch"])
-    if settings["model"] not in MODELS:
-        raise ValueError(f"model must be one of {MODELS}, not {settings['model']!r}")
-    if settings["model"] == "siamese" and (settings["arch"], settings["task"]) != ("dcnn", "artist"):
-        raise MirexError("the Siamese model trains the dcnn network on artists only")
-    if settings["loss_weights"] and settings["task"] != "joint":
-        raise MirexError("loss weights are for the joint task's heads")
-    check_objective(loss=settings["loss"], concepts=settings["concepts"], task=settings["task"])
-    if settings["model"] == "siamese" and (settings["loss"] != "classification" or settings["concepts"]):
-        raise MirexError("the Siamese model has its own loss; --loss and --concepts are for the plain model")
-
-
-def _settings(work, *, artist_list, resume, asked):
-    """The run's settings: new ones written to run.json, or a resumed run's checked against it."""
-    asked = {k: v for k, v in asked.items() if v is not None}
-    run_file = work / "run.json"
-    digest = _digest(artist_list)
-    if resume:
-        if not run_file.is_file():
-            raise MirexError(f"{work}: no training run to resume")
-        settings = {**DEFAULTS, **json.loads(run_file.read_text(encoding="utf-8"))}
-        for key, value in asked.items():
-            if key not in RESUMABLE and settings[key] != value:
-                raise MirexError(f"{run_file}: the run was started with {key}={settings[key]!r}, not {value!r}")
-        if settings["list_sha256"] != digest:
-            raise MirexError(f"{artist_list}: changed since the run in {work} started")
-        settings.update({k: v for k, v in asked.items() if k in RESUMABLE})
-    else:
-        if (work / "checkpoint.npz").exists():
-            raise MirexError(f"{work}: holds a training run; pass --resume to continue it, or delete it to start over")
-        settings = {**DEFAULTS, **asked, "artist_list": str(Path(artist_list).resolve()), "list_sha256": digest}
-    _check(settings)
-    from mirex.atomic import write_text
-
-    write_text(run_file, json.dumps(settings, indent=2) + "\n")
-    return settings
 
 
 def _build(settings, *, arch, task, frontend):
@@ -185,7 +132,7 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
     model : {'plain', 'siamese'}, optional
         Output heads, or (dcnn on artists only) the Siamese cosine-hinge model (default plain).
     epochs, batch_size, lr, patience, seed : optional
-        Defaults in :data:`~mirex.pretrain.trainer.DEFAULTS`. ``patience``: epochs without a better
+        Defaults in :data:`~mirex.pretrain.settings.DEFAULTS`. ``patience``: epochs without a better
         validation loss before stopping; the learning rate is divided by 5
         after ``max(1, patience // 2)`` such epochs.
     loss_weights : dict of str to float, optional
@@ -208,7 +155,8 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
     root : str or Path, optional
         The models folder (default :func:`mirex.folders.writable_models_dir`).
     progress : bool
-        Progress bars (Keras's, with loss and accuracy).
+        Progress bars (Keras's, with loss and accuracy) where the output is a terminal
+        (:func:`mirex.log.progress_shown`), otherwise one line per epoch.
     cluster : mirex.cluster.Cluster, optional
         Compute the input cache on a Dask cluster (see
         :func:`mirex.pretrain.melcache.build_mel_cache`). The models folder
@@ -224,22 +172,25 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
     from mirex.bundle import save_bundle
     from mirex.extract import default_jobs
     from mirex.pretrain.batches import Batches, EpochSync
-    from mirex.pretrain.checkpoint import Progress, load_variables
+    from mirex.pretrain.checkpoint import EpochLog, Progress, load_variables
     from mirex.pretrain.evaluate import evaluator_model
     from mirex.pretrain.lda import fit_lda
     from mirex.pretrain.report import markdown, throughput
 
+    from mirex.atomic import write_text
+
     started = time.perf_counter()
     work = training_dir(out, root=root)
-    work.mkdir(parents=True, exist_ok=True)
-    settings = _settings(work, artist_list=artist_list, resume=resume, asked=dict(
+    settings = run_settings(work, artist_list=artist_list, resume=resume, asked=dict(
         arch=arch, task=task, model=model, epochs=epochs, batch_size=batch_size, lr=lr, patience=patience, seed=seed,
         loss_weights=loss_weights, mixed_precision=mixed_precision, loss=loss,
         concepts=str(Path(concepts).resolve()) if concepts else None))
     network = get_arch(settings["arch"])
     clips = reader(settings["task"])(artist_list)
-    task, splits, frontend = prepare(clips, settings=settings, work=work, base=network.default_frontend(),
-                                     n_jobs=n_jobs, progress=progress, cluster=cluster)
+    assigned, task = assign(clips, settings=settings)  # a list no run can use is refused before anything is written
+    write_text(work / "run.json", json.dumps(settings, indent=2) + "\n")
+    splits, frontend = prepare(clips, assigned=assigned, task=task, work=work, base=network.default_frontend(),
+                               n_jobs=n_jobs, progress=progress, cluster=cluster)
     cache_seconds = time.perf_counter() - started
     torch.set_num_threads(n_jobs or default_jobs())
     policy = keras.mixed_precision.dtype_policy()
@@ -262,9 +213,10 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
     if not tracker.state["stopped"] and first < settings["epochs"]:
         batches = {name: Batches(splits[name], plan=plan, batch_size=settings["batch_size"], seed=settings["seed"],
                                  train=name == "train", workers=LOADER_THREADS) for name in ("train", "valid")}
+        bars = progress_shown(enabled=progress, stream=sys.stdout)  # Keras draws its bars on stdout
+        callbacks = [EpochSync(batches["train"]), tracker] + ([] if bars else [EpochLog(epochs=settings["epochs"])])
         training.fit(batches["train"], validation_data=batches["valid"], epochs=settings["epochs"],
-                     initial_epoch=first, callbacks=[EpochSync(batches["train"]), tracker],
-                     verbose="auto" if progress else 0)
+                     initial_epoch=first, callbacks=callbacks, verbose=1 if bars else 0)
     fit_seconds = time.perf_counter() - fit_started
     if best.exists():
         load_variables(best, model=training)

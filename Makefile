@@ -70,7 +70,18 @@ lock:
 	  $(PY) -m pip freeze --all --exclude-editable | grep -v -i -e '^torch==' -e '^mirex=='; } > constraints.txt.tmp
 	mv constraints.txt.tmp constraints.txt
 
-test: $(STAMP)
+# Debian packages that some tests use: FluidSynth and its soundfont render the composer set, Chromium
+# loads the HTML reports headless. Installed here when run as root with apt-get; otherwise those tests
+# are skipped, each naming the packages to install.
+TEST_PACKAGES := fluidsynth fluid-soundfont-gm chromium
+test-deps:
+	@missing=$$(for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing $$missing (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+test: $(STAMP) test-deps
 	$(BYTECODE)
 	$(PY) -m pytest -q
 

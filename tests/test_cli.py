@@ -25,7 +25,8 @@ def test_user_error_is_one_line(tmp_path, capsys):
     assert err.startswith("mirex: error:") and "missing.txt" in err and err.count("\n") == 1
 
 
-def test_models_lists_the_shipped_bundles_and_marks_the_default(capsys):
+def test_models_lists_the_shipped_bundles_and_marks_the_default(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("MIREX_MODELS_DIR", str(tmp_path))  # no bundle of other tests
     assert main(["models"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split("\t")[0] for line in lines] == ["  msd-siamese-1000", "* msd-siamese-10000", "  msd-siamese-5000"]

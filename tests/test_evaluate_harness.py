@@ -1,5 +1,7 @@
 """The evaluation driver on a fake pair of scripts."""
+import html
 import logging
+import shlex
 from pathlib import Path
 
 import pandas as pd
@@ -89,3 +91,35 @@ def test_accuracy_by_stratum_of_a_side_table(tmp_path):
     with pytest.raises(DataError, match="no column 'stratum'"):
         run_evaluation(dataset_list=dataset, systems={"a": []}, out_dir=out, scripts_dir=FAKE_SCRIPTS,
                        strata=(side, "stratum"))
+
+
+def test_the_page_names_the_command_that_runs_it_again(tmp_path):
+    dataset, out = _dataset(tmp_path), tmp_path / "results"
+    run_evaluation(dataset_list=dataset, systems={"byname": [], "mfcc": ["--features", "mfcc"]}, folds=2,
+                   out_dir=out, n_jobs=2, cache_dir=tmp_path / "cache", scripts_dir=FAKE_SCRIPTS)
+    command = shlex.join(["mirex", "evaluate", str(dataset), "--task", "classify", "--systems", "byname=", "mfcc",
+                          "--folds", "2", "--seed", "0", "--out", str(out), "--cache", str(tmp_path / "cache"),
+                          "-numThreads", "2"])
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert html.escape(command) in page and page.count("<img") == 3  # two confusion matrices, the mean ranks
+
+
+def test_a_failure_names_its_system_and_fold_once(tmp_path):
+    lines = [f"{tmp_path / f'{t}_{i}.wav'}\t{t}\tg{i}" for i in range(4) for t in ("loud", "calm")]
+    with pytest.raises(EvaluationError, match=r"^system 'bad', fold 1: run_train.sh exited with status 2: "
+                                              r"fake failure on [^:]*$"):
+        run_evaluation(dataset_list=_write(tmp_path / "tags.txt", lines), systems={"bad": ["--fail"]},
+                       folds=2, out_dir=tmp_path / "r", scripts_dir=FAKE_SCRIPTS, task="tag")
+
+
+def test_similarity_refuses_classifier_options_before_anything_runs(tmp_path):
+    with pytest.raises(EvaluationError, match="system 'x': the similarity task takes --features and --model only, "
+                                              "not --task-lda --drop-first"):
+        run_evaluation(dataset_list=_dataset(tmp_path), systems={"x": ["--task-lda", "off", "--drop-first"]},
+                       out_dir=tmp_path / "r", task="similarity")
+    assert not (tmp_path / "r").exists()
+
+
+def test_strata_are_for_classification_only(tmp_path):
+    with pytest.raises(EvaluationError, match="applies to --task classify only"):
+        run_evaluation(dataset_list=_dataset(tmp_path), strata=(tmp_path / "side.tsv", "x"), task="tag")

@@ -127,7 +127,7 @@ def write_report(*, out_dir, dataset, n_folds, seed, results, strata=None, comma
              "## Friedman's test", "", *friedman_text,
              "## Per-class accuracy", "", markdown(per_class), ""]
     sections = [htmlpage.section("Leaderboard", htmlpage.table(board.set_index("system")),
-                                 htmlpage.text(_NOTE, note=True)),
+                                 htmlpage.text(_NOTE.replace("*", ""), note=True)),
                 htmlpage.section("Per-fold results", htmlpage.table(per_fold)),
                 significance_section(comparisons=comparisons),
                 htmlpage.section("Confusion matrices (all folds)", *confusion_images),

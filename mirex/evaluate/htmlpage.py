@@ -37,12 +37,14 @@ img { max-width: 100%; height: auto; display: block; margin: .6em 0; }
 code, pre { background: #f3f3f3; padding: .1em .3em; }
 pre { padding: .6em; white-space: pre-wrap; word-break: break-all; }
 .note { color: #555; max-width: 60em; }
+.wide { overflow-x: auto; }
 """
 
 
 def table(frame, *, digits=4):
     """A DataFrame (with its index) as an HTML table; floats with ``digits`` decimals, text escaped."""
-    return frame.to_html(float_format=lambda x: f"{x:.{digits}f}", na_rep="NaN", border=0, escape=True)
+    return ('<div class="wide">' + frame.to_html(float_format=lambda x: f"{x:.{digits}f}", na_rep="NaN", border=0,
+                                                  escape=True) + "</div>")
 
 
 def image(data, *, alt):

@@ -110,8 +110,8 @@ def ranks_figure(*, comparisons):
         y = np.arange(len(ranks))
         ax.errorbar(ranks.to_numpy(), y, xerr=half, fmt="o", color="tab:blue", ecolor="tab:blue", capsize=3)
         ax.set_yticks(y, [str(s) for s in ranks.index])
-        ax.set_xlim(0.5, n_systems + 0.5)
-        ax.invert_xaxis()
+        ax.set_ylim(-0.6, len(ranks) - 0.4)
+        ax.set_xlim(max(n_systems + 0.5, ranks.max() + half + 0.1), min(0.5, ranks.min() - half - 0.1))  # 1 right
         p = comparison.test.p_value
         ax.set_title(f"{comparison.title}: " + ("all tied" if np.isnan(p) else f"p = {p:.3g}"), fontsize=9)
     ax.set_xlabel("mean rank (1 = best), interval = mean rank ± half the critical difference")
@@ -128,6 +128,7 @@ def neighbourhood_figure(*, per_n, title):
     title : str
     """
     columns = [c for c in ("label", "label_group_filtered", "group") if per_n[c].notna().any()]
+    at = sorted(per_n.index.get_level_values("n").unique())
     fig = _figure(3.6 * len(columns) + 0.6, 3.8)
     for k, column in enumerate(columns, start=1):
         ax = fig.add_subplot(1, len(columns), k)
@@ -136,8 +137,8 @@ def neighbourhood_figure(*, per_n, title):
             line, = ax.plot(values.index, values[column], marker="o", label=system)
             ax.plot(values.index, values[f"{column}_baseline"], linestyle="--", color=line.get_color(), alpha=0.5)
         ax.set_xscale("log")
-        ax.set_xticks(sorted(per_n.index.get_level_values("n").unique()),
-                      [str(n) for n in sorted(per_n.index.get_level_values("n").unique())])
+        ax.minorticks_off()
+        ax.set_xticks(at, [str(n) for n in at])
         ax.set_ylim(0, 1.05)
         ax.set_xlabel("N (nearest files)")
         ax.set_title(column, fontsize=9)

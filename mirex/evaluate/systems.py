@@ -103,10 +103,6 @@ class System:
         return [*(["--features", self.spec] if self.spec else []),
                 *(["--task-lda", self.task_lda] if self.task_lda else []), *self.options]
 
-    def describe(self):
-        """The options as one line of shell words (``'no options'`` when there are none)."""
-        return shlex.join(self.arguments()) or "no options"
-
 
 SYSTEMS = {
     **{name: System(name, name) for name in PRESETS},

@@ -19,7 +19,7 @@ def test_two_systems_leaderboard_and_reports(tmp_path, capsys):
     board = capsys.readouterr().out
     assert "paper" in board and "mfcc" in board
     for name in ("leaderboard.csv", "per_fold.csv", "per_class.csv", "summary.md", "confusion/paper.png",
-                 "confusion/mfcc.csv"):
+                 "confusion/mfcc.csv", "report.html"):
         assert (out / name).is_file(), name
     import pandas as pd
 

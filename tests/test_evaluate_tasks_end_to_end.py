@@ -32,7 +32,8 @@ def test_tag_evaluation(clips, capsys):
     assert status == 0
     assert "f_measure" in capsys.readouterr().out
     for name in ("leaderboard.csv", "per_fold.csv", "per_tag.csv", "significance.csv", "summary.md",
-                 "auc_per_tag.png", "outputs/mfcc/fold1.affinity.txt", "outputs/paper/fold2.binary.txt"):
+                 "auc_per_tag.png", "outputs/mfcc/fold1.affinity.txt", "outputs/paper/fold2.binary.txt",
+                 "report.html"):
         assert (out / name).is_file(), name
     board = pd.read_csv(out / "leaderboard.csv").set_index("system")
     assert set(board.index) == {"paper", "mfcc"}
@@ -70,3 +71,4 @@ def test_similarity_evaluation(clips, capsys):
     assert matrix[0] == str(FeatureSpec.parse("mfcc"))  # the system's name: its feature spec
     assert matrix[1] == f"1\t{rows[0][0]}" and matrix[len(rows) + 1].startswith("Q/R")
     assert "Similarity statistics" in (out / "summary.md").read_text(encoding="utf-8")
+    assert "Neighbourhood statistics" in (out / "report.html").read_text(encoding="utf-8")

@@ -1,13 +1,19 @@
 """Cross-validated evaluation of systems the way MIREX graders ran it.
 
-Modules: :mod:`.dataset` (the dataset list, clip keys), :mod:`.folds`
-(label-stratified folds with an artist filter), :mod:`.systems` (what is
-compared), :mod:`.runner` (the two scripts, fold by fold), :mod:`.metrics`,
-:mod:`.significance` (Friedman's test), :mod:`.report` (tables, plots,
-summary) and :mod:`.command` (``mirex evaluate``). The tag task:
-:mod:`.tagmetrics`, :mod:`.tagrun` (folds through the scripts) and
-:mod:`.tagreport`; similarity: :mod:`.simmetrics` and :mod:`.simrun`.
+One driver (:mod:`.harness`) runs every task; each task is one module that
+owns its dataset, folds, runs and scoring (:mod:`.classtask`,
+:mod:`.tagtask`, :mod:`.simtask`) and reports through its own module
+(:mod:`.classreport`, :mod:`.tagreport`, :mod:`.simreport`). Shared pieces:
+:mod:`.systems` (what is compared, parsed once), :mod:`.dataset` (dataset
+lists, clip keys), :mod:`.tagdata` (the tag list and its folds),
+:mod:`.folds` (label-stratified folds with an artist filter),
+:mod:`.scripts` (fold lists and the two scripts), :mod:`.summary`
+(Markdown, the Friedman gate), :mod:`.plots` and :mod:`.htmlpage`
+(``report.html``). Pure metrics: :mod:`.classmetrics`, :mod:`.tagmetrics`,
+:mod:`.simmetrics`, :mod:`.significance` (Friedman's test) and
+:mod:`.strata`. :mod:`.command` is ``mirex evaluate``.
 """
-from mirex.evaluate.command import add_arguments, main, run_evaluation
+from mirex.evaluate.command import add_arguments, main
+from mirex.evaluate.harness import run_evaluation
 
 __all__ = ["run_evaluation", "add_arguments", "main"]

@@ -4,6 +4,9 @@ A dataset list is a train list (``path<TAB>label``) with an optional third
 column, the group (artist, work or album) used by the artist filter. Graders
 match output lines to clips by the file's base name without extension,
 case-folded (:func:`clip_key`), so two clips of one dataset must not share it.
+:func:`clip_lines` reads any such list line by line with these checks (the
+tag task's list too, :mod:`~mirex.evaluate.tagdata`); :func:`load_dataset`
+reads a classification list.
 """
 import logging
 import os
@@ -12,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mirex.errors import DataError
-from mirex.evaluate.metrics import normalise_label
+from mirex.evaluate.classmetrics import normalise_label
 from mirex.listfile import read_list
 
-__all__ = ["Dataset", "clip_key", "load_dataset"]
+__all__ = ["Dataset", "clip_key", "clip_lines", "load_dataset"]
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,43 @@ def clip_key(path):
     'track01'
     """
     return os.path.splitext(re.split(r"[\\/]", str(path).strip())[-1])[0].casefold()
+
+
+def clip_lines(*, path, what="label"):
+    """Read a train list line by line, checking labels and that clips can be told apart.
+
+    Parameters
+    ----------
+    path : str or Path
+    what : str
+        What the second column holds (``'label'``, ``'tag'``), for messages.
+
+    Yields
+    ------
+    entry : Entry
+        The line.
+    first : Entry or None
+        The first line of the same clip (same resolved path); None on a clip's first line.
+
+    Raises
+    ------
+    ListFileError
+        If the list is unreadable or a line lacks its second column.
+    DataError
+        If a label has no letters or digits, or two clips share a :func:`clip_key`.
+    """
+    first_of, by_key = {}, {}
+    for entry in read_list(path, kind="train"):
+        if not normalise_label(entry.label):
+            raise DataError(f"{path}:{entry.line}: {what} {entry.label!r} has no letters or digits")
+        first = first_of.get(entry.resolved)
+        if first is None:
+            key = clip_key(entry.path)
+            if key in by_key:
+                raise DataError(f"{path}:{entry.line}: {entry.path!r} has the same base name as line "
+                                f"{by_key[key].line}; outputs are matched by base name")
+            first_of[entry.resolved] = by_key[key] = entry
+        yield entry, first
 
 
 @dataclass(frozen=True)
@@ -78,26 +118,15 @@ def load_dataset(*, path):
         labels, two clips share a :func:`clip_key`, or there are fewer than
         two labels.
     """
-    seen = {}
-    by_key = {}
-    kept = []
-    duplicates = 0
-    for entry in read_list(path, kind="train"):
-        if not normalise_label(entry.label):
-            raise DataError(f"{path}:{entry.line}: label {entry.label!r} has no letters or digits")
-        if entry.resolved in seen:
-            first = seen[entry.resolved]
-            if first.label != entry.label:
-                raise DataError(f"{path}:{entry.line}: {entry.path!r} is labelled {entry.label!r} here "
-                                f"but {first.label!r} on line {first.line}")
+    kept, duplicates = [], 0
+    for entry, first in clip_lines(path=path):
+        if first is None:
+            kept.append(entry)
+        elif first.label != entry.label:
+            raise DataError(f"{path}:{entry.line}: {entry.path!r} is labelled {entry.label!r} here "
+                            f"but {first.label!r} on line {first.line}")
+        else:
             duplicates += 1
-            continue
-        key = clip_key(entry.path)
-        if key in by_key:
-            raise DataError(f"{path}:{entry.line}: {entry.path!r} has the same base name as line "
-                            f"{by_key[key].line}; outputs are matched by base name")
-        seen[entry.resolved] = by_key[key] = entry
-        kept.append(entry)
     if duplicates:
         log.warning("%s: %d repeated line(s) ignored", path, duplicates)
     if len({normalise_label(e.label) for e in kept}) < 2:

@@ -8,7 +8,7 @@ import pandas as pd
 
 from mirex.errors import DataError
 from mirex.evaluate.dataset import clip_key
-from mirex.evaluate.metrics import normalise_label
+from mirex.evaluate.classmetrics import normalise_label
 
 __all__ = ["read_strata", "strata_accuracy"]
 

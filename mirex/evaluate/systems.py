@@ -6,22 +6,109 @@ default every feature preset with the task LDA left to the inner
 cross-validation (the scripts' default), and each again without the task
 LDA (``NAME-nolda``), which shows where it changes the result. Pass
 ``NAME=OPTIONS`` on the command line for any other.
+
+Options are parsed once, into a :class:`System`: its feature spec (with
+``--model`` folded in), its task-LDA choice and whatever other options it
+passes through to the scripts.
 """
 import re
 import shlex
+from dataclasses import dataclass
 
-from mirex.errors import EvaluationError
-from mirex.features import PRESETS
+from mirex.errors import EvaluationError, MirexError
+from mirex.features import DEFAULT_PRESET, PRESETS, FeatureSpec
+from mirex.tasks.classify import TASK_LDA
 
-__all__ = ["SYSTEMS", "default_systems", "resolve_systems"]
-
-SYSTEMS = {
-    **{name: ["--features", name] for name in PRESETS},
-    **{f"{name}-nolda": ["--features", name, "--task-lda", "off"] for name in PRESETS},
-}
-"""Known systems: name -> extra options for ``run_train.sh`` and ``run_test.sh``."""
+__all__ = ["System", "SYSTEMS", "default_systems", "resolve_systems"]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")
+_VALUED = ("--features", "--model", "--task-lda")
+
+
+def _check_name(name):
+    if not _NAME.fullmatch(name):
+        raise EvaluationError(f"system name {name!r}: use letters, digits and _.+- only")
+
+
+@dataclass(frozen=True)
+class System:
+    """One system: a name, its features and classifier settings.
+
+    Attributes
+    ----------
+    name : str
+        Letters, digits and ``_.+-``; names its scratch folder and outputs.
+    spec : str or None
+        The feature spec's text form or a preset name (``--features``, with
+        ``--model`` folded in); None: the scripts' default.
+    task_lda : {'auto', 'on', 'off'} or None
+        ``--task-lda``; None: the scripts' default.
+    options : tuple of str
+        Any other options, passed through to ``run_train.sh``.
+    """
+
+    name: str
+    spec: str | None = None
+    task_lda: str | None = None
+    options: tuple = ()
+
+    @classmethod
+    def parse(cls, *, name, options):
+        """A system from its name and its ``run_train.sh`` options.
+
+        Parameters
+        ----------
+        name : str
+        options : sequence of str
+            ``--features SPEC``, ``--model NAME`` and ``--task-lda CHOICE``
+            (also as ``--option=VALUE``) are read; the rest is kept in order.
+
+        Raises
+        ------
+        EvaluationError
+            For a malformed name, an option without its value, a feature spec
+            that does not parse or an unknown task-LDA choice.
+        """
+        _check_name(name)
+        values, rest, tokens = {}, [], list(options)
+        while tokens:
+            token = tokens.pop(0)
+            option, eq, value = token.partition("=")
+            if option not in _VALUED:
+                rest.append(token)
+                continue
+            if not eq:
+                if not tokens:
+                    raise EvaluationError(f"system {name!r}: {option} needs a value")
+                value = tokens.pop(0)
+            values[option] = value
+        features, model, task_lda = (values.get(option) for option in _VALUED)
+        try:
+            spec = FeatureSpec.parse(features or DEFAULT_PRESET)
+        except MirexError as exc:
+            raise EvaluationError(f"system {name!r}: {exc}") from None
+        if model:
+            features = str(spec.with_bundle(model))
+        if task_lda is not None and task_lda not in TASK_LDA:
+            raise EvaluationError(f"system {name!r}: --task-lda takes {', '.join(TASK_LDA)}, not {task_lda!r}")
+        return cls(name, features, task_lda, tuple(rest))
+
+    @property
+    def feature_spec(self):
+        """The :class:`~mirex.features.FeatureSpec` of the system (the default preset when none is named)."""
+        return FeatureSpec.parse(self.spec or DEFAULT_PRESET)
+
+    def arguments(self):
+        """The system's options for ``run_train.sh``, as a list of strings."""
+        return [*(["--features", self.spec] if self.spec else []),
+                *(["--task-lda", self.task_lda] if self.task_lda else []), *self.options]
+
+
+SYSTEMS = {
+    **{name: System(name, name) for name in PRESETS},
+    **{f"{name}-nolda": System(f"{name}-nolda", name, "off") for name in PRESETS},
+}
+"""Known systems by name: every preset, and each again with ``--task-lda off``."""
 
 
 def default_systems():
@@ -29,34 +116,36 @@ def default_systems():
 
     Returns
     -------
-    systems : dict of str to list of str
+    systems : dict of str to System
     """
-    return {name: list(options) for name, options in SYSTEMS.items()}
+    return dict(SYSTEMS)
 
 
 def resolve_systems(*, specs=None):
-    """Turn system names or ``NAME=OPTIONS`` specs into a systems dict.
+    """Turn system names, ``NAME=OPTIONS`` specs or a name-to-options map into systems.
 
     Parameters
     ----------
-    specs : iterable of str or None
-        Each is a name from :data:`SYSTEMS`, or ``NAME=OPTIONS`` with options
-        split as a shell would (``"paper1000=--features paper --model msd-siamese-1000"``).
-        A spec may hold several comma-separated names. ``None`` or empty gives
-        :func:`default_systems`.
+    specs : iterable of str, or dict of str to list of str, or None
+        Each string is a name from :data:`SYSTEMS`, or ``NAME=OPTIONS`` with
+        options split as a shell would (``"paper1000=--features paper --model msd-siamese-1000"``).
+        A spec may hold several comma-separated names. A dict maps names to
+        options. ``None`` or empty gives :func:`default_systems`.
 
     Returns
     -------
-    systems : dict of str to list of str
+    systems : dict of str to System
         In the order given.
 
     Raises
     ------
     EvaluationError
-        For an unknown name, a malformed name, or a name given twice.
+        For an unknown name, a malformed name or options, or a name given twice.
     """
     if not specs:
         return default_systems()
+    if isinstance(specs, dict):
+        return {name: System.parse(name=name, options=options) for name, options in specs.items()}
     systems = {}
     for spec in specs:
         if "=" in spec:
@@ -65,11 +154,14 @@ def resolve_systems(*, specs=None):
         else:
             items = [(name.strip(), None) for name in spec.split(",") if name.strip()]
         for name, options in items:
-            if not _NAME.fullmatch(name):
-                raise EvaluationError(f"system name {name!r}: use letters, digits and _.+- only")
-            if options is None and name not in SYSTEMS:
+            if options is not None:
+                system = System.parse(name=name, options=options)
+            elif name in SYSTEMS:
+                system = SYSTEMS[name]
+            else:
+                _check_name(name)
                 raise EvaluationError(f"unknown system {name!r} (known: {', '.join(SYSTEMS)}; or use NAME=OPTIONS)")
             if name in systems:
                 raise EvaluationError(f"system {name!r} named twice")
-            systems[name] = list(SYSTEMS[name] if options is None else options)
+            systems[name] = system
     return systems

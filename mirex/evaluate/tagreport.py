@@ -1,10 +1,10 @@
-"""Tables, significance tests, a figure and the summary of a tag evaluation.
+"""Results, tables, significance tests, a figure and the summaries of a tag evaluation.
 
 Files in the results folder (``results/DATASET-tag/`` by default), each
 written atomically:
 
 ``leaderboard.csv``
-    Per system, the fold means of :func:`~mirex.evaluate.tagrun.fold_summary`.
+    Per system, the fold means of :func:`fold_summary`.
 ``per_fold.csv``, ``per_tag.csv``
     Fold-level numbers of every system and fold; per-tag metrics (BINARY and
     AUC-ROC) of every system, averaged over the folds where defined.
@@ -16,18 +16,65 @@ written atomically:
 ``summary.md``
     The dataset, folds and systems, the leaderboard, Friedman's test and the
     per-tag table, in Markdown.
+``report.html``
+    All of it on one self-contained page (:mod:`~mirex.evaluate.htmlpage`).
 """
+from dataclasses import dataclass
+
 import pandas as pd
 
-from mirex.atomic import atomic_path, write_text
-from mirex.evaluate.report import _markdown, _significance
+from mirex.atomic import write_text
+from mirex.evaluate import htmlpage
+from mirex.evaluate.plots import save_png, tag_auc_figure
+from mirex.evaluate.summary import compare_systems, group_note, markdown, significance_section, systems_line
 from mirex.evaluate.tagmetrics import PRECISION_AT
-from mirex.evaluate.tagrun import fold_summary
 
-__all__ = ["tag_tables", "plot_tag_auc", "write_tag_report"]
+__all__ = ["LEADERBOARD", "TagFold", "TagSystemResult", "fold_summary", "tag_tables", "write_tag_report"]
 
 LEADERBOARD = ("f_measure", "precision", "recall", "accuracy", "negative_accuracy", "tag_f_measure",
                "track_f_measure", "pooled_auc", "tag_auc", "track_auc")
+"""The leaderboard's columns before ``p@N`` and ``time_s``."""
+
+_NOTE = ("f_measure, precision, recall, accuracy and negative_accuracy are pooled over each fold's (clip, tag) "
+         "pairs from BINARY; tag_/track_f_measure are means of per-tag / per-clip F-measure; pooled_auc, "
+         "tag_auc and track_auc are AUC-ROC of AFFINITY pooled, per tag and per clip; p@N is precision at N "
+         "per clip; time_s is feature extraction, training and testing over all folds.")
+
+
+@dataclass(frozen=True)
+class TagFold:
+    """One fold's scores: :class:`~mirex.evaluate.tagmetrics.BinaryScores` and ``AffinityScores``."""
+
+    number: int
+    binary: object
+    affinity: object
+
+
+@dataclass(frozen=True)
+class TagSystemResult:
+    """One system's outcome: its folds' scores and the script timings (index ``fold``)."""
+
+    name: str
+    options: list
+    folds: list
+    timings: pd.DataFrame
+
+
+def fold_summary(*, fold):
+    """One row of fold-level numbers.
+
+    Pooled BINARY metrics over the fold's (clip, tag) pairs; ``tag_f_measure``
+    and ``track_f_measure`` (means of per-tag and per-track F-measure);
+    ``pooled_auc``, ``tag_auc``, ``track_auc``; ``p@N`` (mean over clips).
+    """
+    row = dict(fold.binary.overall)
+    row["tag_f_measure"] = float(fold.binary.per_tag["f_measure"].mean())
+    row["track_f_measure"] = float(fold.binary.per_track["f_measure"].mean())
+    row["pooled_auc"] = fold.affinity.pooled_auc
+    row["tag_auc"] = float(fold.affinity.per_tag["auc"].mean())
+    row["track_auc"] = float(fold.affinity.per_track["auc"].mean())
+    row.update({f"p@{n}": float(fold.affinity.per_track[f"p@{n}"].mean()) for n in PRECISION_AT})
+    return row
 
 
 def _per_tag(result):
@@ -66,44 +113,29 @@ def tag_tables(*, results):
     return per_fold, per_tag, comparisons
 
 
-def plot_tag_auc(*, per_tag, path, title):
-    """Save grouped bars of per-tag AUC-ROC, one colour per system, as a PNG."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    table = per_tag["auc"].unstack("system")
-    fig = Figure(figsize=(2 + 0.5 * len(table) * max(1, len(table.columns) / 2), 4.5))
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    width = 0.8 / len(table.columns)
-    for k, system in enumerate(table.columns):
-        ax.bar([i + (k - (len(table.columns) - 1) / 2) * width for i in range(len(table))],
-               table[system].fillna(0), width=width, label=system)
-    ax.axhline(0.5, color="grey", linewidth=0.8, linestyle="--")
-    ax.set_xticks(range(len(table)), [str(t) for t in table.index], rotation=45, ha="right")
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("AUC-ROC (mean over folds)")
-    ax.set_title(title)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-
-
 def _title(name):
     metric, _, block = name.rpartition("_per_")
     label = {"f": "F-measure", "auc": "AUC-ROC"}.get(metric, f"precision at {metric[2:]}")
     return f"{label} per {block}"
 
 
-def write_tag_report(*, out_dir, dataset, n_folds, seed, results):
-    """Write every table, the figure and the summary of a tag evaluation.
+def write_tag_report(*, out_dir, dataset, n_folds, seed, results, command=""):
+    """Write every table, the figure, the summary and the page of a tag evaluation.
+
+    Parameters
+    ----------
+    out_dir : Path
+    dataset : TagDataset
+    n_folds, seed : int
+    results : list of TagSystemResult
+    command : str
+        The command that runs the evaluation again (for the page).
 
     Returns
     -------
     board : DataFrame
         One row per system (best pooled F-measure first): fold means of
-        ``LEADERBOARD`` and of ``p@N``, and ``time_s``.
+        :data:`LEADERBOARD` and of ``p@N``, and ``time_s``.
     """
     per_fold, per_tag, comparisons = tag_tables(results=results)
     means = per_fold.groupby(level="system", sort=False).mean()
@@ -114,30 +146,31 @@ def write_tag_report(*, out_dir, dataset, n_folds, seed, results):
     write_text(out_dir / "leaderboard.csv", board.to_csv(index=False))
     write_text(out_dir / "per_fold.csv", per_fold.to_csv())
     write_text(out_dir / "per_tag.csv", per_tag.to_csv())
-    plot_tag_auc(per_tag=per_tag, path=out_dir / "auc_per_tag.png", title=f"Per-tag AUC-ROC on {dataset.name}")
-    if len(results) > 1:
-        significance, friedman_text = _significance(comparisons, {k: _title(k) for k in comparisons})
-        write_text(out_dir / "significance.csv", significance.to_csv(index=False))
-    else:
-        friedman_text = ["Friedman's test needs at least two systems.", ""]
+    auc = save_png(fig=tag_auc_figure(per_tag=per_tag, title=f"Per-tag AUC-ROC on {dataset.name}"),
+                   path=out_dir / "auc_per_tag.png")
+    tests, friedman_text = compare_systems(out_dir=out_dir, tables=comparisons,
+                                           titles={k: _title(k) for k in comparisons})
+    facts = [f"dataset list: {dataset.source}",
+             f"clips: {len(dataset.paths)}; tags: {len(dataset.vocabulary)}; "
+             + group_note(dataset=dataset, filter_name="group filter"),
+             f"folds: {n_folds}, stratified by each clip's rarest tag, seed {seed}"]
+    tag_table = per_tag[["f_measure", "auc"]].unstack("system")
+    tag_table = tag_table.set_axis([f"{m} {s}" for m, s in tag_table.columns], axis=1)
     lines = [
-        f"# Tag classification on {dataset.name}", "",
-        f"- dataset list: `{dataset.source}`",
-        f"- clips: {len(dataset.paths)}; tags: {len(dataset.vocabulary)}; "
-        + ("group filter on the group column" if any(g is not None for g in dataset.groups)
-           else "no group column: each clip is its own group"),
-        f"- folds: {n_folds}, stratified by each clip's rarest tag, seed {seed}",
-        "- systems: " + "; ".join(f"{r.name} (`{' '.join(r.options) or 'no options'}`)" for r in results), "",
-        "## Leaderboard (means over folds)", "", _markdown(board.set_index("system")), "",
-        "f_measure, precision, recall, accuracy and negative_accuracy are pooled over each fold's (clip, tag) "
-        "pairs from BINARY; tag_/track_f_measure are means of per-tag / per-clip F-measure; pooled_auc, "
-        "tag_auc and track_auc are AUC-ROC of AFFINITY pooled, per tag and per clip; p@N is precision at N "
-        "per clip; time_s is feature extraction, training and testing over all folds.", "",
+        f"# Tag classification on {dataset.name}", "", f"- dataset list: `{dataset.source}`",
+        *(f"- {fact}" for fact in facts[1:]), f"- {systems_line(results=results)}", "",
+        "## Leaderboard (means over folds)", "", markdown(board.set_index("system")), "", _NOTE, "",
         "## Friedman's test", "", *friedman_text,
-        "## Per-tag F-measure and AUC-ROC (means over folds)", "",
-        _markdown(per_tag[["f_measure", "auc"]].unstack("system")
-                  .set_axis([f"{m} {s}" for m, s in per_tag[["f_measure", "auc"]].unstack("system").columns],
-                            axis=1)), "",
+        "## Per-tag F-measure and AUC-ROC (means over folds)", "", markdown(tag_table), "",
     ]
     write_text(out_dir / "summary.md", "\n".join(lines))
+    sections = [
+        htmlpage.section("Leaderboard (means over folds)", htmlpage.table(board.set_index("system")),
+                         htmlpage.text(_NOTE, note=True)),
+        htmlpage.section("Per-fold results", htmlpage.table(per_fold)),
+        significance_section(comparisons=tests),
+        htmlpage.section("Per-tag F-measure and AUC-ROC (means over folds)", htmlpage.image(auc, alt="AUC-ROC per tag"),
+                         htmlpage.table(tag_table))]
+    htmlpage.write_page(path=out_dir / "report.html", title=f"Tag classification on {dataset.name}",
+                        facts=[*facts, systems_line(results=results, quote="")], sections=sections, command=command)
     return board

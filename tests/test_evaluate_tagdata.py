@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from mirex.errors import DataError
-from mirex.evaluate.tagrun import load_tag_dataset, tag_folds
+from mirex.evaluate.tagdata import load_tag_dataset, tag_folds
 
 
 def write(tmp_path, lines):

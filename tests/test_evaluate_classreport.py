@@ -1,15 +1,13 @@
-"""Report files, the leaderboard, and the systems registry."""
+"""Classification report files and the leaderboard."""
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from mirex.evaluate import systems
+from mirex.evaluate.classmetrics import score
+from mirex.evaluate.classreport import format_leaderboard, write_report
+from mirex.evaluate.classtask import SystemResult
 from mirex.evaluate.dataset import Dataset
-from mirex.errors import EvaluationError
-from mirex.evaluate.metrics import score
-from mirex.evaluate.report import format_leaderboard, write_report
-from mirex.evaluate.runner import SystemResult
 
 REFERENCE = ["rock", "rock", "jazz", "jazz", "pop", "pop"]
 FOLDS = [1, 2, 3, 1, 2, 3]
@@ -31,7 +29,7 @@ def test_write_report_files(tmp_path):
     assert board["system"].tolist() == ["strong", "weak"]
     assert board.loc[1, "accuracy"] == pytest.approx(3 / 6)
     assert board.loc[0, "time_s"] == pytest.approx(4.5)
-    expected = ["leaderboard.csv", "per_fold.csv", "per_class.csv", "significance.csv", "summary.md",
+    expected = ["leaderboard.csv", "per_fold.csv", "per_class.csv", "significance.csv", "summary.md", "report.html",
                 "confusion/weak.csv", "confusion/weak.png", "confusion/strong.csv", "confusion/strong.png"]
     for name in expected:
         assert (tmp_path / name).stat().st_size > 0, name
@@ -69,29 +67,3 @@ def test_format_leaderboard():
     lines = format_leaderboard(board=board).splitlines()
     assert lines[0].split() == ["system", "accuracy", "norm_accuracy", "fold1", "time_s"]
     assert lines[1].split() == ["a", "50.00", "25.00", "100.00", "12.3"]
-
-
-def test_default_systems_are_every_preset_with_and_without_the_task_lda():
-    from mirex.features import PRESETS
-
-    board = systems.default_systems()
-    assert list(board) == [*PRESETS, *(f"{name}-nolda" for name in PRESETS)]
-    assert board["hybrid"] == ["--features", "hybrid"]
-    assert board["paper-nolda"] == ["--features", "paper", "--task-lda", "off"]
-
-
-def test_resolve_systems():
-    assert systems.resolve_systems(specs=["mfcc,paper", "d1k=--model 'msd 1000' --features multilevel"]) == {
-        "mfcc": ["--features", "mfcc"], "paper": ["--features", "paper"],
-        "d1k": ["--model", "msd 1000", "--features", "multilevel"]}
-
-
-@pytest.mark.parametrize("specs, message", [
-    (["nope"], "unknown system 'nope'"),
-    (["paper", "paper"], "named twice"),
-    (["bad/name=--x"], "use letters, digits"),
-])
-def test_resolve_systems_errors(specs, message):
-    with pytest.raises(EvaluationError, match=message):
-        systems.resolve_systems(specs=specs)
-

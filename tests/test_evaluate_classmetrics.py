@@ -1,10 +1,10 @@
-"""Metrics against hand-computed values in tests/data/metrics_reference.json."""
+"""Classification metrics against hand-computed values in tests/data/metrics_reference.json."""
 import json
 from pathlib import Path
 
 import pytest
 
-from mirex.evaluate import metrics
+from mirex.evaluate import classmetrics
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "metrics_reference.json").read_text())
 EXPECTED = REFERENCE["expected"]
@@ -12,23 +12,23 @@ ARGS = {"reference": REFERENCE["reference"], "estimated": REFERENCE["estimated"]
 
 
 def test_accuracy_and_normalised_accuracy():
-    assert metrics.accuracy(**ARGS) == pytest.approx(EXPECTED["accuracy"])
-    assert metrics.normalised_accuracy(**ARGS) == pytest.approx(EXPECTED["normalised_accuracy"])
+    assert classmetrics.accuracy(**ARGS) == pytest.approx(EXPECTED["accuracy"])
+    assert classmetrics.normalised_accuracy(**ARGS) == pytest.approx(EXPECTED["normalised_accuracy"])
 
 
 def test_per_class_accuracy():
-    assert metrics.per_class_accuracy(**ARGS).to_dict() == pytest.approx(EXPECTED["per_class"])
+    assert classmetrics.per_class_accuracy(**ARGS).to_dict() == pytest.approx(EXPECTED["per_class"])
 
 
 def test_confusion_matrix():
-    matrix = metrics.confusion_matrix(**ARGS)
+    matrix = classmetrics.confusion_matrix(**ARGS)
     assert list(matrix.columns) == EXPECTED["confusion_columns"]
     assert list(matrix.index) == list(EXPECTED["per_class"])
     assert matrix.to_numpy().tolist() == EXPECTED["confusion"]
 
 
 def test_score_per_fold():
-    scores = metrics.score(**ARGS, folds=REFERENCE["folds"])
+    scores = classmetrics.score(**ARGS, folds=REFERENCE["folds"])
     assert scores.accuracy == pytest.approx(EXPECTED["accuracy"])
     assert scores.normalised_accuracy == pytest.approx(EXPECTED["normalised_accuracy"])
     per_fold = scores.per_fold
@@ -39,7 +39,7 @@ def test_score_per_fold():
 
 
 def test_normalised_accuracy_is_pooled_over_folds_not_averaged():
-    scores = metrics.score(**ARGS, folds=REFERENCE["folds"])
+    scores = classmetrics.score(**ARGS, folds=REFERENCE["folds"])
     summed = scores.confusion.loc[:, scores.confusion.index]
     pooled = (summed.to_numpy().diagonal() / scores.confusion.sum(axis=1).to_numpy()).mean()
     assert scores.normalised_accuracy == pytest.approx(pooled)
@@ -47,7 +47,7 @@ def test_normalised_accuracy_is_pooled_over_folds_not_averaged():
 
 
 def test_confusion_has_no_pseudo_columns_when_all_answers_are_classes():
-    matrix = metrics.confusion_matrix(reference=["a", "b"], estimated=["b", "b"])
+    matrix = classmetrics.confusion_matrix(reference=["a", "b"], estimated=["b", "b"])
     assert list(matrix.columns) == ["a", "b"]
 
 
@@ -59,7 +59,7 @@ def test_confusion_has_no_pseudo_columns_when_all_answers_are_classes():
     ("Trot", "trot"),
 ])
 def test_normalise_label(label, expected):
-    assert metrics.normalise_label(label) == expected
+    assert classmetrics.normalise_label(label) == expected
 
 
 @pytest.mark.parametrize("reference, estimated, message", [
@@ -69,9 +69,9 @@ def test_normalise_label(label, expected):
 ])
 def test_validate_rejects_bad_inputs(reference, estimated, message):
     with pytest.raises(ValueError, match=message):
-        metrics.accuracy(reference=reference, estimated=estimated)
+        classmetrics.accuracy(reference=reference, estimated=estimated)
 
 
 def test_score_checks_fold_length():
     with pytest.raises(ValueError, match="fold numbers"):
-        metrics.score(reference=["a"], estimated=["a"], folds=[1, 2])
+        classmetrics.score(reference=["a"], estimated=["a"], folds=[1, 2])

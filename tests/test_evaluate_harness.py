@@ -1,69 +1,21 @@
-"""Dataset lists, clip matching, and the runner driving a fake pair of scripts."""
+"""The evaluation driver on a fake pair of scripts."""
+import html
 import logging
+import shlex
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from mirex.errors import DataError, ListFileError
+from mirex.errors import DataError, EvaluationError
 from mirex.evaluate import run_evaluation
-from mirex.evaluate.dataset import clip_key, load_dataset
-from mirex.errors import EvaluationError
-from mirex.evaluate.runner import match_outputs
 
 FAKE_SCRIPTS = Path(__file__).parent / "data" / "fake_scripts"
-
-
-@pytest.mark.parametrize("path, key", [
-    ("/data/Blues/Track01.WAV", "track01"),
-    ("track01.wav", "track01"),
-    ("C:\\music\\TRACK01.mp3", "track01"),
-    ("/a/b/song.name.flac", "song.name"),
-    ("/a/b/noext", "noext"),
-])
-def test_clip_key(path, key):
-    assert clip_key(path) == key
-
-
-def test_match_outputs_by_base_name(tmp_path, caplog):
-    output = tmp_path / "out.txt"
-    output.write_text("/elsewhere/A.WAV\tjazz\n/x/c.wav\trock\n/x/c.wav\tpop\n/x/stray.wav\tblues\n")
-    with caplog.at_level(logging.WARNING):
-        answers = match_outputs(test_paths=["/data/a.wav", "/data/b.wav", "/data/C.wav"], output=output)
-    assert answers == ["jazz", None, "rock"]
-    text = caplog.text
-    assert "1 of 3 test clips have no answer" in text
-    assert "1 line(s) match no test clip (first: line 4)" in text
-
-
-def test_missing_output_file_is_a_list_error(tmp_path):
-    with pytest.raises(ListFileError, match="missing.txt"):
-        match_outputs(test_paths=["/a.wav"], output=tmp_path / "missing.txt")
 
 
 def _write(path, lines):
     path.write_text("".join(line + "\n" for line in lines))
     return path
-
-
-def test_load_dataset_drops_repeats_and_keeps_groups(tmp_path, caplog):
-    listing = _write(tmp_path / "set.txt", ["/d/a.wav\trock\tart1", "/d/b.wav\tjazz", "/d/a.wav\trock\tart1"])
-    with caplog.at_level(logging.WARNING):
-        dataset = load_dataset(path=listing)
-    assert dataset.paths == ["/d/a.wav", "/d/b.wav"]
-    assert dataset.labels == ["rock", "jazz"] and dataset.groups == ["art1", None]
-    assert dataset.name == "set" and "1 repeated line(s) ignored" in caplog.text
-
-
-@pytest.mark.parametrize("lines, message", [
-    (["/d/a.wav\trock", "/d/a.wav\tjazz"], r"set.txt:2: '/d/a.wav' is labelled 'jazz' here but 'rock' on line 1"),
-    (["/d/a.wav\trock", "/e/A.mp3\tjazz"], r"set.txt:2: '/e/A.mp3' has the same base name as line 1"),
-    (["/d/a.wav\trock", "/d/b.wav\tRock!"], r"set.txt: needs at least two labels"),
-    (["/d/a.wav\trock", "/d/b.wav\t???"], r"set.txt:2: label '\?\?\?' has no letters or digits"),
-])
-def test_load_dataset_errors(tmp_path, lines, message):
-    with pytest.raises(DataError, match=message):
-        load_dataset(path=_write(tmp_path / "set.txt", lines))
 
 
 def _dataset(tmp_path):
@@ -139,3 +91,35 @@ def test_accuracy_by_stratum_of_a_side_table(tmp_path):
     with pytest.raises(DataError, match="no column 'stratum'"):
         run_evaluation(dataset_list=dataset, systems={"a": []}, out_dir=out, scripts_dir=FAKE_SCRIPTS,
                        strata=(side, "stratum"))
+
+
+def test_the_page_names_the_command_that_runs_it_again(tmp_path):
+    dataset, out = _dataset(tmp_path), tmp_path / "results"
+    run_evaluation(dataset_list=dataset, systems={"byname": [], "mfcc": ["--features", "mfcc"]}, folds=2,
+                   out_dir=out, n_jobs=2, cache_dir=tmp_path / "cache", scripts_dir=FAKE_SCRIPTS)
+    command = shlex.join(["mirex", "evaluate", str(dataset), "--task", "classify", "--systems", "byname=", "mfcc",
+                          "--folds", "2", "--seed", "0", "--out", str(out), "--cache", str(tmp_path / "cache"),
+                          "-numThreads", "2"])
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert html.escape(command) in page and page.count("<img") == 3  # two confusion matrices, the mean ranks
+
+
+def test_a_failure_names_its_system_and_fold_once(tmp_path):
+    lines = [f"{tmp_path / f'{t}_{i}.wav'}\t{t}\tg{i}" for i in range(4) for t in ("loud", "calm")]
+    with pytest.raises(EvaluationError, match=r"^system 'bad', fold 1: run_train.sh exited with status 2: "
+                                              r"fake failure on [^:]*$"):
+        run_evaluation(dataset_list=_write(tmp_path / "tags.txt", lines), systems={"bad": ["--fail"]},
+                       folds=2, out_dir=tmp_path / "r", scripts_dir=FAKE_SCRIPTS, task="tag")
+
+
+def test_similarity_refuses_classifier_options_before_anything_runs(tmp_path):
+    with pytest.raises(EvaluationError, match="system 'x': the similarity task takes --features and --model only, "
+                                              "not --task-lda --drop-first"):
+        run_evaluation(dataset_list=_dataset(tmp_path), systems={"x": ["--task-lda", "off", "--drop-first"]},
+                       out_dir=tmp_path / "r", task="similarity")
+    assert not (tmp_path / "r").exists()
+
+
+def test_strata_are_for_classification_only(tmp_path):
+    with pytest.raises(EvaluationError, match="applies to --task classify only"):
+        run_evaluation(dataset_list=_dataset(tmp_path), strata=(tmp_path / "side.tsv", "x"), task="tag")

@@ -26,7 +26,8 @@ def test_user_error_is_one_line(tmp_path, capsys):
 
 
 def test_models_lists_the_shipped_bundles_and_marks_the_default(capsys, tmp_path, monkeypatch):
-    monkeypatch.setenv("MIREX_MODELS_DIR", str(tmp_path))  # no bundle of other tests
+    monkeypatch.setenv("MIREX_MODELS_DIR", str(tmp_path / "models"))  # no bundle of other tests
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     assert main(["models"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split("\t")[0] for line in lines] == ["  msd-siamese-1000", "* msd-siamese-10000", "  msd-siamese-5000"]

@@ -16,7 +16,7 @@ import numpy as np
 
 from mirex.extract import default_jobs, extract, in_order, one_thread_per_task
 from mirex.features import DEFAULT_PRESET, SpecError, make_extractor
-from mirex.frontend import FrontEnd
+from mirex.frontends.mel import FrontEnd
 from mirex.malloc import keep_freed_memory
 from mirex.signals import check, mono, not_finite
 
@@ -89,7 +89,7 @@ class Extractor:
         Length of a segment feature (the spec's blocks and pooling of one
         segment; 0 for a system without a network).
     device : torch.device
-    frontend : mirex.frontend.FrontEnd
+    frontend : mirex.frontends.mel.FrontEnd
         The bundle's front end (segment times follow its hop).
     """
 

@@ -34,8 +34,8 @@ from mirex.atomic import temp_dir, write_text
 from mirex.cache import content_key
 from mirex.errors import BundleError
 from mirex.folders import models_dirs, shipped_models_dir, writable_models_dir
-from mirex.frontend import FrontEnd
-from mirex.nets.frontends import frontend_from_dict
+from mirex.frontends.mel import FrontEnd
+from mirex.frontends import frontend_from_dict
 
 __all__ = ["Bundle", "Projection", "default_model", "find_bundle", "bundle_names", "load_bundle", "save_bundle",
            "derive_bundle", "replace_lda", "import_keras2", "sha256"]

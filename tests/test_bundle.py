@@ -12,7 +12,7 @@ from mirex.bundle import (WEIGHTS, Projection, bundle_names, default_model, find
 from mirex.errors import BundleError
 from mirex.features import FeatureSpec, make_extractor
 from mirex.folders import shipped_models_dir, user_models_dir
-from mirex.frontend import FrontEnd
+from mirex.frontends.mel import FrontEnd
 from mirex.inference import FrozenDCNN
 from mirex.network import build_feature_model
 from mirex.precision import full_float32

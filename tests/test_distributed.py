@@ -185,7 +185,7 @@ def test_plain_embed_does_not_import_dask(tmp_path, clips):
 
 
 def test_pretrain_mel_cache_on_the_cluster_equals_single_process(tmp_path, clips, cluster):
-    from mirex.frontend import FrontEnd
+    from mirex.frontends.mel import FrontEnd
     from mirex.pretrain.melcache import build_mel_cache
 
     paths = clips[0][:10] + [str(tmp_path / "missing.wav")]

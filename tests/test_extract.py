@@ -14,7 +14,7 @@ from mirex.audio import load
 from mirex.bench.baseline import baseline_features, baseline_logmel
 from mirex.cache import FeatureCache
 from mirex.features import make_extractor
-from mirex.frontend import FrontEnd, LogMel
+from mirex.frontends.mel import FrontEnd, LogMel
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 
 from conftest import synth, write_clip
 
-from mirex import frontend as fe
+from mirex.frontends.mel import logmel
+from mirex.frontends.segments import segments, standardise
 from mirex.audio import load
 from mirex.cache import FeatureCache
 from mirex.extract import extract
@@ -65,7 +66,7 @@ def clip(tmp_path_factory):
 def _by_hand(y, *, bundle, blocks, length, pool, stats):
     """The song feature computed step by step from the front end and the frozen network."""
     network = FrozenDCNN.from_file(bundle.path / "dcnn.weights.h5")
-    segs = fe.standardise(fe.segments(fe.logmel(y, frontend=bundle.frontend), length=length),
+    segs = standardise(segments(logmel(y, frontend=bundle.frontend), length=length),
                           frontend=bundle.frontend)
     pooled = network(segs)  # (segments, max|mean, 768)
     edges = np.cumsum([0, 128, 128, 128, 128, 256])
@@ -117,7 +118,7 @@ def test_systems_share_one_network_pass_per_file_and_segment_length(clip, tmp_pa
 
 def test_a_changed_spec_never_reuses_another_systems_entry(clip, tmp_path, models_root):
     from mirex.bundle import save_bundle
-    from mirex.frontend import FrontEnd
+    from mirex.frontends.mel import FrontEnd
     from mirex.network import build_feature_model
 
     path, y = clip

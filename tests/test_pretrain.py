@@ -13,7 +13,8 @@ from mirex import audio
 from mirex.bundle import load_bundle, sha256
 from mirex.errors import DataError, MirexError
 from mirex.folders import shipped_models_dir
-from mirex.frontend import FrontEnd, logmel, segments
+from mirex.frontends.mel import FrontEnd, logmel
+from mirex.frontends.segments import segments
 from mirex.pretrain import build_mel_cache, fit_bundle_lda, pretrain
 from mirex.pretrain.melcache import MelSplit, pack_split
 from mirex.pretrain.splits import Clip, read_artist_list, split_counts, split_songs

@@ -143,7 +143,7 @@ def test_waveform_bundle_feeds_the_scripts_and_embed(samplecnn_runs, labelled_co
     from mirex.bundle import WEIGHTS
     from mirex.features import FeatureSpec
     from mirex.nets import get_arch
-    from mirex.nets.frontends import WaveformFrontEnd
+    from mirex.frontends import WaveformFrontEnd
     from mirex.embed import embed
 
     _, _, bundle = samplecnn_runs

@@ -9,7 +9,7 @@ from mirex.audio import as_float32, load, stream
 from mirex.errors import AudioError
 from mirex.features import timbre
 from mirex.features.extractor import TIMBRE_PASS
-from mirex.frontend import FrontEnd, LogMel, MelSpectrogram
+from mirex.frontends.mel import FrontEnd, LogMel, MelSpectrogram
 
 
 def cut(y, rng, count):

@@ -187,7 +187,7 @@ def test_the_easy_case_gets_every_test_clip_right(tmp_path):
 
     from mirex.bundle import save_bundle
     from mirex.features import FeatureSpec, make_extractor
-    from mirex.frontend import FrontEnd
+    from mirex.frontends.mel import FrontEnd
     from mirex.network import build_feature_model
 
     save_bundle(name="random", feature_model=build_feature_model(seed=0, l2=0), frontend=FrontEnd(),

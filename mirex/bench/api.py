@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mirex import frontend as fe
+from mirex.frontends.segments import centred
 
 __all__ = ["measure_api", "windows_one_by_one", "LABELS"]
 
@@ -56,7 +56,7 @@ def windows_one_by_one(extractor, y, *, step, length):
     -------
     np.ndarray, float32, shape (n_windows, 2, sum of block widths)
     """
-    x = fe.centred(extractor.logmel(y), frontend=extractor.frontend, length=length)
+    x = centred(extractor.logmel(y), frontend=extractor.frontend, length=length)
     return extractor.network.forward(x.unfold(0, length, step).transpose(1, 2).contiguous()).cpu().numpy()
 
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from mirex import frontend as fe
+from mirex.frontends.segments import segments, standardise
 from mirex.features import timbre
 
 __all__ = ["baseline_logmel", "baseline_timbre", "baseline_features", "keras_block_model"]
@@ -56,7 +56,7 @@ def keras_block_model(bundle, frames):
 
 def _network_entry(mel, *, bundle, length):
     """A network pass's cache entry: every block pooled by max and mean, their mean and std over segments."""
-    segs = fe.standardise(fe.segments(mel, length=length), frontend=bundle.frontend)
+    segs = standardise(segments(mel, length=length), frontend=bundle.frontend)
     outputs = keras_block_model(bundle, length).predict_on_batch(segs)
     pooled = np.stack([np.concatenate([np.asarray(o).max(axis=1) for o in outputs], axis=1),
                        np.concatenate([np.asarray(o).mean(axis=1) for o in outputs], axis=1)], axis=1)

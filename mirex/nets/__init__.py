@@ -53,10 +53,10 @@ class Arch:
     def default_frontend(self):
         """The front end the architecture was designed for."""
         if self.frontend == "mel":
-            from mirex.frontend import FrontEnd
+            from mirex.frontends.mel import FrontEnd
 
             return FrontEnd()
-        from mirex.nets.frontends import WaveformFrontEnd
+        from mirex.frontends import WaveformFrontEnd
 
         return WaveformFrontEnd()
 

@@ -4,7 +4,7 @@ The network itself stays in :mod:`mirex.network` (its layer names follow the
 published Keras 2 models) and its frozen copy in :mod:`mirex.inference`;
 this module adapts them to the registry's signatures and names its blocks.
 """
-from mirex.frontend import FrontEnd
+from mirex.frontends.mel import FrontEnd
 
 __all__ = ["BLOCKS", "build_feature_model", "frozen_blocks"]
 

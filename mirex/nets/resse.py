@@ -26,7 +26,7 @@ Keras is imported by the builder only: the frozen copy needs PyTorch alone.
 import torch
 import torch.nn.functional as F
 
-from mirex.nets.frontends import WaveformFrontEnd
+from mirex.frontends import WaveformFrontEnd
 from mirex.nets.frozen import Conv, Dense, FrozenWaveformNet, Norm
 from mirex.nets.samplecnn import FILTERS
 

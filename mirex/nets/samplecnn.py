@@ -25,7 +25,7 @@ Keras is imported by the builder only: the frozen copy needs PyTorch alone.
 """
 import torch.nn.functional as F
 
-from mirex.nets.frontends import WaveformFrontEnd
+from mirex.frontends import WaveformFrontEnd
 from mirex.nets.frozen import Conv, FrozenWaveformNet, Norm
 
 __all__ = ["FILTERS", "BLOCKS", "build_feature_model", "frozen_blocks"]

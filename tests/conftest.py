@@ -104,13 +104,13 @@ def write_keras2(bundle, path):
     """Write ``bundle``'s feature network as a Keras 2 HDF5 model file in TensorFlow layout, as published."""
     import h5py
 
-    from mirex.network import BLOCKS, build_feature_model
+    from mirex.nets.dcnn import CONV_BLOCKS, build_feature_model
 
     model = build_feature_model(l2=0)
     model.load_weights(bundle.path / "dcnn.weights.h5")
     with h5py.File(path, "w") as handle:
         group = handle.create_group("model_weights")
-        for index in range(1, len(BLOCKS) + 1):
+        for index in range(1, len(CONV_BLOCKS) + 1):
             for layer, names in ((f"conv1d_{index}", ("kernel", "bias")),
                                  (f"batch_normalization_{index}", ("gamma", "beta", "moving_mean", "moving_variance"))):
                 keys = [f"{layer}/{name}:0" for name in names]

@@ -13,7 +13,7 @@ from mirex.cache import FeatureCache
 from mirex.extract import extract
 from mirex.features import PRESETS, FeatureSpec, SpecError, make_extractor, resolve_spec
 from mirex.bench.baseline import baseline_timbre
-from mirex.inference import FrozenDCNN
+from mirex.nets.dcnn_frozen import FrozenDCNN
 
 bundles = st.one_of(st.none(), st.from_regex(r"[A-Za-z0-9_./-]([A-Za-z0-9_./ :=+-]*[A-Za-z0-9_./-])?",
                                              fullmatch=True))
@@ -117,9 +117,9 @@ def test_systems_share_one_network_pass_per_file_and_segment_length(clip, tmp_pa
 
 
 def test_a_changed_spec_never_reuses_another_systems_entry(clip, tmp_path, models_root):
-    from mirex.bundle import save_bundle
+    from mirex.bundle_save import save_bundle
     from mirex.frontends.mel import FrontEnd
-    from mirex.network import build_feature_model
+    from mirex.nets.dcnn import build_feature_model
 
     path, y = clip
     other = save_bundle(name="other", feature_model=build_feature_model(seed=5, l2=0), frontend=FrontEnd(),

@@ -5,7 +5,7 @@ import pytest
 from mirex.frontends.mel import FrontEnd
 from mirex.nets import ARCHS, get_arch
 from mirex.frontends import WaveformFrontEnd, frontend_from_dict
-from mirex.nets.frozen import weights_of
+from mirex.nets.weights import weights_of
 
 
 def _randomise_norms(model, rng):

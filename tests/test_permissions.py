@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT
 
-from mirex.bundle import import_keras2
+from mirex.keras2 import import_keras2
 
 WRITER = """
 import sys

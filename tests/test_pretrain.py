@@ -143,7 +143,7 @@ def test_siamese_loss_falls(artist_list, tmp_path):
 def test_hinge_loss_is_mean_over_negatives():
     import keras
 
-    from mirex.network import hinge_loss, ranking_accuracy
+    from mirex.nets.dcnn import hinge_loss, ranking_accuracy
 
     sims = np.array([[0.9, 0.1, 0.6, 0.8, -1.0], [0.2, 0.5, 0.0, 0.0, 0.0]], dtype=np.float32)
     loss = keras.ops.convert_to_numpy(hinge_loss(0.4)(None, sims))

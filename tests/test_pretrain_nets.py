@@ -62,7 +62,7 @@ def test_samplecnn_trains_into_a_waveform_bundle_and_resumes_exactly(samplecnn_r
     loaded = load_bundle(str(bundle.path))
     assert loaded.arch == "samplecnn" and bundle.manifest["feature_dim"] == 512
     assert bundle.manifest["frontend"] == {"kind": "waveform", "sr": 22050, "segment_samples": 59049}
-    assert frozen_network(loaded).widths == (128, 128, 256, 256, 256, 256, 256, 256, 512, 512) and loaded.has_lda
+    assert frozen_network(arch=loaded.arch, path=loaded.weights_path).widths == (128, 128, 256, 256, 256, 256, 256, 256, 512, 512) and loaded.has_lda
     report = json.loads((bundle.path / "report.json").read_text())
     assert report["arch"] == "samplecnn" and report["segments"]["train"] == 4 and report["segments_per_s"] > 0
 

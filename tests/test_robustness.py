@@ -300,9 +300,9 @@ def test_unwritable_cache_only_warns(tmp_path):
 
 
 def test_changed_file_or_other_model_never_reuses_an_entry(tmp_path, models_root):
-    from mirex.bundle import save_bundle
+    from mirex.bundle_save import save_bundle
     from mirex.frontends.mel import FrontEnd
-    from mirex.network import build_feature_model
+    from mirex.nets.dcnn import build_feature_model
 
     other = save_bundle(name="other", feature_model=build_feature_model(seed=1, l2=0), frontend=FrontEnd(),
                         source="random init (tests)", root=tmp_path / "models")

@@ -185,10 +185,10 @@ def test_the_easy_case_gets_every_test_clip_right(tmp_path):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from mirex.bundle import save_bundle
+    from mirex.bundle_save import save_bundle
     from mirex.features import FeatureSpec, make_extractor
     from mirex.frontends.mel import FrontEnd
-    from mirex.network import build_feature_model
+    from mirex.nets.dcnn import build_feature_model
 
     save_bundle(name="random", feature_model=build_feature_model(seed=0, l2=0), frontend=FrontEnd(),
                 source="random init (tests)", root=tmp_path)

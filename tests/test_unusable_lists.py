@@ -150,7 +150,8 @@ def test_evaluate_similarity_of_nothing_usable_is_a_one_line_error(lists, capsys
 def test_api_embed_files_keeps_the_width(lists, tmp_path, models_root):
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
-    from mirex.bundle import load_bundle, replace_lda
+    from mirex.bundle import load_bundle
+    from mirex.bundle_save import replace_lda
 
     plain = mirex.load_extractor("hybrid", device="cpu")
     rng = np.random.default_rng(0)

@@ -7,6 +7,7 @@ statistics in NumPy, and librosa's MFCCs and deltas when the system has
 timbre statistics. It computes the same song features as
 :func:`mirex.extract.extract`.
 """
+import dataclasses
 from functools import lru_cache
 
 import numpy as np
@@ -44,14 +45,11 @@ def keras_block_model(bundle, frames):
     """The bundle's network as a Keras model (the training code's) with every block's output."""
     import keras
 
-    from mirex.bundle import WEIGHTS
-    from mirex.inference import BLOCKS
-    from mirex.network import build_feature_model
+    from mirex.nets.dcnn import BLOCK_LAYERS, build_feature_model
 
-    model = build_feature_model(frames=frames, n_mels=bundle.frontend.n_mels, l2=0)
-    model.load_weights(bundle.path / WEIGHTS)
-    names = [f"max_pooling1d_{i}" if pool else f"relu_{i}" for i, (_, _, pool) in enumerate(BLOCKS, start=1)]
-    return keras.Model(model.input, [model.get_layer(name).output for name in names])
+    model = build_feature_model(frontend=dataclasses.replace(bundle.frontend, segment_frames=frames), l2=0)
+    model.load_weights(bundle.weights_path)
+    return keras.Model(model.input, [model.get_layer(name).output for name in BLOCK_LAYERS])
 
 
 def _network_entry(mel, *, bundle, length):

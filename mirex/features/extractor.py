@@ -64,7 +64,7 @@ class Extractor:
         self.frontend, self.passes = timbre.FRONTEND, {}
         if spec.uses_network:
             self.bundle = load_bundle(spec.bundle)
-            self.network = frozen_network(self.bundle)
+            self.network = frozen_network(arch=self.bundle.arch, path=self.bundle.weights_path)
             self.frontend = self.bundle.frontend
             self._check_network()
             lengths = spec.seg or (self.frontend.segment_frames,)
@@ -173,7 +173,7 @@ class Extractor:
 
         The window of frame ``k`` holds ``length`` frames around it (silence
         beyond the signal: :func:`mirex.frontends.segments.centred`). One pass of the
-        network gives them all (:meth:`mirex.inference.FrozenDCNN.windows`),
+        network gives them all (:meth:`mirex.nets.dcnn_frozen.FrozenDCNN.windows`),
         equal to :meth:`pooled` of the windows cut one by one to float32
         rounding.
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from mirex.atomic import write_text
-from mirex.bundle import derive_bundle, load_bundle
+from mirex.bundle import load_bundle
+from mirex.bundle_save import derive_bundle
 from mirex.errors import BundleError, DataError
 from mirex.features.spec import FeatureSpec
 
@@ -104,7 +105,7 @@ class Head:
 
 
 def save_head_bundle(base, *, name, head, info=None):
-    """Write a bundle ``name`` beside ``base``: every file of ``base`` byte for byte, and the head (:func:`mirex.bundle.derive_bundle`).
+    """Write a bundle ``name`` beside ``base``: every file of ``base`` byte for byte, and the head (:func:`mirex.bundle_save.derive_bundle`).
 
     Parameters
     ----------

@@ -21,8 +21,8 @@ from mirex.errors import DataError, ListFileError, ScratchError
 from mirex.extract import extract
 from mirex.features import DEFAULT_PRESET, FeatureSpec, make_extractor
 from mirex.listfile import check_outputs, read_list, unique_paths, write_list
-from mirex.tasks import classify, tag
-from mirex.tasks.record import load_record, save_record
+from mirex.tasks import classify, tag, tag_lists
+from mirex.tasks.scratch import load_record, save_record
 from mirex.log import logger
 
 __all__ = ["train", "test", "similarity"]
@@ -100,7 +100,7 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
     entries = read_list(train_list, kind="train", warn=_warn)
     scratch = _scratch(scratch)
     extractor = make_extractor(spec or DEFAULT_PRESET, device=device)
-    if task == "tag" or (task is None and tag.is_multilabel(entries)):
+    if task == "tag" or (task is None and tag_lists.is_multilabel(entries)):
         return _train_tags(entries, scratch=scratch, train_list=train_list, extractor=extractor, n_jobs=n_jobs,
                            cache_dir=cache_dir, progress=progress)
     first = {}
@@ -127,7 +127,7 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
 
 
 def _train_tags(entries, *, scratch, train_list, extractor, n_jobs, cache_dir, progress):
-    paths, tag_sets = tag.tag_sets(entries)
+    paths, tag_sets = tag_lists.tag_sets(entries)
     result = _features(paths, extractor=extractor, cache_dir=cache_dir or scratch / "features", n_jobs=n_jobs,
                        progress=progress)
     ok = result.ok
@@ -196,7 +196,7 @@ def _test_tags(record, paths, result, *, extractor, affinity_out, binary_out):
     scores, binary = tag.predict(record=record, features=extractor.reduce(result.features))
     if result.errors:
         _warn(f"{len(result.errors)} test file(s) could not be used; given the tag priors as scores")
-    tag.write_outputs(paths=paths, record=record, scores=scores, binary=binary, affinity_out=affinity_out,
+    tag_lists.write_outputs(paths=paths, record=record, scores=scores, binary=binary, affinity_out=affinity_out,
                       binary_out=binary_out)
     return [(p, t) for p, row in zip(paths, binary) for t, b in zip(record.tags, row) if b]
 

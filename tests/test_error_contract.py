@@ -16,7 +16,7 @@ from test_protocol import write_lines
 
 from mirex.cli import build_parser, main
 from mirex.published import PUBLISHED
-from mirex.tasks.record import RECORD_FILE
+from mirex.tasks.scratch import RECORD_FILE
 
 KINDS = ("missing", "empty", "folder", "garbage")
 

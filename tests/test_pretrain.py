@@ -160,7 +160,7 @@ def _run(*args, root):
 def test_trained_bundle_feeds_the_mirex_scripts_with_its_lda(plain_run, labelled_corpus, tmp_path):
     from mirex.embed import embed
     from mirex.features import FeatureSpec
-    from mirex.tasks.record import load_record
+    from mirex.tasks.scratch import load_record
 
     _, bundle = plain_run
     root = bundle.path.parent

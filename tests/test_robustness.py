@@ -22,7 +22,7 @@ from mirex.cli import main
 from mirex.extract import extract
 from mirex.features import Extractor, FeatureSpec, make_extractor
 from mirex.tasks import classify
-from mirex.tasks.record import RECORD_FILE, load_record
+from mirex.tasks.scratch import RECORD_FILE, load_record
 
 LABELS = ("bass", "treble", "noise", "clicks")
 

@@ -8,7 +8,7 @@ from conftest import synth, write_clip
 
 from mirex.errors import DataError
 from mirex.tasks import classify, selection
-from mirex.tasks.record import load_record, save_record
+from mirex.tasks.scratch import load_record, save_record
 
 
 def blobs(n_per_class, seed=0):

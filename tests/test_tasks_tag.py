@@ -4,7 +4,8 @@ import pytest
 
 from mirex.errors import DataError
 from mirex.tasks import tag
-from mirex.tasks.record import Record, load_record, save_record
+from mirex.tasks.record import Record
+from mirex.tasks.scratch import load_record, save_record
 
 
 @pytest.fixture(scope="module")
@@ -78,14 +79,3 @@ def test_best_threshold(scores, truth, expected):
 def test_mismatched_inputs_are_refused():
     with pytest.raises(DataError, match="3 training files, got 2"):
         tag.fit_tags(features=np.zeros((3, 2)), tag_sets=[["a"], ["b"]], spec="mfcc")
-
-
-def test_a_few_repeated_paths_do_not_make_a_tag_list():
-    from mirex.listfile import Entry
-
-    def entries(pairs):
-        return [Entry(p, t, None, n, p) for n, (p, t) in enumerate(pairs, start=1)]
-
-    single = [(f"{i}.wav", "a" if i % 2 else "b") for i in range(8)]
-    assert not tag.is_multilabel(entries(single + [("0.wav", "a")]))  # one mistake in 8 paths
-    assert tag.is_multilabel(entries(single + [("0.wav", "a"), ("1.wav", "b")]))  # 2 of 8: a quarter

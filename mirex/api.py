@@ -14,11 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from mirex.extract import default_jobs, extract, in_order, one_thread_per_task
+from mirex.extract import extract, spec_features
 from mirex.features import DEFAULT_PRESET, SpecError, make_extractor
 from mirex.frontends.mel import FrontEnd
 from mirex.malloc import keep_freed_memory
 from mirex.signals import check, mono, not_finite
+from mirex.threads import default_jobs, in_order, one_thread_per_task
 
 __all__ = ["load_extractor", "Extractor", "Segments", "default_device"]
 
@@ -170,7 +171,7 @@ class Extractor:
         if result.errors:
             first = min(result.errors)
             raise not_finite(signals[first], index=first)
-        features = self._extractor.reduce(result.features)
+        features = spec_features(result, extractor=self._extractor).features
         return features if concept is None else self._concept(concept)(features)
 
     def _concept(self, concept):
@@ -257,13 +258,12 @@ class Extractor:
         """
         from mirex.cache import FeatureCache
         from mirex.folders import feature_cache_dir
-        from mirex.extract import Extraction
 
         store = None
         if cache:
             store = FeatureCache(feature_cache_dir() if cache is True else Path(cache))
         result = extract(paths, extractor=self._extractor, cache=store, n_jobs=n_jobs, progress=progress)
-        return Extraction(features=self._extractor.reduce(result.features), errors=result.errors, hits=result.hits)
+        return spec_features(result, extractor=self._extractor)
 
     def _decoded(self, audio, *, sr):
         """The blocks :meth:`mirex.features.Extractor.prepare` takes for one signal: the mono signal at :attr:`sr`."""

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mirex.bundle import WEIGHTS, load_bundle, sha256
-from mirex.keras2 import import_keras2
 from mirex.errors import BundleError, MirexError
 from mirex.folders import shipped_models_dir, writable_models_dir
+from mirex.keras2 import import_keras2
 from mirex.log import logger
 
 __all__ = ["PUBLISHED", "fetch_models"]

@@ -9,15 +9,15 @@ from conftest import REGRESSION, HostilePickle
 import mirex
 from mirex.bundle import WEIGHTS, bundle_names, default_model, find_bundle, load_bundle, sha256
 from mirex.bundle_save import replace_lda, save_bundle
-from mirex.keras2 import import_keras2
-from mirex.projection import Projection
 from mirex.errors import BundleError
 from mirex.features import FeatureSpec, make_extractor
 from mirex.folders import shipped_models_dir, user_models_dir
 from mirex.frontends.mel import FrontEnd
-from mirex.nets.dcnn_frozen import FrozenDCNN
+from mirex.keras2 import import_keras2
 from mirex.nets.dcnn import build_feature_model
+from mirex.nets.dcnn_frozen import FrozenDCNN
 from mirex.precision import full_float32
+from mirex.projection import Projection
 
 
 @pytest.fixture(scope="module")

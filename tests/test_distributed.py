@@ -19,9 +19,11 @@ import pytest
 
 from conftest import CLASSES, ROOT, synth, write_clip
 
+from mirex.chunk_store import ChunkStore
 from mirex.cli import main
 from mirex.cluster import Cluster, ClusterError
-from mirex.embed import ChunkStore, embed, embed_chunk, extract_distributed
+from mirex.distributed import embed_chunk, extract_distributed
+from mirex.embed import embed
 from mirex.features import make_extractor
 from mirex.remote import is_url, local_copies
 

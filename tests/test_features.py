@@ -6,13 +6,13 @@ from hypothesis import strategies as st
 
 from conftest import synth, write_clip
 
-from mirex.frontends.mel import logmel
-from mirex.frontends.segments import segments, standardise
 from mirex.audio import load
+from mirex.bench.baseline import baseline_timbre
 from mirex.cache import FeatureCache
 from mirex.extract import extract
 from mirex.features import PRESETS, FeatureSpec, SpecError, make_extractor, resolve_spec
-from mirex.bench.baseline import baseline_timbre
+from mirex.frontends.mel import logmel
+from mirex.frontends.segments import segments, standardise
 from mirex.nets.dcnn_frozen import FrozenDCNN
 
 bundles = st.one_of(st.none(), st.from_regex(r"[A-Za-z0-9_./-]([A-Za-z0-9_./ :=+-]*[A-Za-z0-9_./-])?",

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
+from mirex.frontends import WaveformFrontEnd, frontend_from_dict
 from mirex.frontends.mel import FrontEnd
 from mirex.nets import ARCHS, get_arch
-from mirex.frontends import WaveformFrontEnd, frontend_from_dict
 from mirex.nets.weights import weights_of
 
 

@@ -141,10 +141,10 @@ def test_waveform_bundle_feeds_the_scripts_and_embed(samplecnn_runs, labelled_co
     """Crops of 59,049 samples through the frozen network: the scripts, embed, and the Keras model agree."""
     from mirex import audio
     from mirex.bundle import WEIGHTS
-    from mirex.features import FeatureSpec
-    from mirex.nets import get_arch
-    from mirex.frontends import WaveformFrontEnd
     from mirex.embed import embed
+    from mirex.features import FeatureSpec
+    from mirex.frontends import WaveformFrontEnd
+    from mirex.nets import get_arch
 
     _, _, bundle = samplecnn_runs
     train_rows = labelled_corpus["train"][::2]

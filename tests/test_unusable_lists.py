@@ -147,16 +147,18 @@ def test_evaluate_similarity_of_nothing_usable_is_a_one_line_error(lists, capsys
     assert err[-1] == "mirex: error: system 'mfcc': mirex similarity failed: no file of the list could be used", err
 
 
-def test_api_embed_files_keeps_the_width(lists, tmp_path, models_root):
+def test_api_embed_files_keeps_the_width(lists, tmp_path, monkeypatch):
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
     from mirex.bundle import load_bundle
     from mirex.bundle_save import replace_lda
+    from mirex.projection import Projection
 
     plain = mirex.load_extractor("hybrid", device="cpu")
     rng = np.random.default_rng(0)
     lda = LinearDiscriminantAnalysis(n_components=2).fit(rng.normal(size=(30, plain.dim)), np.arange(30) % 3)
-    with_lda = replace_lda(load_bundle("default"), lda=lda, name="default-with-lda")
+    monkeypatch.setenv("MIREX_MODELS_DIR", str(tmp_path / "models"))  # where the new bundle goes: not the session's
+    with_lda = replace_lda(load_bundle(), lda=Projection.of(lda, n_in=plain.dim), name="default-with-lda")
     reduced = mirex.load_extractor(f"dcnn:model={with_lda.path},blocks=1-5,pool=max,stats=mean,+mfcc,+lda",
                                    device="cpu")
     assert (plain.dim, reduced.dim) == (plain.dim, 2)

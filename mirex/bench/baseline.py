@@ -12,8 +12,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from mirex.frontends.segments import segments, standardise
 from mirex.features import timbre
+from mirex.frontends.segments import segments, standardise
 
 __all__ = ["baseline_logmel", "baseline_timbre", "baseline_features", "keras_block_model"]
 

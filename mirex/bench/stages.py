@@ -13,8 +13,8 @@ from collections import Counter
 from mirex.audio import load, stream
 from mirex.bench.baseline import baseline_features
 from mirex.cache import FeatureCache, content_key
-from mirex.extract import one_thread_per_task
 from mirex.malloc import keep_freed_memory
+from mirex.threads import one_thread_per_task
 
 __all__ = ["stage_costs"]
 

@@ -18,14 +18,14 @@ for it and the bundle has one).
 import numpy as np
 import torch
 
-from mirex.frontends.mel import MelSpectrogram, compress
-from mirex.frontends.segments import centred, segments, standardise
-from mirex.frontends.torch_mel import TorchLogMel
 from mirex.audio import as_float32
 from mirex.bundle import load_bundle
 from mirex.features import timbre
 from mirex.features.spec import FeatureSpec, SpecError
+from mirex.frontends.mel import MelSpectrogram, compress
 from mirex.frontends.mel import FrontEnd
+from mirex.frontends.segments import centred, segments, standardise
+from mirex.frontends.torch_mel import TorchLogMel
 from mirex.nets import frozen_network
 
 __all__ = ["Extractor", "TIMBRE_PASS"]

@@ -27,8 +27,8 @@ import torch
 import torch.nn.functional as F
 
 from mirex.frontends import WaveformFrontEnd
-from mirex.nets.waveform_frozen import Conv, Dense, FrozenWaveformNet, Norm
 from mirex.nets.samplecnn import FILTERS
+from mirex.nets.waveform_frozen import Conv, Dense, FrozenWaveformNet, Norm
 
 __all__ = ["FILTERS", "BLOCK_LAYERS", "MULTI_LEVEL", "AMPLIFY", "build_feature_model", "frozen_blocks"]
 

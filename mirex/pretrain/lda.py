@@ -71,9 +71,9 @@ def fit_bundle_lda(*, model, artist_list, out=None, n_components=None, n_jobs=No
     from mirex.bundle import load_bundle
     from mirex.bundle_save import replace_lda
     from mirex.cache import FeatureCache
-    from mirex.folders import feature_cache_dir
     from mirex.extract import extract
     from mirex.features import FeatureSpec, make_extractor
+    from mirex.folders import feature_cache_dir
     from mirex.pretrain.splits import read_artist_list
 
     clips = read_artist_list(artist_list)

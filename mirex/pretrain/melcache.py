@@ -27,9 +27,10 @@ from mirex.atomic import atomic_path
 from mirex.audio import load
 from mirex.cache import FeatureCache
 from mirex.errors import AudioError
-from mirex.extract import default_jobs, file_key, in_order, indexed_batches
+from mirex.extract import file_key
 from mirex.frontends.mel import logmel
 from mirex.malloc import keep_freed_memory
+from mirex.threads import default_jobs, in_order, indexed_batches
 
 __all__ = ["mel_namespace", "build_mel_cache", "pack_split", "MelSplit"]
 

@@ -170,12 +170,12 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
     import torch
 
     from mirex.bundle_save import save_bundle
-    from mirex.extract import default_jobs
     from mirex.pretrain.batches import Batches, EpochSync
     from mirex.pretrain.checkpoint import EpochLog, Progress, load_variables
     from mirex.pretrain.evaluate import evaluator_model
     from mirex.pretrain.lda import fit_lda
     from mirex.pretrain.report import markdown, throughput
+    from mirex.threads import default_jobs
 
     from mirex.atomic import write_text
 

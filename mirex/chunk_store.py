@@ -39,7 +39,7 @@ class ChunkStore:
     fingerprint : str
         The extractor's fingerprint.
     dim : int
-        The extractor's feature length (:attr:`mirex.features.Extractor.dim`).
+        The extractor's feature length (:attr:`mirex.features.FeaturePipeline.dim`).
     """
 
     MANIFEST = "manifest.json"

@@ -20,7 +20,7 @@ from pathlib import Path
 from mirex.chunk_store import ChunkStore
 from mirex.cluster import ClusterError
 from mirex.extract import Extraction, extract
-from mirex.features import make_extractor
+from mirex.features import feature_pipeline
 from mirex.log import progress_bar
 from mirex.remote import is_url, local_copies
 
@@ -29,7 +29,7 @@ __all__ = ["embed_chunk", "extract_distributed"]
 
 @functools.cache
 def _worker_extractor(spec):
-    return make_extractor(spec)  # its LDA is not applied here: the client reduces
+    return feature_pipeline(spec)  # its LDA is not applied here: the client reduces
 
 
 def embed_chunk(paths, *, spec, fingerprint, cache_dir, n_jobs):
@@ -40,7 +40,7 @@ def embed_chunk(paths, *, spec, fingerprint, cache_dir, n_jobs):
     paths : list of str
         Absolute paths or URLs.
     spec : str
-        The feature system (text form) that :func:`mirex.features.make_extractor`
+        The feature system (text form) that :func:`mirex.features.feature_pipeline`
         builds, once per worker process.
     fingerprint : str
         The client's extractor fingerprint; the worker's must match.
@@ -89,7 +89,7 @@ def extract_distributed(paths, *, extractor, cluster, folder, cache_dir=None, n_
     ----------
     paths : sequence of str
         Local paths (made absolute here; workers must see them at that path) or URLs.
-    extractor : mirex.features.Extractor
+    extractor : mirex.features.FeaturePipeline
         The client's extractor: its spec is what the workers compute (a
         bundle name is looked up in each worker's models folder), its
         fingerprint names the run and must match the workers'.

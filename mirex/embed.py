@@ -12,7 +12,7 @@ import numpy as np
 from mirex.atomic import atomic_path
 from mirex.distributed import extract_distributed
 from mirex.extract import cached_features, spec_features
-from mirex.features import DEFAULT_PRESET, make_extractor
+from mirex.features import DEFAULT_PRESET, feature_pipeline
 from mirex.listfile import check_outputs, read_list
 from mirex.log import logger
 
@@ -53,7 +53,7 @@ def embed(*, list_file, out, spec=None, n_jobs=None, cache_dir=None, progress=Tr
 
     entries = read_list(list_file, kind="any", warn=logger.warning)
     check_outputs([out], list_file=list_file, entries=entries)
-    extractor = make_extractor(spec or DEFAULT_PRESET, device=None if cluster else device)
+    extractor = feature_pipeline(spec or DEFAULT_PRESET, device=None if cluster else device)
     paths = [e.path for e in entries]
     if cluster is None:
         result = cached_features(paths, extractor=extractor, cache_dir=cache_dir or feature_cache_dir(), n_jobs=n_jobs,

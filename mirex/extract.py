@@ -213,7 +213,7 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progres
         Audio files (absolute, or relative to the working directory), or
         any items ``decode`` reads.
     extractor : object
-        A :class:`mirex.features.Extractor` (or anything with its thread-safe stages and ``dim``;
+        A :class:`mirex.features.FeaturePipeline` (or anything with its thread-safe stages and ``dim``;
         ``prepare`` gets :func:`mirex.audio.stream`'s blocks with ``pcm16=True``).
     cache : mirex.cache.FeatureCache, optional
         Where features are kept between calls.

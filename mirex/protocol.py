@@ -18,7 +18,7 @@ import numpy as np
 from mirex.atomic import check_writable
 from mirex.errors import DataError, ListFileError, ScratchError
 from mirex.extract import cached_features
-from mirex.features import DEFAULT_PRESET, FeatureSpec, make_extractor
+from mirex.features import DEFAULT_PRESET, FeatureSpec, feature_pipeline
 from mirex.listfile import check_outputs, read_list, unique_paths, write_list
 from mirex.log import logger
 from mirex.tasks import classify, tag, tag_lists
@@ -87,7 +87,7 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
     """
     entries = read_list(train_list, kind="train", warn=_warn)
     scratch = _scratch(scratch)
-    extractor = make_extractor(spec or DEFAULT_PRESET, device=device)
+    extractor = feature_pipeline(spec or DEFAULT_PRESET, device=device)
     if task == "tag" or (task is None and tag_lists.is_multilabel(entries)):
         return _train_tags(entries, scratch=scratch, train_list=train_list, extractor=extractor, n_jobs=n_jobs,
                            cache_dir=cache_dir, progress=progress)
@@ -159,7 +159,7 @@ def test(*, scratch, test_list, output, binary=None, spec=None, model=None, n_jo
     asked = asked.with_bundle(model) if model else asked
     if asked.with_bundle(None) != trained.with_bundle(None):
         raise ScratchError(f"classifier in scratch was trained on features {trained}, not {asked}")
-    extractor = make_extractor(asked, device=device)
+    extractor = feature_pipeline(asked, device=device)
     if extractor.fingerprint != record.fingerprint:
         what = "the model" if asked.bundle == trained.bundle else f"model {asked.bundle or 'default'}"
         raise ScratchError(f"{what} differs from the one the classifier in scratch was trained with "
@@ -223,7 +223,7 @@ def similarity(*, list_file, out, spec=None, fmt="full", top=100, n_jobs=None, c
     check_outputs([out], list_file=list_file, entries=entries)
     _check_output(out)
     paths = unique_paths(entries)
-    extractor = make_extractor(spec or DEFAULT_PRESET, device=device)
+    extractor = feature_pipeline(spec or DEFAULT_PRESET, device=device)
     result = cached_features(paths, extractor=extractor, cache_dir=cache_dir or feature_cache_dir(), n_jobs=n_jobs,
                        progress=progress, warn=_warn)
     features, name = result.features, str(extractor.spec)

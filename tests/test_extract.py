@@ -11,7 +11,7 @@ from mirex import extract as ex
 from mirex.audio import load
 from mirex.bench.baseline import baseline_features, baseline_logmel
 from mirex.cache import FeatureCache
-from mirex.features import make_extractor
+from mirex.features import feature_pipeline
 from mirex.frontends.mel import FrontEnd, LogMel
 
 
@@ -28,14 +28,14 @@ def clips(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def extractor():
-    return make_extractor("paper")
+    return feature_pipeline("paper")
 
 
 @pytest.mark.parametrize("system", ["paper", "hybrid"])
 def test_fast_path_equals_straightforward_librosa_path(clips, system):
     import librosa
 
-    extractor = make_extractor(system)
+    extractor = feature_pipeline(system)
     logmel = LogMel(extractor.bundle.frontend)
     for path in clips:
         y, _ = librosa.load(path, sr=22050, mono=True)

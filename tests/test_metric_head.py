@@ -113,11 +113,11 @@ def test_network_trained_by_proxies_on_concepts_keeps_their_masks(tag_list, tmp_
 @pytest.fixture(scope="module")
 def concept_bundle():
     """A bundle with a random head (two concepts) on the multi-level features of the default network."""
-    from mirex.features import make_extractor
+    from mirex.features import feature_pipeline
 
     rng = np.random.default_rng(2)
     features = "dcnn:blocks=1-5,pool=max,stats=mean"
-    width = make_extractor(features).dim
+    width = feature_pipeline(features).dim
     masks = np.zeros((2, 8), np.float32)
     masks[0, :4] = masks[1, 4:] = 1
     head = Head(objective="triplet", features=features, concepts=("kind", "level"), tags=(("a", "b"), ("c", "d")),

@@ -14,7 +14,7 @@ from test_protocol import run, write_lines
 import mirex
 from mirex.cli import main
 from mirex.extract import extract
-from mirex.features import make_extractor
+from mirex.features import feature_pipeline
 
 MFCC = ("--features", "mfcc")
 
@@ -60,7 +60,7 @@ def tag_scratch(tmp_path_factory):
 
 
 def test_extraction_of_nothing_usable_has_the_system_width(lists):
-    extractor = make_extractor("mfcc")
+    extractor = feature_pipeline("mfcc")
     for paths in (lists["bad"], []):
         result = extract(paths, extractor=extractor, n_jobs=1)
         assert result.features.shape == (len(paths), extractor.dim) and np.isnan(result.features).all()
@@ -115,7 +115,7 @@ def test_training_on_nothing_usable_is_refused(lists, capsys, tmp_path):
 
 @pytest.mark.parametrize("system", ["mfcc", "hybrid"])
 def test_embed_keeps_the_width_when_nothing_decodes(system, lists, capsys, tmp_path):
-    dim = make_extractor(system).dim
+    dim = feature_pipeline(system).dim
     for which in ("all", "one"):
         out = tmp_path / f"{which}.npy"
         status, err = cli(capsys, "embed", lists[which], "--out", out, "--features", system, "--cache", tmp_path / "c")

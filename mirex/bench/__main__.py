@@ -200,9 +200,9 @@ def main(argv=None):
                                        features=args.features)
         rows += protocol
         from mirex.bench.stages import stage_costs
-        from mirex.features import make_extractor
+        from mirex.features import feature_pipeline
 
-        stages = stage_costs(paths[: args.stage_clips], extractor=make_extractor(args.features))
+        stages = stage_costs(paths[: args.stage_clips], extractor=feature_pipeline(args.features))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     out = Path(args.out)

@@ -26,7 +26,7 @@ def stage_costs(paths, *, extractor, batch_clips=32):
     ----------
     paths : sequence of str
         Clips to run (a few dozen are enough).
-    extractor : mirex.features.Extractor
+    extractor : mirex.features.FeaturePipeline
     batch_clips : int
         Clips per network batch, as in :func:`mirex.extract.extract`.
 

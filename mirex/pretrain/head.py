@@ -32,13 +32,13 @@ PER_CLIP = 2
 
 
 def _extractor(base, features):
-    from mirex.features import FeatureSpec, make_extractor
+    from mirex.features import FeatureSpec, feature_pipeline
 
     spec = FeatureSpec.parse(features).with_bundle(str(base.path))
     if not spec.uses_network or spec.mfcc or spec.lda or spec.stats != "mean" or len(spec.seg) > 1:
         raise MirexError(f"{features}: a head takes network features with stats=mean, one segment length, "
                          "no +mfcc or +lda")
-    return make_extractor(spec)
+    return feature_pipeline(spec)
 
 
 def segment_features(extractor, paths, *, progress=False):

@@ -1,4 +1,4 @@
-"""The extractor of a feature system: network passes, timbre statistics, song features.
+"""The pipeline of a feature system: network passes, timbre statistics, song features.
 
 A :class:`~mirex.features.spec.FeatureSpec` is computed from *passes*, each
 stored in the feature cache on its own: one per segment length (a network
@@ -28,7 +28,7 @@ from mirex.frontends.segments import centred, segments, standardise
 from mirex.frontends.torch_mel import TorchLogMel
 from mirex.nets import frozen_network
 
-__all__ = ["Extractor", "TIMBRE_PASS"]
+__all__ = ["FeaturePipeline", "TIMBRE_PASS"]
 
 #: Cache namespace of the timbre statistics.
 TIMBRE_PASS = "mfcc20-delta-meanstd-v2"
@@ -36,7 +36,7 @@ _POOLS = {"max": [0], "mean": [1], "maxmean": [0, 1]}
 _STATS = {"mean": [0], "meanstd": [0, 1]}
 
 
-class Extractor:
+class FeaturePipeline:
     """Song features of one feature system; all stages are thread-safe.
 
     Parameters

@@ -127,7 +127,7 @@ class Extractor:
         concept : str, optional
             The song feature through the bundle's embedding head, masked to
             this concept's sub-space (0 elsewhere); the spec must be the
-            feature system the head takes (``mirex.nets.projection.head_spec``).
+            feature system the head takes (``mirex.features.head.head_spec``).
 
         Returns
         -------
@@ -177,7 +177,7 @@ class Extractor:
     def _concept(self, concept):
         """The embedder of a concept, built once."""
         if concept not in self._concepts:
-            from mirex.nets.projection import concept_embedder
+            from mirex.features.head import concept_embedder
 
             if self._pipeline.bundle is None:
                 raise SpecError(f"{self.spec}: no network, so no embedding head")

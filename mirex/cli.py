@@ -53,7 +53,7 @@ def _similarity(args):
     from mirex.protocol import similarity
 
     if args.concept:
-        from mirex.nets.projection import head_spec
+        from mirex.features.head import head_spec
 
         if args.features:
             raise MirexError("--concept computes the features its bundle's head takes: leave out --features")

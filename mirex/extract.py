@@ -24,14 +24,9 @@ costs the others); callers decide what to do with it.
 
 Signals in memory take the same path with a ``decode`` of their own in
 place of the file's (the Python API, the HEAR module); the threads are
-:mod:`mirex.threads`'.
-
-Every output (the scripts, ``mirex embed``, ``mirex similarity``, the
-Python API) takes an extraction's song features through
-:func:`spec_features`: the feature system's features, NaN rows for the
-files that could not be used. :func:`cached_features` is the commands' path:
-extraction with a feature cache, then :func:`spec_features`, every problem
-reported once.
+:mod:`mirex.threads`'. Every output (the scripts, ``mirex embed``, ``mirex
+similarity``, the API) gets the system's features through
+:func:`spec_features`, the commands by :func:`cached_features`.
 """
 import os
 from dataclasses import dataclass, field
@@ -266,9 +261,8 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progres
 def spec_features(extraction, *, extractor, warn=None):
     """The feature system's song features of an extraction, NaN rows for the files that could not be used.
 
-    The one step from :func:`extract` to every output: the bundle's artist
-    LDA when the spec asks for it (the extractor's ``reduce``), with the
-    width of the system's features even when no file could be used.
+    The one step from :func:`extract` to every output: the bundle's artist LDA
+    when the spec asks for it (``reduce``), the system's width even when no file could be used.
 
     Parameters
     ----------

@@ -208,8 +208,8 @@ def similarity(*, list_file, out, spec=None, fmt="full", top=100, n_jobs=None, c
         As for :func:`train`; the cache defaults to the project's.
     concept : str, optional
         Distances in this concept's sub-space of the bundle's embedding head
-        (:func:`mirex.nets.projection.concept_embedder`); ``spec`` must be
-        the head's feature system (:func:`mirex.nets.projection.head_spec`).
+        (:func:`mirex.features.head.concept_embedder`); ``spec`` must be
+        the head's feature system (:func:`mirex.features.head.head_spec`).
 
     Returns
     -------
@@ -228,7 +228,7 @@ def similarity(*, list_file, out, spec=None, fmt="full", top=100, n_jobs=None, c
                        progress=progress, warn=_warn)
     features, name = result.features, str(extractor.spec)
     if concept:
-        from mirex.nets.projection import concept_embedder
+        from mirex.features.head import concept_embedder
 
         features = concept_embedder(extractor.bundle, spec=extractor.spec, concept=concept)(features)
         name += f" concept={concept}"

@@ -186,7 +186,9 @@ def test_trained_bundle_feeds_the_mirex_scripts_with_its_lda(plain_run, labelled
 
 
 def test_fit_lda_on_a_shipped_bundle_keeps_its_weights_and_writes_outside_the_package(artist_list, tmp_path,
-                                                                                     models_root):
+                                                                                     monkeypatch):
+    models_root = tmp_path / "models"  # the user's models folder of this test alone, not the session's
+    monkeypatch.setenv("MIREX_MODELS_DIR", str(models_root))
     original = load_bundle()
     assert original.path.parent == shipped_models_dir()
     bundle = fit_bundle_lda(model=original.name, artist_list=artist_list, out="with-lda", cache_dir=tmp_path,

@@ -49,11 +49,11 @@ def test_held_out_scores_and_binary(record, data):
     features, tag_sets = data
     scores, binary = tag.predict(record=record, features=features[60:])
     assert scores.shape == binary.shape == (30, 4)
-    assert ((scores >= 0) & (scores <= 1)).all() and set(np.unique(binary)) <= {0, 1}
     for j, name in enumerate(record.tags):
         truth = np.array([name in ts for ts in tag_sets[60:]])
         if name in ("loud", "soft"):
             assert np.mean(binary[:, j] == truth) >= 0.85, name
+            assert scores[truth, j].mean() > scores[~truth, j].mean() + 0.5, name  # the scores rank the truth
     rare = record.tags.index("rare")
     assert np.allclose(scores[:, rare], 2 / 60) and (binary[:, rare] == 0).all()
 

@@ -8,7 +8,7 @@ it does for one undecodable file.
 import numpy as np
 import pytest
 
-from conftest import synth, write_clip
+from conftest import copy_folder, synth, write_clip
 from test_protocol import run, write_lines
 
 import mirex
@@ -47,8 +47,8 @@ def cli(capsys, *argv):
 
 
 @pytest.fixture(scope="module")
-def tag_scratch(tmp_path_factory):
-    """A scratch folder holding a tag model trained on MFCCs (tags bass, low, noise, high)."""
+def trained_tag_scratch(tmp_path_factory):
+    """A scratch folder holding a tag model trained on MFCCs (tags bass, low, noise, high); tests get copies."""
     work = tmp_path_factory.mktemp("tag scratch")
     lines = []
     for i in range(6):
@@ -57,6 +57,12 @@ def tag_scratch(tmp_path_factory):
     assert main(["train", str(work / "scratch"), str(write_lines(work / "tags.txt", lines)), "--task", "tag",
                  *MFCC, "--quiet"]) == 0
     return work / "scratch"
+
+
+@pytest.fixture
+def tag_scratch(trained_tag_scratch, tmp_path_factory):
+    """A copy of the tag scratch folder for one test."""
+    return copy_folder(trained_tag_scratch, tmp_path_factory.mktemp("tag scratch") / "scratch")
 
 
 def test_extraction_of_nothing_usable_has_the_system_width(lists):

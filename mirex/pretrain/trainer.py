@@ -252,7 +252,7 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
         attachments={"report.json": json.dumps(report, indent=2) + "\n", "report.md": markdown(report)},
     )
     if settings["loss"] != "classification" or settings["concepts"]:
-        from mirex.nets.projection import save_head_bundle
+        from mirex.features.head import save_head_bundle
 
         space, _ = concept_space(task, dim=bundle.manifest["feature_dim"], concepts=settings["concepts"])
         bundle = save_head_bundle(bundle, name=out, head=network_head(space, objective=settings["loss"],

@@ -9,7 +9,8 @@ from conftest import CLASSES, synth, write_clip
 from mirex.bundle import WEIGHTS, load_bundle, sha256
 from mirex.cli import main
 from mirex.errors import BundleError, DataError
-from mirex.nets.projection import HEAD_ARRAYS, Head, load_head, save_head_bundle
+from mirex.features.head import HEAD_ARRAYS, load_head, save_head_bundle
+from mirex.nets.projection import Head
 
 
 def _head(rng):
@@ -156,7 +157,7 @@ def test_api_embeds_in_one_concept_on_the_heads_features(concept_bundle, tag_lis
     import soundfile as sf
 
     from mirex import load_extractor
-    from mirex.nets.projection import head_spec
+    from mirex.features.head import head_spec
 
     path = tag_list[0].read_text().split("\t")[0]
     y, sr = sf.read(path, dtype="float32")

@@ -83,6 +83,7 @@ def test_lda_is_stored_as_plain_arrays_and_applied(tmp_path):
 
 def test_names_resolve_env_folder_then_user_folder_then_shipped(tmp_path, monkeypatch):
     monkeypatch.setenv("MIREX_MODELS_DIR", str(tmp_path / "first"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # a user folder of this test's own, not the session's
     shipped = load_bundle("msd-siamese-1000")
     assert shipped.path == shipped_models_dir() / "msd-siamese-1000"
     user = user_models_dir()

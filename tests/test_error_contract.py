@@ -14,6 +14,7 @@ import pytest
 from conftest import synth, write_clip
 from test_protocol import write_lines
 
+from mirex.bundle import find_bundle
 from mirex.cli import build_parser, main
 from mirex.published import PUBLISHED
 from mirex.tasks.scratch import RECORD_FILE
@@ -60,14 +61,14 @@ def damaged_bundles(root, good):
 
 
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory, models_root):
+def inputs(tmp_path_factory):
     work = tmp_path_factory.mktemp("bad input")
     clip = write_clip(work / "clip.wav", synth("bass", seconds=1, seed=1))
     other = write_clip(work / "other.wav", synth("noise", seconds=1, seed=2))
     return {"work": work, "bad": {kind: bad_file(work, kind) for kind in KINDS},
             "list": write_lines(work / "list.txt", [str(clip), str(other)]),
             "train": write_lines(work / "train.txt", [f"{clip}\tbass", f"{other}\tnoise"]),
-            "bundles": damaged_bundles(work / "damaged", models_root / "default"), "default": models_root / "default"}
+            "bundles": damaged_bundles(work / "damaged", find_bundle()), "default": find_bundle()}  # the shipped default
 
 
 def commands(inputs, mfcc_scratch, tmp):

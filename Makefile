@@ -88,7 +88,9 @@ test: $(STAMP) test-deps
 # The guides (docs/*.md) and the API reference from the docstrings, as HTML in docs/_build/html.
 # Every warning fails the build (-W, all of them listed: --keep-going), and so does a cross-reference
 # that does not resolve (-n); -E reads every page again, so that a rebuild reports them all too.
+# The module pages are generated afresh, so that a module moved or removed leaves no stale page.
 docs: $(STAMP)
+	rm -rf docs/reference/generated
 	$(PY) -m sphinx -b html -E -W --keep-going -n -q -d docs/_build/doctrees docs docs/_build/html
 
 # The wheel and sdist (into $(DIST)), the wheel installed into a fresh virtual environment outside the

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from mirex.extract import default_jobs, extract, in_order, one_thread_per_task
-from mirex.features import DEFAULT_PRESET, SpecError, make_extractor
-from mirex.frontend import FrontEnd
+from mirex.extract import extract, spec_features
+from mirex.features import DEFAULT_PRESET, SpecError, feature_pipeline
+from mirex.frontends.mel import FrontEnd
 from mirex.malloc import keep_freed_memory
 from mirex.signals import check, mono, not_finite
+from mirex.threads import default_jobs, in_order, one_thread_per_task
 
 __all__ = ["load_extractor", "Extractor", "Segments", "default_device"]
 
@@ -89,7 +90,7 @@ class Extractor:
         Length of a segment feature (the spec's blocks and pooling of one
         segment; 0 for a system without a network).
     device : torch.device
-    frontend : mirex.frontend.FrontEnd
+    frontend : mirex.frontends.mel.FrontEnd
         The bundle's front end (segment times follow its hop).
     """
 
@@ -98,14 +99,14 @@ class Extractor:
 
         self.device = torch.device(device or default_device())
         # The scripts' path: on the CPU their NumPy front end, elsewhere PyTorch's on the device.
-        self._extractor = make_extractor(spec, device=None if self.device.type == "cpu" else self.device)
-        self.spec, self.sr, self.frontend = self._extractor.spec, self._extractor.sr, self._extractor.frontend
+        self._pipeline = feature_pipeline(spec, device=None if self.device.type == "cpu" else self.device)
+        self.spec, self.sr, self.frontend = self._pipeline.spec, self._pipeline.sr, self._pipeline.frontend
         self._concepts = {}
-        self.dim = self._extractor.reduced_dim
-        lengths = {n: name for name, n in self._extractor.passes.items() if n is not None}
+        self.dim = self._pipeline.reduced_dim
+        lengths = {n: name for name, n in self._pipeline.passes.items() if n is not None}
         self._segment_pass = lengths[min(lengths)] if lengths else None
-        self.segment_dim = 0 if self._segment_pass is None else self._extractor.segment_features(
-            np.zeros((1, 2, sum(self._extractor.network.widths)), np.float32)).shape[1]
+        self.segment_dim = 0 if self._segment_pass is None else self._pipeline.segment_features(
+            np.zeros((1, 2, sum(self._pipeline.network.widths)), np.float32)).shape[1]
 
     def __repr__(self):
         return f"Extractor({str(self.spec)!r}, device={str(self.device)!r})"
@@ -126,7 +127,7 @@ class Extractor:
         concept : str, optional
             The song feature through the bundle's embedding head, masked to
             this concept's sub-space (0 elsewhere); the spec must be the
-            feature system the head takes (``mirex.nets.projection.head_spec``).
+            feature system the head takes (``mirex.features.head.head_spec``).
 
         Returns
         -------
@@ -165,22 +166,22 @@ class Extractor:
         signals = [check(audio, index=i) for i, audio in enumerate(signals)]
         if not signals:
             return np.zeros((0, self.dim), np.float32)
-        result = extract(signals, extractor=self._extractor, n_jobs=n_jobs,
+        result = extract(signals, extractor=self._pipeline, n_jobs=n_jobs,
                          decode=functools.partial(self._decoded, sr=sr))
         if result.errors:
             first = min(result.errors)
             raise not_finite(signals[first], index=first)
-        features = self._extractor.reduce(result.features)
+        features = spec_features(result, extractor=self._pipeline).features
         return features if concept is None else self._concept(concept)(features)
 
     def _concept(self, concept):
         """The embedder of a concept, built once."""
         if concept not in self._concepts:
-            from mirex.nets.projection import concept_embedder
+            from mirex.features.head import concept_embedder
 
-            if self._extractor.bundle is None:
+            if self._pipeline.bundle is None:
                 raise SpecError(f"{self.spec}: no network, so no embedding head")
-            self._concepts[concept] = concept_embedder(self._extractor.bundle, spec=self.spec, concept=concept)
+            self._concepts[concept] = concept_embedder(self._pipeline.bundle, spec=self.spec, concept=concept)
         return self._concepts[concept]
 
     def embed_segments(self, audio, sr, *, step=None):
@@ -257,22 +258,21 @@ class Extractor:
         """
         from mirex.cache import FeatureCache
         from mirex.folders import feature_cache_dir
-        from mirex.extract import Extraction
 
         store = None
         if cache:
             store = FeatureCache(feature_cache_dir() if cache is True else Path(cache))
-        result = extract(paths, extractor=self._extractor, cache=store, n_jobs=n_jobs, progress=progress)
-        return Extraction(features=self._extractor.reduce(result.features), errors=result.errors, hits=result.hits)
+        result = extract(paths, extractor=self._pipeline, cache=store, n_jobs=n_jobs, progress=progress)
+        return spec_features(result, extractor=self._pipeline)
 
     def _decoded(self, audio, *, sr):
-        """The blocks :meth:`mirex.features.Extractor.prepare` takes for one signal: the mono signal at :attr:`sr`."""
-        return [mono(audio, sr=sr, rate=self.sr, device=self._extractor.device)]
+        """The blocks :meth:`mirex.features.FeaturePipeline.prepare` takes for one signal: the mono signal at :attr:`sr`."""
+        return [mono(audio, sr=sr, rate=self.sr, device=self._pipeline.device)]
 
     def _segments(self, item, *, sr, step):
         """:meth:`embed_segments` of one checked signal, ``item`` = (index, signal), in this thread."""
         index, audio = item
-        extractor, name = self._extractor, self._segment_pass
+        extractor, name = self._pipeline, self._segment_pass
         length = extractor.passes[name]
         y = self._decoded(audio, sr=sr)[0]
         if step is None:

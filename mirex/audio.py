@@ -229,7 +229,7 @@ def stream(path, *, sr=22050, block_seconds=30.0, pcm16=False):
         Yield a mono 16-bit PCM file at rate ``sr`` as its stored int16
         samples (the signal is ``block * PCM16_SCALE``, :func:`as_float32`),
         for a consumer that scales them in a pass of its own
-        (:meth:`mirex.frontend.MelSpectrogram.from_blocks` does, in the
+        (:meth:`mirex.frontends.mel.MelSpectrogram.from_blocks` does, in the
         window). Every block of a stream has the same dtype.
 
     Yields

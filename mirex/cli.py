@@ -53,7 +53,7 @@ def _similarity(args):
     from mirex.protocol import similarity
 
     if args.concept:
-        from mirex.nets.projection import head_spec
+        from mirex.features.head import head_spec
 
         if args.features:
             raise MirexError("--concept computes the features its bundle's head takes: leave out --features")
@@ -76,7 +76,7 @@ def _embed(args):
 
 
 def _import_keras2(args):
-    from mirex.bundle import import_keras2
+    from mirex.keras2 import import_keras2
 
     bundle = import_keras2(args.h5, name=args.name, n_artists=args.artists)
     logger.info(f"imported {args.h5} as {bundle.path}")

@@ -11,7 +11,8 @@ import logging
 from dataclasses import dataclass
 
 from mirex.errors import MirexError
-from mirex.extract import default_jobs, positive_int
+from mirex.extract import positive_int
+from mirex.threads import default_jobs
 
 __all__ = ["CHUNK_SIZE", "Cluster", "ClusterError", "map_chunks"]
 

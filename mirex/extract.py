@@ -23,39 +23,24 @@ message (a batch that fails is retried clip by clip, so one odd file never
 costs the others); callers decide what to do with it.
 
 Signals in memory take the same path with a ``decode`` of their own in
-place of the file's (the Python API, the HEAR module). :func:`in_order`
-gives the same threads to other per-file work (the pre-training log-mel
-cache, segment features of signals).
+place of the file's (the Python API, the HEAR module); the threads are
+:mod:`mirex.threads`'. Every output (the scripts, ``mirex embed``, ``mirex
+similarity``, the API) gets the system's features through
+:func:`spec_features`, the commands by :func:`cached_features`.
 """
-import contextlib
-import functools
 import os
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from itertools import islice
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from mirex.audio import stream
-from mirex.cache import content_key
+from mirex.cache import FeatureCache, content_key
 from mirex.errors import AudioError
 from mirex.malloc import keep_freed_memory
+from mirex.threads import default_jobs, in_order, indexed_batches, one_thread_per_task
 
-__all__ = ["Extraction", "extract", "one_thread_per_task", "default_jobs", "in_order", "indexed_batches", "file_key", "add_jobs_argument",
-           "positive_int", "add_device_argument"]
-
-#: Tasks in flight per thread (bounds memory; keeps threads busy).
-TASKS_PER_THREAD = 2
-
-
-def default_jobs():
-    """All the cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+__all__ = ["Extraction", "extract", "spec_features", "cached_features", "file_key", "add_jobs_argument", "positive_int",
+           "add_device_argument"]
 
 
 def positive_int(text):
@@ -92,61 +77,6 @@ def add_device_argument(parser):
     parser.add_argument("--device", type=_device, metavar="DEVICE",
                         help="run the front end and the network in PyTorch on this device (cuda, cuda:1, cpu); "
                              "default: NumPy front end and the network in CPU threads")
-
-
-def in_order(work, tasks, *, n_jobs):
-    """``work(task)`` of each task, in order, in ``n_jobs`` threads.
-
-    Tasks are submitted only as results are consumed, so at most
-    ``TASKS_PER_THREAD * n_jobs`` of them are pending at any time; with one
-    job everything runs in the calling thread. Each thread runs PyTorch with
-    the caller's thread count (``torch.get_num_threads()``).
-
-    Parameters
-    ----------
-    work : callable
-        Thread-safe; its heavy parts should release the GIL.
-    tasks : iterable
-    n_jobs : int
-
-    Yields
-    ------
-    The result of each task.
-    """
-    tasks = iter(tasks)
-    if n_jobs <= 1:
-        yield from map(work, tasks)
-        return
-    import torch
-
-    # The OpenMP count that torch.set_num_threads sets is the calling thread's: each new thread would start
-    # with OpenMP's default, every core, for MKL's FFT and oneDNN's convolutions in it.
-    with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="mirex", initializer=torch.set_num_threads,
-                            initargs=(torch.get_num_threads(),)) as pool:
-        pending = deque(pool.submit(work, task) for task in islice(tasks, TASKS_PER_THREAD * n_jobs))
-        try:
-            while pending:
-                result = pending.popleft().result()
-                pending.extend(pool.submit(work, task) for task in islice(tasks, 1))
-                yield result
-        finally:  # stopped early (an error, an interrupt): drop what has not started
-            for future in pending:
-                future.cancel()
-
-
-def indexed_batches(paths, size, *, n_jobs=1):
-    """Tasks for :func:`in_order`: lists of up to ``size`` ``(index, path)`` pairs, in order.
-
-    Towards the end of the list the tasks shrink (to a ``2 * n_jobs``-th of
-    what is left, one pair at least), so that the ``n_jobs`` threads finish
-    together rather than one idling while another ends a whole batch.
-    """
-    items = list(enumerate(paths))
-    start = 0
-    while start < len(items):
-        step = min(size, max(1, -(-(len(items) - start) // (2 * n_jobs))))
-        yield items[start : start + step]
-        start += step
 
 
 @dataclass
@@ -269,27 +199,6 @@ class _Batch:
         return f.index, "row" if f.inputs else "hit", self.extractor.combine(f.entries)
 
 
-@functools.cache
-def _blas():
-    """The BLAS libraries loaded (looked up once: a lookup reads the process's whole library list, about 5 ms)."""
-    return ThreadpoolController().select(user_api="blas")
-
-
-@contextlib.contextmanager
-def one_thread_per_task():
-    """PyTorch and BLAS at one thread each while the block runs (restored after): tasks run in parallel,
-    and idle BLAS threads would spin on the cores."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with _blas().limit(limits=1):
-            yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progress=False, decode=None):
     """Compute (or fetch from the cache) song features of ``paths``.
 
@@ -299,7 +208,7 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progres
         Audio files (absolute, or relative to the working directory), or
         any items ``decode`` reads.
     extractor : object
-        A :class:`mirex.features.Extractor` (or anything with its thread-safe stages and ``dim``;
+        A :class:`mirex.features.FeaturePipeline` (or anything with its thread-safe stages and ``dim``;
         ``prepare`` gets :func:`mirex.audio.stream`'s blocks with ``pcm16=True``).
     cache : mirex.cache.FeatureCache, optional
         Where features are kept between calls.
@@ -307,7 +216,7 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progres
         Threads, one core each (default: all cores).
     batch_clips : int
         Clips per task, and so per call of the extractor's batch stage (fewer
-        near the end of the list: :func:`indexed_batches`).
+        near the end of the list: :func:`mirex.threads.indexed_batches`).
     progress : bool
         Show a progress bar on stderr.
     decode : callable, optional
@@ -347,3 +256,42 @@ def extract(paths, *, extractor, cache=None, n_jobs=None, batch_clips=8, progres
     for index, value in rows.items():
         features[index] = value
     return Extraction(features=features, errors=dict(sorted(errors.items())), hits=hits)
+
+
+def spec_features(extraction, *, extractor, warn=None):
+    """The feature system's song features of an extraction, NaN rows for the files that could not be used.
+
+    The one step from :func:`extract` to every output: the bundle's artist LDA
+    when the spec asks for it (``reduce``), the system's width even when no file could be used.
+
+    Parameters
+    ----------
+    extraction : Extraction
+        What :func:`extract` gave with ``extractor`` (or the same computed
+        elsewhere, e.g. on a Dask cluster).
+    extractor : mirex.features.FeaturePipeline
+    warn : callable, optional
+        Called with each failed file's message, in list order.
+
+    Returns
+    -------
+    Extraction
+        ``features`` of shape (n, ``extractor.reduced_dim``); ``errors`` and ``hits`` as given.
+    """
+    for message in extraction.errors.values() if warn is not None else ():
+        warn(message)
+    return Extraction(features=extractor.reduce(extraction.features), errors=extraction.errors, hits=extraction.hits)
+
+
+def cached_features(paths, *, extractor, cache_dir, n_jobs=None, progress=False, warn):
+    """:func:`spec_features` of :func:`extract` with a feature cache in ``cache_dir``; every problem warned about once.
+
+    A cache that cannot be written costs one warning (after those of the
+    failed files), not the run.
+    """
+    cache = FeatureCache(cache_dir)
+    result = spec_features(extract(paths, extractor=extractor, cache=cache, n_jobs=n_jobs, progress=progress),
+                           extractor=extractor, warn=warn)
+    if cache.write_error:
+        warn(cache.write_error)
+    return result

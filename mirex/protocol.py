@@ -16,14 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from mirex.atomic import check_writable
-from mirex.cache import FeatureCache
 from mirex.errors import DataError, ListFileError, ScratchError
-from mirex.extract import extract
-from mirex.features import DEFAULT_PRESET, FeatureSpec, make_extractor
+from mirex.extract import cached_features
+from mirex.features import DEFAULT_PRESET, FeatureSpec, feature_pipeline
 from mirex.listfile import check_outputs, read_list, unique_paths, write_list
-from mirex.tasks import classify, tag
-from mirex.tasks.record import load_record, save_record
 from mirex.log import logger
+from mirex.tasks import classify, tag, tag_lists
+from mirex.tasks.scratch import load_record, save_record
 
 __all__ = ["train", "test", "similarity"]
 
@@ -53,17 +52,6 @@ def _check_output(output):
         check_writable(Path(output).parent, name=Path(output).name)
     except OSError as exc:
         raise ListFileError(f"{output}: cannot write output here ({exc.strerror or exc})") from None
-
-
-def _features(paths, *, extractor, cache_dir, n_jobs, progress):
-    """Extract with a feature cache in ``cache_dir``; every problem is warned about once."""
-    cache = FeatureCache(cache_dir)
-    result = extract(paths, extractor=extractor, cache=cache, n_jobs=n_jobs, progress=progress)
-    for message in result.errors.values():
-        _warn(message)
-    if cache.write_error:
-        _warn(cache.write_error)
-    return result
 
 
 def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache_dir=None, progress=True,
@@ -99,8 +87,8 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
     """
     entries = read_list(train_list, kind="train", warn=_warn)
     scratch = _scratch(scratch)
-    extractor = make_extractor(spec or DEFAULT_PRESET, device=device)
-    if task == "tag" or (task is None and tag.is_multilabel(entries)):
+    extractor = feature_pipeline(spec or DEFAULT_PRESET, device=device)
+    if task == "tag" or (task is None and tag_lists.is_multilabel(entries)):
         return _train_tags(entries, scratch=scratch, train_list=train_list, extractor=extractor, n_jobs=n_jobs,
                            cache_dir=cache_dir, progress=progress)
     first = {}
@@ -111,15 +99,15 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
                   f"label {entry.label!r} ignored")
     paths = list(first)
     _two_labels([e.label for e in first.values()], train_list=train_list)  # fail before any extraction
-    result = _features(paths, extractor=extractor, cache_dir=cache_dir or scratch / "features", n_jobs=n_jobs,
-                       progress=progress)
+    result = cached_features(paths, extractor=extractor, cache_dir=cache_dir or scratch / "features", n_jobs=n_jobs,
+                       progress=progress, warn=_warn)
     ok = result.ok
     if not ok.any():
         raise DataError(f"{train_list}: none of the {len(paths)} training files could be used")
     labels = [first[p].label for p, good in zip(paths, ok) if good]
     groups = [first[p].group for p, good in zip(paths, ok) if good]  # the third column: inner folds keep each whole
     _two_labels(labels, train_list=train_list, skipped=len(result.errors))
-    record = classify.fit(extractor.reduce(result.features[ok]), labels, groups=groups, task_lda=task_lda,
+    record = classify.fit(result.features[ok], labels, groups=groups, task_lda=task_lda,
                           n_jobs=n_jobs or 1, spec=str(extractor.spec), fingerprint=extractor.fingerprint)
     record.skipped = int((~ok).sum())
     save_record(record, scratch=scratch)
@@ -127,13 +115,13 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
 
 
 def _train_tags(entries, *, scratch, train_list, extractor, n_jobs, cache_dir, progress):
-    paths, tag_sets = tag.tag_sets(entries)
-    result = _features(paths, extractor=extractor, cache_dir=cache_dir or scratch / "features", n_jobs=n_jobs,
-                       progress=progress)
+    paths, tag_sets = tag_lists.tag_sets(entries)
+    result = cached_features(paths, extractor=extractor, cache_dir=cache_dir or scratch / "features", n_jobs=n_jobs,
+                       progress=progress, warn=_warn)
     ok = result.ok
     if not ok.any():
         raise DataError(f"{train_list}: none of the {len(paths)} training files could be used")
-    record = tag.fit_tags(features=extractor.reduce(result.features[ok]),
+    record = tag.fit_tags(features=result.features[ok],
                           tag_sets=[t for t, good in zip(tag_sets, ok) if good], spec=str(extractor.spec),
                           fingerprint=extractor.fingerprint, n_jobs=n_jobs or 1, skipped=int((~ok).sum()))
     save_record(record, scratch=scratch)
@@ -171,20 +159,20 @@ def test(*, scratch, test_list, output, binary=None, spec=None, model=None, n_jo
     asked = asked.with_bundle(model) if model else asked
     if asked.with_bundle(None) != trained.with_bundle(None):
         raise ScratchError(f"classifier in scratch was trained on features {trained}, not {asked}")
-    extractor = make_extractor(asked, device=device)
+    extractor = feature_pipeline(asked, device=device)
     if extractor.fingerprint != record.fingerprint:
         what = "the model" if asked.bundle == trained.bundle else f"model {asked.bundle or 'default'}"
         raise ScratchError(f"{what} differs from the one the classifier in scratch was trained with "
                            f"({extractor.fingerprint} != {record.fingerprint}); run run_train.sh again")
     paths = unique_paths(entries)
-    result = _features(paths, extractor=extractor, cache_dir=cache_dir or scratch / "features", n_jobs=n_jobs,
-                       progress=progress)
+    result = cached_features(paths, extractor=extractor, cache_dir=cache_dir or scratch / "features", n_jobs=n_jobs,
+                       progress=progress, warn=_warn)
     if is_tag:
-        return _test_tags(record, paths, result, extractor=extractor, affinity_out=output, binary_out=binary)
+        return _test_tags(record, paths, result, affinity_out=output, binary_out=binary)
     labels = np.full(len(paths), record.majority, dtype=object)
     ok = result.ok
     if ok.any():
-        labels[ok] = record.predict(extractor.reduce(result.features[ok]))
+        labels[ok] = record.predict(result.features[ok])
     if result.errors:
         _warn(f"{len(result.errors)} test file(s) could not be used; labelled {record.majority!r}")
     rows = list(zip(paths, (str(x) for x in labels)))
@@ -192,11 +180,11 @@ def test(*, scratch, test_list, output, binary=None, spec=None, model=None, n_jo
     return rows
 
 
-def _test_tags(record, paths, result, *, extractor, affinity_out, binary_out):
-    scores, binary = tag.predict(record=record, features=extractor.reduce(result.features))
+def _test_tags(record, paths, result, *, affinity_out, binary_out):
+    scores, binary = tag.predict(record=record, features=result.features)
     if result.errors:
         _warn(f"{len(result.errors)} test file(s) could not be used; given the tag priors as scores")
-    tag.write_outputs(paths=paths, record=record, scores=scores, binary=binary, affinity_out=affinity_out,
+    tag_lists.write_outputs(paths=paths, record=record, scores=scores, binary=binary, affinity_out=affinity_out,
                       binary_out=binary_out)
     return [(p, t) for p, row in zip(paths, binary) for t, b in zip(record.tags, row) if b]
 
@@ -220,8 +208,8 @@ def similarity(*, list_file, out, spec=None, fmt="full", top=100, n_jobs=None, c
         As for :func:`train`; the cache defaults to the project's.
     concept : str, optional
         Distances in this concept's sub-space of the bundle's embedding head
-        (:func:`mirex.nets.projection.concept_embedder`); ``spec`` must be
-        the head's feature system (:func:`mirex.nets.projection.head_spec`).
+        (:func:`mirex.features.head.concept_embedder`); ``spec`` must be
+        the head's feature system (:func:`mirex.features.head.head_spec`).
 
     Returns
     -------
@@ -235,12 +223,12 @@ def similarity(*, list_file, out, spec=None, fmt="full", top=100, n_jobs=None, c
     check_outputs([out], list_file=list_file, entries=entries)
     _check_output(out)
     paths = unique_paths(entries)
-    extractor = make_extractor(spec or DEFAULT_PRESET, device=device)
-    result = _features(paths, extractor=extractor, cache_dir=cache_dir or feature_cache_dir(), n_jobs=n_jobs,
-                       progress=progress)
-    features, name = extractor.reduce(result.features), str(extractor.spec)
+    extractor = feature_pipeline(spec or DEFAULT_PRESET, device=device)
+    result = cached_features(paths, extractor=extractor, cache_dir=cache_dir or feature_cache_dir(), n_jobs=n_jobs,
+                       progress=progress, warn=_warn)
+    features, name = result.features, str(extractor.spec)
     if concept:
-        from mirex.nets.projection import concept_embedder
+        from mirex.features.head import concept_embedder
 
         features = concept_embedder(extractor.bundle, spec=extractor.spec, concept=concept)(features)
         name += f" concept={concept}"

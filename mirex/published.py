@@ -12,9 +12,10 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from mirex.bundle import WEIGHTS, import_keras2, load_bundle, sha256
+from mirex.bundle import WEIGHTS, load_bundle, sha256
 from mirex.errors import BundleError, MirexError
 from mirex.folders import shipped_models_dir, writable_models_dir
+from mirex.keras2 import import_keras2
 from mirex.log import logger
 
 __all__ = ["PUBLISHED", "fetch_models"]

@@ -48,7 +48,7 @@ def pooled_windows(network, x, *, length, step):
 
     Parameters
     ----------
-    network : mirex.inference.FrozenDCNN
+    network : mirex.nets.dcnn_frozen.FrozenDCNN
         Its weights on ``x``'s device.
     x : torch.Tensor, float32, shape (frames, n_mels)
         A standardised log-mel.

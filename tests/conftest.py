@@ -104,13 +104,13 @@ def write_keras2(bundle, path):
     """Write ``bundle``'s feature network as a Keras 2 HDF5 model file in TensorFlow layout, as published."""
     import h5py
 
-    from mirex.network import BLOCKS, build_feature_model
+    from mirex.nets.dcnn import CONV_BLOCKS, build_feature_model
 
     model = build_feature_model(l2=0)
     model.load_weights(bundle.path / "dcnn.weights.h5")
     with h5py.File(path, "w") as handle:
         group = handle.create_group("model_weights")
-        for index in range(1, len(BLOCKS) + 1):
+        for index in range(1, len(CONV_BLOCKS) + 1):
             for layer, names in ((f"conv1d_{index}", ("kernel", "bias")),
                                  (f"batch_normalization_{index}", ("gamma", "beta", "moving_mean", "moving_variance"))):
                 keys = [f"{layer}/{name}:0" for name in names]
@@ -133,8 +133,8 @@ def published_files(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def mfcc_scratch(tmp_path_factory):
-    """A scratch folder trained (in this process) on MFCCs of two synthetic classes."""
+def trained_mfcc_scratch(tmp_path_factory):
+    """A scratch folder trained (in this process, once) on MFCCs of two synthetic classes; tests get copies."""
     from mirex.cli import main
 
     work = tmp_path_factory.mktemp("mfcc scratch")
@@ -146,3 +146,17 @@ def mfcc_scratch(tmp_path_factory):
     assert main(["train", str(work / "scratch"), str(train_list), "--features", "mfcc", "--task-lda", "off",
                  "--quiet"]) == 0
     return work / "scratch"
+
+
+@pytest.fixture
+def mfcc_scratch(trained_mfcc_scratch, tmp_path_factory):
+    """A copy of the trained MFCC scratch folder for one test: what its run of the scripts writes there
+    (its feature cache) stays its own."""
+    return copy_folder(trained_mfcc_scratch, tmp_path_factory.mktemp("scratch") / "scratch")
+
+
+def copy_folder(folder, target):
+    """``folder`` copied to ``target`` (returned)."""
+    import shutil
+
+    return Path(shutil.copytree(folder, target))

@@ -183,11 +183,11 @@ def test_signals_take_the_file_path(tmp_path, extractor):
 @pytest.mark.parametrize("seconds, step", [(30.0, 2), (3.74, 2), (0.5, 2), (7.3, 1), (7.3, 3)])
 def test_centred_segments_from_one_pass_equal_the_windows_one_by_one(extractor, seconds, step):
     from mirex.bench.api import windows_one_by_one
-    from mirex.features import make_extractor
+    from mirex.features import feature_pipeline
 
     y = synth("clicks", seconds=seconds, seed=5) + synth("bass", seconds=seconds, seed=6)
     segs = extractor.embed_segments(y, 22050, step=step)
-    windows = make_extractor()
+    windows = feature_pipeline()
     expected = windows.segment_features(windows_one_by_one(windows, y, step=step, length=129))
     frames = 1 + len(y) // 512
     assert segs.features.shape == expected.shape == (-(-frames // step), extractor.segment_dim)
@@ -198,10 +198,10 @@ def test_centred_segments_from_one_pass_equal_the_windows_one_by_one(extractor, 
 
 def test_the_device_path_runs_on_the_cpu(extractor, monkeypatch):
     """What a GPU runs (PyTorch front end, network and one-pass windows; tensors kept on their device), on the CPU."""
-    from mirex.features import make_extractor
+    from mirex.features import feature_pipeline
 
     device = mirex.load_extractor(device="cpu")
-    monkeypatch.setattr(device, "_extractor", make_extractor(device="cpu"))
+    monkeypatch.setattr(device, "_pipeline", feature_pipeline(device="cpu"))
     signals = [synth("noise", seconds=4, seed=11), synth("treble", seconds=6, seed=12)]
     tensors = [torch.from_numpy(np.stack([y, y], 1)) for y in signals]  # channels last
     np.testing.assert_allclose(device.embed_batch(tensors, 22050), extractor.embed_batch(signals, 22050), **TOL)

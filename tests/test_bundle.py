@@ -7,15 +7,17 @@ import pytest
 from conftest import REGRESSION, HostilePickle
 
 import mirex
-from mirex.bundle import (WEIGHTS, Projection, bundle_names, default_model, find_bundle, import_keras2, load_bundle,
-                          replace_lda, save_bundle, sha256)
+from mirex.bundle import WEIGHTS, bundle_names, default_model, find_bundle, load_bundle, sha256
+from mirex.bundle_save import replace_lda, save_bundle
 from mirex.errors import BundleError
-from mirex.features import FeatureSpec, make_extractor
+from mirex.features import FeatureSpec, feature_pipeline
 from mirex.folders import shipped_models_dir, user_models_dir
-from mirex.frontend import FrontEnd
-from mirex.inference import FrozenDCNN
-from mirex.network import build_feature_model
+from mirex.frontends.mel import FrontEnd
+from mirex.keras2 import import_keras2
+from mirex.nets.dcnn import build_feature_model
+from mirex.nets.dcnn_frozen import FrozenDCNN
 from mirex.precision import full_float32
+from mirex.projection import Projection
 
 
 @pytest.fixture(scope="module")
@@ -73,14 +75,15 @@ def test_lda_is_stored_as_plain_arrays_and_applied(tmp_path):
     bundle = save_bundle(name="b", feature_model=build_feature_model(seed=0), frontend=FrontEnd(), source="t",
                          lda=Projection.of(lda, n_in=256), root=tmp_path)
     assert sorted(bundle.manifest["files"]) == ["dcnn.weights.h5", "lda.npz"]
-    extractor = make_extractor(FeatureSpec.parse("paper").with_bundle(str(bundle.path)))
+    extractor = feature_pipeline(FeatureSpec.parse("paper").with_bundle(str(bundle.path)))
     assert bundle.has_lda and (bundle.lda.n_in, bundle.lda.n_out) == (256, 2)
     np.testing.assert_allclose(extractor.reduce(x[:5]), lda.transform(x[:5]), rtol=1e-5, atol=1e-5)
-    assert make_extractor(FeatureSpec(bundle=str(bundle.path))).reduce(np.ones((1, 256))).shape == (1, 256)
+    assert feature_pipeline(FeatureSpec(bundle=str(bundle.path))).reduce(np.ones((1, 256))).shape == (1, 256)
 
 
 def test_names_resolve_env_folder_then_user_folder_then_shipped(tmp_path, monkeypatch):
     monkeypatch.setenv("MIREX_MODELS_DIR", str(tmp_path / "first"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # a user folder of this test's own, not the session's
     shipped = load_bundle("msd-siamese-1000")
     assert shipped.path == shipped_models_dir() / "msd-siamese-1000"
     user = user_models_dir()

@@ -1,7 +1,7 @@
 import numpy as np
 
 from mirex.cli import main
-from mirex.features import make_extractor
+from mirex.features import feature_pipeline
 
 
 def test_embed_writes_rows_in_list_order_with_nan_for_bad_files(tmp_path, labelled_corpus, capsys):
@@ -12,7 +12,7 @@ def test_embed_writes_rows_in_list_order_with_nan_for_bad_files(tmp_path, labell
     out = tmp_path / "emb.npy"
     assert main(["embed", str(lst), "--out", str(out), "--cache", str(tmp_path / "c"), "-numThreads", "1"]) == 0
     values = np.load(out)
-    assert values.shape == (3, make_extractor().dim)  # the default system
+    assert values.shape == (3, feature_pipeline().dim)  # the default system
     assert np.isnan(values[1]).all() and np.isfinite(values[[0, 2]]).all()
     assert "broken.wav" in capsys.readouterr().err
     assert main(["embed", str(lst), "--out", str(tmp_path / "again.npy"), "--cache", str(tmp_path / "c")]) == 0

@@ -19,10 +19,12 @@ import pytest
 
 from conftest import CLASSES, ROOT, synth, write_clip
 
+from mirex.chunk_store import ChunkStore
 from mirex.cli import main
 from mirex.cluster import Cluster, ClusterError
-from mirex.embed import ChunkStore, embed, embed_chunk, extract_distributed
-from mirex.features import make_extractor
+from mirex.distributed import embed_chunk, extract_distributed
+from mirex.embed import embed
+from mirex.features import feature_pipeline
 from mirex.remote import is_url, local_copies
 
 distributed = pytest.importorskip("distributed")
@@ -79,14 +81,14 @@ def test_cluster_matches_single_process_and_reads_urls(tmp_path, clips, cluster,
     manifest = json.loads((folder / "manifest.json").read_text())
     n_chunks = -(-(N_CLIPS + 1) // CHUNK)
     assert manifest["chunks_done"] == list(range(n_chunks)) and manifest["chunk_size"] == CHUNK
-    assert manifest["fingerprint"] == make_extractor().fingerprint
+    assert manifest["fingerprint"] == feature_pipeline().fingerprint
     assert list(manifest["errors"]) == [str(N_CLIPS)] and missing in manifest["errors"][str(N_CLIPS)]
     assert (folder / "paths.txt").read_text().splitlines() == [e if is_url(e) else os.path.abspath(e) for e in entries]
     assert sorted(p.name for p in folder.glob("chunk-*.npy")) == [f"chunk-{i:05d}.npy" for i in range(n_chunks)]
 
 
 def _extract(paths, folder, cache, scheduler, **kwargs):
-    extractor = make_extractor()
+    extractor = feature_pipeline()
     return extract_distributed(paths, extractor=extractor, cluster=Cluster(scheduler, chunk_size=CHUNK),
                                folder=folder, cache_dir=cache, **kwargs)
 
@@ -185,7 +187,7 @@ def test_plain_embed_does_not_import_dask(tmp_path, clips):
 
 
 def test_pretrain_mel_cache_on_the_cluster_equals_single_process(tmp_path, clips, cluster):
-    from mirex.frontend import FrontEnd
+    from mirex.frontends.mel import FrontEnd
     from mirex.pretrain.melcache import build_mel_cache
 
     paths = clips[0][:10] + [str(tmp_path / "missing.wav")]

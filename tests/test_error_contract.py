@@ -17,7 +17,7 @@ from test_protocol import write_lines
 from mirex.bundle import find_bundle
 from mirex.cli import build_parser, main
 from mirex.published import PUBLISHED
-from mirex.tasks.record import RECORD_FILE
+from mirex.tasks.scratch import RECORD_FILE
 
 KINDS = ("missing", "empty", "folder", "garbage")
 
@@ -68,7 +68,7 @@ def inputs(tmp_path_factory):
     return {"work": work, "bad": {kind: bad_file(work, kind) for kind in KINDS},
             "list": write_lines(work / "list.txt", [str(clip), str(other)]),
             "train": write_lines(work / "train.txt", [f"{clip}\tbass", f"{other}\tnoise"]),
-            "bundles": damaged_bundles(work / "damaged", find_bundle()), "default": find_bundle()}
+            "bundles": damaged_bundles(work / "damaged", find_bundle()), "default": find_bundle()}  # the shipped default
 
 
 def commands(inputs, mfcc_scratch, tmp):

@@ -1,7 +1,5 @@
 """Fast feature extraction: same numbers as the straightforward path, order, errors, bounded work in flight."""
 import sys
-import threading
-import time
 
 import numpy as np
 import pytest
@@ -13,8 +11,8 @@ from mirex import extract as ex
 from mirex.audio import load
 from mirex.bench.baseline import baseline_features, baseline_logmel
 from mirex.cache import FeatureCache
-from mirex.features import make_extractor
-from mirex.frontend import FrontEnd, LogMel
+from mirex.features import feature_pipeline
+from mirex.frontends.mel import FrontEnd, LogMel
 
 
 @pytest.fixture(scope="module")
@@ -30,14 +28,14 @@ def clips(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def extractor():
-    return make_extractor("paper")
+    return feature_pipeline("paper")
 
 
 @pytest.mark.parametrize("system", ["paper", "hybrid"])
 def test_fast_path_equals_straightforward_librosa_path(clips, system):
     import librosa
 
-    extractor = make_extractor(system)
+    extractor = feature_pipeline(system)
     logmel = LogMel(extractor.bundle.frontend)
     for path in clips:
         y, _ = librosa.load(path, sr=22050, mono=True)
@@ -61,49 +59,6 @@ def test_threads_and_one_thread_agree_keep_order_and_report_bad_files(clips, ext
     again = ex.extract(paths, extractor=extractor, n_jobs=3, cache=cache)
     assert again.hits == len(clips) and sorted(again.errors) == [1, 2]
     np.testing.assert_array_equal(again.features[again.ok], pooled.features[pooled.ok])
-
-
-def test_in_order_keeps_order_and_runs_a_bounded_number_of_tasks_ahead():
-    started, threads = [], set()
-
-    def work(task):
-        started.append(task)
-        threads.add(threading.get_ident())
-        time.sleep(0.01)
-        return task * task
-
-    results = ex.in_order(work, range(60), n_jobs=3)
-    assert next(results) == 0
-    time.sleep(0.5)  # unbounded threads would finish the whole list meanwhile
-    assert len(started) <= ex.TASKS_PER_THREAD * 3 + 1
-    assert list(results) == [i * i for i in range(1, 60)]
-    assert len(threads) == 3 and threading.get_ident() not in threads
-    threads.clear()
-    assert list(ex.in_order(work, range(5), n_jobs=1)) == [0, 1, 4, 9, 16]
-    assert threads == {threading.get_ident()}
-
-
-def test_batches_cover_the_list_in_order_and_shrink_at_its_end():
-    paths = [f"{i}.wav" for i in range(200)]
-    batches = list(ex.indexed_batches(paths, 8, n_jobs=2))
-    assert [item for batch in batches for item in batch] == list(enumerate(paths))
-    sizes = [len(batch) for batch in batches]
-    assert sizes[:21] == [8] * 21 and sizes[-4:] == [1] * 4  # the last tasks: a clip each, the threads end together
-    assert sizes == sorted(sizes, reverse=True)
-    assert [len(b) for b in ex.indexed_batches(paths[:3], 8, n_jobs=4)] == [1, 1, 1]
-    assert list(ex.indexed_batches([], 8, n_jobs=2)) == []
-
-
-def test_in_order_threads_run_openmp_with_the_callers_thread_count():
-    from threadpoolctl import threadpool_info
-
-    def openmp_threads(_):  # OpenMP's count is per thread: a new one starts with every core
-        return {i["num_threads"] for i in threadpool_info()
-                if i["user_api"] == "openmp" and "torch" in i["filepath"]}  # not scikit-learn's own
-
-    with ex.one_thread_per_task():
-        seen = set().union(*ex.in_order(openmp_threads, range(4), n_jobs=2))
-    assert seen <= {1}
 
 
 def test_decoders_that_print_are_silenced_without_losing_stderr(tmp_path, capfd, extractor):

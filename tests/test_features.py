@@ -6,13 +6,14 @@ from hypothesis import strategies as st
 
 from conftest import synth, write_clip
 
-from mirex import frontend as fe
 from mirex.audio import load
+from mirex.bench.baseline import baseline_timbre
 from mirex.cache import FeatureCache
 from mirex.extract import extract
-from mirex.features import PRESETS, FeatureSpec, SpecError, make_extractor, resolve_spec
-from mirex.bench.baseline import baseline_timbre
-from mirex.inference import FrozenDCNN
+from mirex.features import PRESETS, FeatureSpec, SpecError, feature_pipeline, resolve_spec
+from mirex.frontends.mel import logmel
+from mirex.frontends.segments import segments, standardise
+from mirex.nets.dcnn_frozen import FrozenDCNN
 
 bundles = st.one_of(st.none(), st.from_regex(r"[A-Za-z0-9_./-]([A-Za-z0-9_./ :=+-]*[A-Za-z0-9_./-])?",
                                              fullmatch=True))
@@ -65,7 +66,7 @@ def clip(tmp_path_factory):
 def _by_hand(y, *, bundle, blocks, length, pool, stats):
     """The song feature computed step by step from the front end and the frozen network."""
     network = FrozenDCNN.from_file(bundle.path / "dcnn.weights.h5")
-    segs = fe.standardise(fe.segments(fe.logmel(y, frontend=bundle.frontend), length=length),
+    segs = standardise(segments(logmel(y, frontend=bundle.frontend), length=length),
                           frontend=bundle.frontend)
     pooled = network(segs)  # (segments, max|mean, 768)
     edges = np.cumsum([0, 128, 128, 128, 128, 256])
@@ -79,7 +80,7 @@ def _by_hand(y, *, bundle, blocks, length, pool, stats):
                                   "dcnn:blocks=1+4,pool=maxmean,seg=300,stats=meanstd"])
 def test_each_system_computes_what_its_spec_says(clip, text):
     path, y = clip
-    extractor = make_extractor(text)
+    extractor = feature_pipeline(text)
     spec = extractor.spec
     got = extractor.features([y])[0]
     assert got.shape == (extractor.dim,)
@@ -100,25 +101,25 @@ def test_the_delta_filter_is_scipys_savitzky_golay_derivative():
 def test_systems_share_one_network_pass_per_file_and_segment_length(clip, tmp_path):
     path, _ = clip
     cache = FeatureCache(tmp_path)
-    first = extract([path], extractor=make_extractor("multilevel"), cache=cache, n_jobs=1)
+    first = extract([path], extractor=feature_pipeline("multilevel"), cache=cache, n_jobs=1)
     assert first.hits == 0 and len(list(tmp_path.rglob("*.npy"))) == 1
     for text in ("paper", "dcnn:blocks=2,pool=mean,stats=meanstd"):  # same pass, other selections
-        again = extract([path], extractor=make_extractor(text), cache=cache, n_jobs=1)
+        again = extract([path], extractor=feature_pipeline(text), cache=cache, n_jobs=1)
         assert again.hits == 1
-        np.testing.assert_allclose(again.features[0], make_extractor(text).features([clip[1]])[0],
+        np.testing.assert_allclose(again.features[0], feature_pipeline(text).features([clip[1]])[0],
                                    rtol=1e-4, atol=1e-5)
-    hybrid = extract([path], extractor=make_extractor("hybrid"), cache=cache, n_jobs=1)
+    hybrid = extract([path], extractor=feature_pipeline("hybrid"), cache=cache, n_jobs=1)
     assert hybrid.hits == 0 and len(list(tmp_path.rglob("*.npy"))) == 2  # the MFCC pass only
     np.testing.assert_array_equal(hybrid.features[0, :768], first.features[0])
-    scales = extract([path], extractor=make_extractor("multiscale"), cache=cache, n_jobs=1)
+    scales = extract([path], extractor=feature_pipeline("multiscale"), cache=cache, n_jobs=1)
     assert len(list(tmp_path.rglob("*.npy"))) == 4  # 258 and 516 frames are new passes
     np.testing.assert_array_equal(scales.features[0, :768], first.features[0])
 
 
 def test_a_changed_spec_never_reuses_another_systems_entry(clip, tmp_path, models_root):
-    from mirex.bundle import save_bundle
-    from mirex.frontend import FrontEnd
-    from mirex.network import build_feature_model
+    from mirex.bundle_save import save_bundle
+    from mirex.frontends.mel import FrontEnd
+    from mirex.nets.dcnn import build_feature_model
 
     path, y = clip
     other = save_bundle(name="other", feature_model=build_feature_model(seed=5, l2=0), frontend=FrontEnd(),
@@ -131,7 +132,7 @@ def test_a_changed_spec_never_reuses_another_systems_entry(clip, tmp_path, model
                 "dcnn:blocks=1-5,stats=meanstd", "hybrid", "mfcc"]
     seen = []
     for text in variants:
-        extractor = make_extractor(text)
+        extractor = feature_pipeline(text)
         cached = extract([path], extractor=extractor, cache=cache, n_jobs=1).features[0]
         np.testing.assert_allclose(cached, extractor.features([y])[0], rtol=1e-4, atol=1e-5)
         assert all(cached.shape != s.shape or not np.allclose(cached, s) for s in seen), text
@@ -140,6 +141,6 @@ def test_a_changed_spec_never_reuses_another_systems_entry(clip, tmp_path, model
 
 def test_specs_the_bundle_cannot_compute_are_user_errors():
     with pytest.raises(SpecError, match="has 5 blocks"):
-        make_extractor("dcnn:blocks=6")
+        feature_pipeline("dcnn:blocks=6")
     with pytest.raises(SpecError, match="at least 128 frames"):
-        make_extractor("dcnn:seg=64")
+        feature_pipeline("dcnn:seg=64")

@@ -69,11 +69,11 @@ def test_a_batch_gives_each_sounds_own_embeddings(model):
 
 def test_the_device_path_runs_on_the_cpu(model, monkeypatch):
     """What a GPU runs (PyTorch front end, network and one-pass windows), on the CPU."""
-    from mirex.features import make_extractor
+    from mirex.features import feature_pipeline
 
     audio = noise(2, 3.74, seed=5)
     expected = [hear.get_scene_embeddings(audio, model), *hear.get_timestamp_embeddings(audio, model)]
-    monkeypatch.setattr(model.extractor(), "_extractor", make_extractor(model.spec, device="cpu"))
+    monkeypatch.setattr(model.extractor(), "_pipeline", feature_pipeline(model.spec, device="cpu"))
     for got, want in zip([hear.get_scene_embeddings(audio, model), *hear.get_timestamp_embeddings(audio, model)],
                          expected):
         assert got.dtype == torch.float32 and got.shape == want.shape

@@ -16,7 +16,7 @@ from mirex.cache import FeatureCache, content_key
 from mirex.cli import main
 from mirex.errors import AudioError
 from mirex.extract import extract
-from mirex.features import make_extractor
+from mirex.features import feature_pipeline
 from mirex.files import NotRegularFile
 from mirex.listfile import read_list, write_list
 
@@ -55,7 +55,7 @@ def test_non_regular_files_are_refused_before_any_read(kind, fifo, tmp_path):
         error = finishes(call).get("error")
         assert isinstance(error, (NotRegularFile, AudioError)), error
         assert "not a regular file" in str(error) or "is a folder" in str(error)
-    result = finishes(lambda: extract([str(target)], extractor=make_extractor("mfcc"), cache=FeatureCache(tmp_path / "c"),
+    result = finishes(lambda: extract([str(target)], extractor=feature_pipeline("mfcc"), cache=FeatureCache(tmp_path / "c"),
                                       n_jobs=1))["value"]
     assert list(result.errors) == [0] and str(target) in result.errors[0]
 

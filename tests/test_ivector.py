@@ -6,7 +6,7 @@ from scipy.stats import multivariate_normal
 
 from mirex.errors import DataError
 from mirex.features import timbre
-from mirex.frontend import MelSpectrogram
+from mirex.frontends.mel import MelSpectrogram
 from mirex.ivector import (DiagonalGMM, IVectorSystem, baum_welch, fit_ivector_system, fit_lda, fit_total_variability,
                            fit_ubm, fit_wccn, ivectors, length_normalise, mfcc_frames, objective, statistics)
 from mirex.ivector.frames import DOUBLE_DELTA

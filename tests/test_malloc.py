@@ -5,7 +5,7 @@ import sys
 import numpy as np
 import pytest
 
-from mirex.frontend import FrontEnd, LogMel
+from mirex.frontends.mel import FrontEnd, LogMel
 from mirex.malloc import keep_freed_memory
 
 

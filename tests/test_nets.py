@@ -2,10 +2,11 @@
 import numpy as np
 import pytest
 
-from mirex.frontend import FrontEnd
+from mirex.bundle import ARCHITECTURES
+from mirex.frontends import WaveformFrontEnd, frontend_from_dict
+from mirex.frontends.mel import FrontEnd
 from mirex.nets import ARCHS, get_arch
-from mirex.nets.frontends import WaveformFrontEnd, frontend_from_dict
-from mirex.nets.frozen import weights_of
+from mirex.nets.weights import weights_of
 
 
 def _randomise_norms(model, rng):
@@ -48,6 +49,7 @@ def test_frozen_blocks_equal_the_keras_model(name, dim, widths):
 
 def test_registry_and_front_ends():
     assert set(ARCHS) == {"dcnn", "samplecnn", "resse"}
+    assert tuple(ARCHS) == ARCHITECTURES  # the names a bundle's manifest may give, each with its network here
     assert [get_arch(n).frontend for n in ("dcnn", "samplecnn", "resse")] == ["mel", "waveform", "waveform"]
     assert len(get_arch("dcnn").blocks) == 5 and get_arch("resse").hidden and not get_arch("samplecnn").hidden
     with pytest.raises(ValueError, match="architecture must be one of"):

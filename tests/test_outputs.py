@@ -9,7 +9,7 @@ import pytest
 
 from conftest import ROOT, synth, write_clip
 from test_protocol import run, write_lines
-from test_unusable_lists import cli, tag_scratch  # noqa: F401 - the fixture
+from test_unusable_lists import cli, tag_scratch, trained_tag_scratch  # noqa: F401 - the fixtures
 
 from mirex.cli import main
 

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT
 
-from mirex.bundle import import_keras2
+from mirex.keras2 import import_keras2
 
 WRITER = """
 import sys
@@ -49,9 +49,9 @@ def test_umask_is_read_without_changing_it():
     assert now == before
 
 
-def test_model_bundles_follow_the_umask(models_root, published_files):
+def test_model_bundles_follow_the_umask(tmp_path, published_files):
     mask = os.umask(0o022)
     os.umask(mask)
-    bundle = import_keras2(published_files / "siamese_1000_artists.h5", name="umask", root=models_root).path
+    bundle = import_keras2(published_files / "siamese_1000_artists.h5", name="umask", root=tmp_path / "models").path
     assert stat.S_IMODE(bundle.stat().st_mode) == 0o777 & ~mask
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o666 & ~mask for p in bundle.iterdir())

@@ -13,7 +13,8 @@ from mirex import audio
 from mirex.bundle import load_bundle, sha256
 from mirex.errors import DataError, MirexError
 from mirex.folders import shipped_models_dir
-from mirex.frontend import FrontEnd, logmel, segments
+from mirex.frontends.mel import FrontEnd, logmel
+from mirex.frontends.segments import segments
 from mirex.pretrain import build_mel_cache, fit_bundle_lda, pretrain
 from mirex.pretrain.melcache import MelSplit, pack_split
 from mirex.pretrain.splits import Clip, read_artist_list, split_counts, split_songs
@@ -142,7 +143,7 @@ def test_siamese_loss_falls(artist_list, tmp_path):
 def test_hinge_loss_is_mean_over_negatives():
     import keras
 
-    from mirex.network import hinge_loss, ranking_accuracy
+    from mirex.nets.dcnn import hinge_loss, ranking_accuracy
 
     sims = np.array([[0.9, 0.1, 0.6, 0.8, -1.0], [0.2, 0.5, 0.0, 0.0, 0.0]], dtype=np.float32)
     loss = keras.ops.convert_to_numpy(hinge_loss(0.4)(None, sims))
@@ -159,7 +160,7 @@ def _run(*args, root):
 def test_trained_bundle_feeds_the_mirex_scripts_with_its_lda(plain_run, labelled_corpus, tmp_path):
     from mirex.embed import embed
     from mirex.features import FeatureSpec
-    from mirex.tasks.record import load_record
+    from mirex.tasks.scratch import load_record
 
     _, bundle = plain_run
     root = bundle.path.parent
@@ -185,7 +186,9 @@ def test_trained_bundle_feeds_the_mirex_scripts_with_its_lda(plain_run, labelled
 
 
 def test_fit_lda_on_a_shipped_bundle_keeps_its_weights_and_writes_outside_the_package(artist_list, tmp_path,
-                                                                                     models_root):
+                                                                                     monkeypatch):
+    models_root = tmp_path / "models"  # the user's models folder of this test alone, not the session's
+    monkeypatch.setenv("MIREX_MODELS_DIR", str(models_root))
     original = load_bundle()
     assert original.path.parent == shipped_models_dir()
     bundle = fit_bundle_lda(model=original.name, artist_list=artist_list, out="with-lda", cache_dir=tmp_path,

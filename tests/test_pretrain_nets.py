@@ -62,7 +62,7 @@ def test_samplecnn_trains_into_a_waveform_bundle_and_resumes_exactly(samplecnn_r
     loaded = load_bundle(str(bundle.path))
     assert loaded.arch == "samplecnn" and bundle.manifest["feature_dim"] == 512
     assert bundle.manifest["frontend"] == {"kind": "waveform", "sr": 22050, "segment_samples": 59049}
-    assert frozen_network(loaded).widths == (128, 128, 256, 256, 256, 256, 256, 256, 512, 512) and loaded.has_lda
+    assert frozen_network(arch=loaded.arch, path=loaded.weights_path).widths == (128, 128, 256, 256, 256, 256, 256, 256, 512, 512) and loaded.has_lda
     report = json.loads((bundle.path / "report.json").read_text())
     assert report["arch"] == "samplecnn" and report["segments"]["train"] == 4 and report["segments_per_s"] > 0
 
@@ -104,7 +104,7 @@ def test_tags_and_joint_losses_fall(task, labelled_lists, tmp_path):
     assert history[-1]["loss"] < 0.6 * history[0]["loss"]
     if task == "tags":
         assert "auc" in history[0] and not bundle.has_lda and report["classes"] == "6 tags classes"
-        assert report["test_accuracy"]["tags"]["tags"] >= 0
+        assert 0 <= report["test_accuracy"]["tags"]["tags"] <= 1  # a number, not NaN
     else:
         assert {"artist_loss", "album_loss", "track_loss", "artist_accuracy"} <= set(history[0])
         assert report["settings"]["loss_weights"] is None and bundle.has_lda
@@ -141,10 +141,10 @@ def test_waveform_bundle_feeds_the_scripts_and_embed(samplecnn_runs, labelled_co
     """Crops of 59,049 samples through the frozen network: the scripts, embed, and the Keras model agree."""
     from mirex import audio
     from mirex.bundle import WEIGHTS
-    from mirex.features import FeatureSpec
-    from mirex.nets import get_arch
-    from mirex.nets.frontends import WaveformFrontEnd
     from mirex.embed import embed
+    from mirex.features import FeatureSpec
+    from mirex.frontends import WaveformFrontEnd
+    from mirex.nets import get_arch
 
     _, _, bundle = samplecnn_runs
     train_rows = labelled_corpus["train"][::2]

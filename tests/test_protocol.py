@@ -7,7 +7,7 @@ import pytest
 
 from conftest import CLASSES, ROOT
 
-from mirex.features import make_extractor
+from mirex.features import feature_pipeline
 from mirex.listfile import read_list
 
 
@@ -56,7 +56,7 @@ def test_relative_paths_are_written_as_given(trained, labelled_corpus):
 
 def test_features_are_cached_between_calls(trained):
     cached = list((trained / "scratch" / "features").rglob("*.npy"))
-    assert len(cached) == 4 * 12 * len(make_extractor().passes)  # every clip once per pass of the default system
+    assert len(cached) == 4 * 12 * len(feature_pipeline().passes)  # every clip once per pass of the default system
 
 
 def test_user_errors_are_one_line_with_status_2(tmp_path, trained):

@@ -20,9 +20,9 @@ from conftest import ROOT, SR, synth, write_clip
 from mirex.cache import FeatureCache
 from mirex.cli import main
 from mirex.extract import extract
-from mirex.features import Extractor, FeatureSpec, make_extractor
+from mirex.features import FeaturePipeline, FeatureSpec, feature_pipeline
 from mirex.tasks import classify
-from mirex.tasks.record import RECORD_FILE, load_record
+from mirex.tasks.scratch import RECORD_FILE, load_record
 
 LABELS = ("bass", "treble", "noise", "clicks")
 
@@ -241,7 +241,7 @@ def test_labels_with_fewer_examples_than_folds_still_train(counts):
     assert list(record.predict(np.stack(list(centres.values())))) == list(counts)
 
 
-class Flaky(Extractor):
+class Flaky(FeaturePipeline):
     """The MFCC system, failing on clips shorter than 0.1 s and giving inf for silent ones."""
 
     def __init__(self):
@@ -259,7 +259,7 @@ class Flaky(Extractor):
         return values
 
 
-MFCC = make_extractor("mfcc")
+MFCC = feature_pipeline("mfcc")
 
 
 def test_one_odd_file_never_costs_the_others(tmp_path):
@@ -300,15 +300,15 @@ def test_unwritable_cache_only_warns(tmp_path):
 
 
 def test_changed_file_or_other_model_never_reuses_an_entry(tmp_path, models_root):
-    from mirex.bundle import save_bundle
-    from mirex.frontend import FrontEnd
-    from mirex.network import build_feature_model
+    from mirex.bundle_save import save_bundle
+    from mirex.frontends.mel import FrontEnd
+    from mirex.nets.dcnn import build_feature_model
 
     other = save_bundle(name="other", feature_model=build_feature_model(seed=1, l2=0), frontend=FrontEnd(),
                         source="random init (tests)", root=tmp_path / "models")
     clip = write_clip(tmp_path / "a.wav", synth("bass", seconds=3, seed=1))
     cache = FeatureCache(tmp_path / "cache")
-    default, second = make_extractor(FeatureSpec()), make_extractor(FeatureSpec(bundle=str(other.path)))
+    default, second = feature_pipeline(FeatureSpec()), feature_pipeline(FeatureSpec(bundle=str(other.path)))
     assert default.fingerprint != second.fingerprint
     first = extract([str(clip)], extractor=default, cache=cache, n_jobs=1)
     again = extract([str(clip)], extractor=default, cache=cache, n_jobs=1)
@@ -339,7 +339,7 @@ def test_killed_run_resumes_without_recomputing(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)  # the script's own process group, workers included
     proc.communicate()
     before = entries(cache)
-    passes = len(make_extractor().passes)  # cache entries per clip
+    passes = len(feature_pipeline().passes)  # cache entries per clip
     assert 0 < len(before) < passes * len(clips), "the run was not caught in the middle of extraction"
     assert not (tmp_path / "scratch" / RECORD_FILE).exists()
     result = script("run_train.sh", *args)

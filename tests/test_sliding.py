@@ -9,7 +9,8 @@ from mirex.nets import frozen_network
 
 @pytest.fixture(scope="module")
 def network():
-    return frozen_network(load_bundle())
+    bundle = load_bundle()
+    return frozen_network(arch=bundle.arch, path=bundle.weights_path)
 
 
 def one_by_one(network, x, *, length, step):

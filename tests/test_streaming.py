@@ -8,8 +8,8 @@ from conftest import SR, synth
 from mirex.audio import as_float32, load, stream
 from mirex.errors import AudioError
 from mirex.features import timbre
-from mirex.features.extractor import TIMBRE_PASS
-from mirex.frontend import FrontEnd, LogMel, MelSpectrogram
+from mirex.features.pipeline import TIMBRE_PASS
+from mirex.frontends.mel import FrontEnd, LogMel, MelSpectrogram
 
 
 def cut(y, rng, count):
@@ -81,11 +81,11 @@ def test_logmel_from_blocks_equals_whole(length):
 
 @pytest.mark.parametrize("seconds", [0.03, 0.1, 3.0, 7.0])
 def test_pass_inputs_from_blocks_equal_the_whole_signal_ones(seconds):
-    from mirex.features import make_extractor
+    from mirex.features import feature_pipeline
 
     y = synth("treble", seconds=seconds, seed=5) + synth("clicks", seconds=seconds, seed=6) * 0.5
     y[: len(y) // 3] *= 0.001  # a quiet start: the 80 dB floor is set by the loud rest
-    extractor = make_extractor("dcnn:blocks=1-5,seg=129+258,+mfcc")
+    extractor = feature_pipeline("dcnn:blocks=1-5,seg=129+258,+mfcc")
     whole = extractor.prepare([y], extractor.passes)
     np.testing.assert_allclose(whole[TIMBRE_PASS], timbre.timbre_statistics(MelSpectrogram(timbre.FRONTEND)(y)))
     rng = np.random.default_rng(1)

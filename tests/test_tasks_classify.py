@@ -8,7 +8,7 @@ from conftest import synth, write_clip
 
 from mirex.errors import DataError
 from mirex.tasks import classify, selection
-from mirex.tasks.record import load_record, save_record
+from mirex.tasks.scratch import load_record, save_record
 
 
 def blobs(n_per_class, seed=0):
@@ -185,14 +185,14 @@ def test_the_easy_case_gets_every_test_clip_right(tmp_path):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from mirex.bundle import save_bundle
-    from mirex.features import FeatureSpec, make_extractor
-    from mirex.frontend import FrontEnd
-    from mirex.network import build_feature_model
+    from mirex.bundle_save import save_bundle
+    from mirex.features import FeatureSpec, feature_pipeline
+    from mirex.frontends.mel import FrontEnd
+    from mirex.nets.dcnn import build_feature_model
 
     save_bundle(name="random", feature_model=build_feature_model(seed=0, l2=0), frontend=FrontEnd(),
                 source="random init (tests)", root=tmp_path)
-    extractor = make_extractor(FeatureSpec.parse("hybrid").with_bundle(str(tmp_path / "random")))
+    extractor = feature_pipeline(FeatureSpec.parse("hybrid").with_bundle(str(tmp_path / "random")))
     kinds = ("bass", "treble", "noise", "clicks")
 
     def clips(seeds):
@@ -210,9 +210,9 @@ def test_the_easy_case_gets_every_test_clip_right(tmp_path):
 
 
 def test_the_easy_case_with_the_default_system_gets_every_test_clip_right():
-    from mirex.features import DEFAULT_PRESET, FeatureSpec, make_extractor
+    from mirex.features import DEFAULT_PRESET, FeatureSpec, feature_pipeline
 
-    extractor = make_extractor(FeatureSpec.parse(DEFAULT_PRESET))
+    extractor = feature_pipeline(FeatureSpec.parse(DEFAULT_PRESET))
     kinds = ("bass", "treble", "noise", "clicks")
     x, test_x = (extractor.features([synth(kind, seconds=3, seed=s) for kind in kinds for s in seeds])
                  for seeds in (range(12), range(100, 106)))

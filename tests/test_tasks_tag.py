@@ -4,7 +4,8 @@ import pytest
 
 from mirex.errors import DataError
 from mirex.tasks import tag
-from mirex.tasks.record import Record, load_record, save_record
+from mirex.tasks.record import Record
+from mirex.tasks.scratch import load_record, save_record
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +49,11 @@ def test_held_out_scores_and_binary(record, data):
     features, tag_sets = data
     scores, binary = tag.predict(record=record, features=features[60:])
     assert scores.shape == binary.shape == (30, 4)
-    assert ((scores >= 0) & (scores <= 1)).all() and set(np.unique(binary)) <= {0, 1}
     for j, name in enumerate(record.tags):
         truth = np.array([name in ts for ts in tag_sets[60:]])
         if name in ("loud", "soft"):
             assert np.mean(binary[:, j] == truth) >= 0.85, name
+            assert scores[truth, j].mean() > scores[~truth, j].mean() + 0.5, name  # the scores rank the truth
     rare = record.tags.index("rare")
     assert np.allclose(scores[:, rare], 2 / 60) and (binary[:, rare] == 0).all()
 
@@ -78,14 +79,3 @@ def test_best_threshold(scores, truth, expected):
 def test_mismatched_inputs_are_refused():
     with pytest.raises(DataError, match="3 training files, got 2"):
         tag.fit_tags(features=np.zeros((3, 2)), tag_sets=[["a"], ["b"]], spec="mfcc")
-
-
-def test_a_few_repeated_paths_do_not_make_a_tag_list():
-    from mirex.listfile import Entry
-
-    def entries(pairs):
-        return [Entry(p, t, None, n, p) for n, (p, t) in enumerate(pairs, start=1)]
-
-    single = [(f"{i}.wav", "a" if i % 2 else "b") for i in range(8)]
-    assert not tag.is_multilabel(entries(single + [("0.wav", "a")]))  # one mistake in 8 paths
-    assert tag.is_multilabel(entries(single + [("0.wav", "a"), ("1.wav", "b")]))  # 2 of 8: a quarter

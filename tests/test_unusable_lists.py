@@ -8,13 +8,13 @@ it does for one undecodable file.
 import numpy as np
 import pytest
 
-from conftest import synth, write_clip
+from conftest import copy_folder, synth, write_clip
 from test_protocol import run, write_lines
 
 import mirex
 from mirex.cli import main
 from mirex.extract import extract
-from mirex.features import make_extractor
+from mirex.features import feature_pipeline
 
 MFCC = ("--features", "mfcc")
 
@@ -47,8 +47,8 @@ def cli(capsys, *argv):
 
 
 @pytest.fixture(scope="module")
-def tag_scratch(tmp_path_factory):
-    """A scratch folder holding a tag model trained on MFCCs (tags bass, low, noise, high)."""
+def trained_tag_scratch(tmp_path_factory):
+    """A scratch folder holding a tag model trained on MFCCs (tags bass, low, noise, high); tests get copies."""
     work = tmp_path_factory.mktemp("tag scratch")
     lines = []
     for i in range(6):
@@ -59,8 +59,14 @@ def tag_scratch(tmp_path_factory):
     return work / "scratch"
 
 
+@pytest.fixture
+def tag_scratch(trained_tag_scratch, tmp_path_factory):
+    """A copy of the tag scratch folder for one test."""
+    return copy_folder(trained_tag_scratch, tmp_path_factory.mktemp("tag scratch") / "scratch")
+
+
 def test_extraction_of_nothing_usable_has_the_system_width(lists):
-    extractor = make_extractor("mfcc")
+    extractor = feature_pipeline("mfcc")
     for paths in (lists["bad"], []):
         result = extract(paths, extractor=extractor, n_jobs=1)
         assert result.features.shape == (len(paths), extractor.dim) and np.isnan(result.features).all()
@@ -115,7 +121,7 @@ def test_training_on_nothing_usable_is_refused(lists, capsys, tmp_path):
 
 @pytest.mark.parametrize("system", ["mfcc", "hybrid"])
 def test_embed_keeps_the_width_when_nothing_decodes(system, lists, capsys, tmp_path):
-    dim = make_extractor(system).dim
+    dim = feature_pipeline(system).dim
     for which in ("all", "one"):
         out = tmp_path / f"{which}.npy"
         status, err = cli(capsys, "embed", lists[which], "--out", out, "--features", system, "--cache", tmp_path / "c")
@@ -147,14 +153,17 @@ def test_evaluate_similarity_of_nothing_usable_is_a_one_line_error(lists, capsys
     assert err[-1] == "mirex: error: system 'mfcc': mirex similarity failed: no file of the list could be used", err
 
 
-def test_api_embed_files_keeps_the_width(lists, tmp_path):
+def test_api_embed_files_keeps_the_width(lists, tmp_path, monkeypatch):
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
-    from mirex.bundle import Projection, load_bundle, replace_lda
+    from mirex.bundle import load_bundle
+    from mirex.bundle_save import replace_lda
+    from mirex.projection import Projection
 
     plain = mirex.load_extractor("hybrid", device="cpu")
     rng = np.random.default_rng(0)
     lda = LinearDiscriminantAnalysis(n_components=2).fit(rng.normal(size=(30, plain.dim)), np.arange(30) % 3)
+    monkeypatch.setenv("MIREX_MODELS_DIR", str(tmp_path / "models"))  # where the new bundle goes: not the session's
     with_lda = replace_lda(load_bundle(), lda=Projection.of(lda, n_in=plain.dim), name="default-with-lda")
     reduced = mirex.load_extractor(f"dcnn:model={with_lda.path},blocks=1-5,pool=max,stats=mean,+mfcc,+lda",
                                    device="cpu")

@@ -43,8 +43,8 @@ from mirex.bench.api import LABELS, measure_api
 from mirex.bench.cores import core_speeds
 from mirex.bench.data import make_clips
 from mirex.bench.measure import measure_extraction, run_measured
-from mirex.extract import default_jobs
 from mirex.features import DEFAULT_PRESET
+from mirex.threads import default_jobs
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 COLUMNS = ("measurement", "clips", "jobs", "wall_s", "clips_per_s", "cpu_ms_per_clip", "peak_rss_mb",
@@ -200,9 +200,9 @@ def main(argv=None):
                                        features=args.features)
         rows += protocol
         from mirex.bench.stages import stage_costs
-        from mirex.features import make_extractor
+        from mirex.features import feature_pipeline
 
-        stages = stage_costs(paths[: args.stage_clips], extractor=make_extractor(args.features))
+        stages = stage_costs(paths[: args.stage_clips], extractor=feature_pipeline(args.features))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     out = Path(args.out)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mirex import frontend as fe
+from mirex.frontends.segments import centred
 
 __all__ = ["measure_api", "windows_one_by_one", "LABELS"]
 
@@ -47,7 +47,7 @@ def windows_one_by_one(extractor, y, *, step, length):
 
     Parameters
     ----------
-    extractor : mirex.features.Extractor
+    extractor : mirex.features.FeaturePipeline
     y : np.ndarray
         One mono signal at ``extractor.sr``.
     step, length : int
@@ -56,7 +56,7 @@ def windows_one_by_one(extractor, y, *, step, length):
     -------
     np.ndarray, float32, shape (n_windows, 2, sum of block widths)
     """
-    x = fe.centred(extractor.logmel(y), frontend=extractor.frontend, length=length)
+    x = centred(extractor.logmel(y), frontend=extractor.frontend, length=length)
     return extractor.network.forward(x.unfold(0, length, step).transpose(1, 2).contiguous()).cpu().numpy()
 
 
@@ -102,14 +102,14 @@ def _child(argv=None):
 
     import mirex
     from mirex import hear
-    from mirex.features import make_extractor
+    from mirex.features import feature_pipeline
 
     paths = Path(args.list_file).read_text(encoding="utf-8").splitlines()
     signals = [sf.read(path, dtype="float32")[0] for path in paths]
     sounds = torch.from_numpy(np.stack(signals)).to(args.device)  # HEAR: one tensor
     extractor = mirex.load_extractor(args.features, device=args.device)
     model = hear.load_model().to(args.device)
-    by_window = make_extractor(hear.load_model().spec, device=None if args.device == "cpu" else args.device)
+    by_window = feature_pipeline(hear.load_model().spec, device=None if args.device == "cpu" else args.device)
     length, sr, few = by_window.frontend.segment_frames, extractor.sr, min(len(paths), 2)
     work = {
         "embed_files": (len(paths), lambda n: extractor.embed_files(paths[:n], cache=False, n_jobs=args.jobs)),

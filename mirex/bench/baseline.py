@@ -7,12 +7,13 @@ statistics in NumPy, and librosa's MFCCs and deltas when the system has
 timbre statistics. It computes the same song features as
 :func:`mirex.extract.extract`.
 """
+import dataclasses
 from functools import lru_cache
 
 import numpy as np
 
-from mirex import frontend as fe
 from mirex.features import timbre
+from mirex.frontends.segments import segments, standardise
 
 __all__ = ["baseline_logmel", "baseline_timbre", "baseline_features", "keras_block_model"]
 
@@ -44,19 +45,16 @@ def keras_block_model(bundle, frames):
     """The bundle's network as a Keras model (the training code's) with every block's output."""
     import keras
 
-    from mirex.bundle import WEIGHTS
-    from mirex.inference import BLOCKS
-    from mirex.network import build_feature_model
+    from mirex.nets.dcnn import BLOCK_LAYERS, build_feature_model
 
-    model = build_feature_model(frames=frames, n_mels=bundle.frontend.n_mels, l2=0)
-    model.load_weights(bundle.path / WEIGHTS)
-    names = [f"max_pooling1d_{i}" if pool else f"relu_{i}" for i, (_, _, pool) in enumerate(BLOCKS, start=1)]
-    return keras.Model(model.input, [model.get_layer(name).output for name in names])
+    model = build_feature_model(frontend=dataclasses.replace(bundle.frontend, segment_frames=frames), l2=0)
+    model.load_weights(bundle.weights_path)
+    return keras.Model(model.input, [model.get_layer(name).output for name in BLOCK_LAYERS])
 
 
 def _network_entry(mel, *, bundle, length):
     """A network pass's cache entry: every block pooled by max and mean, their mean and std over segments."""
-    segs = fe.standardise(fe.segments(mel, length=length), frontend=bundle.frontend)
+    segs = standardise(segments(mel, length=length), frontend=bundle.frontend)
     outputs = keras_block_model(bundle, length).predict_on_batch(segs)
     pooled = np.stack([np.concatenate([np.asarray(o).max(axis=1) for o in outputs], axis=1),
                        np.concatenate([np.asarray(o).mean(axis=1) for o in outputs], axis=1)], axis=1)

@@ -38,9 +38,9 @@ def _measure(mode, path, out, features):
     """In this (fresh) process: the song feature of ``path``, whole or by blocks, saved to ``out``; print RSS and time."""
     from mirex.audio import load
     from mirex.extract import extract
-    from mirex.features import make_extractor
+    from mirex.features import feature_pipeline
 
-    extractor = make_extractor(features)
+    extractor = feature_pipeline(features)
     start = time.perf_counter()
     if mode == "blocks":
         result = extract([str(path)], extractor=extractor, n_jobs=1)

@@ -119,7 +119,7 @@ def run_measured(command, *, env=None, cwd=None):
 
 def measure_extraction(kind, *, list_file, n_jobs, features, cache_dir=None, device=None, repeats=1):
     """Time an extraction ``repeats`` times in one fresh process (the fast path on ``device`` when it is
-    given, see :class:`mirex.features.Extractor`).
+    given, see :class:`mirex.features.FeaturePipeline`).
 
     This machine's speed may drift from one second to the next: the median of
     a few runs says more than one run.
@@ -165,10 +165,10 @@ def _child(argv=None):
     from mirex.bench.baseline import baseline_features
     from mirex.cache import FeatureCache
     from mirex.extract import extract
-    from mirex.features import make_extractor
+    from mirex.features import feature_pipeline
 
     paths = Path(args.list_file).read_text(encoding="utf-8").splitlines()
-    extractor = make_extractor(args.features, device=args.device)
+    extractor = feature_pipeline(args.features, device=args.device)
     if args.kind == "fast":
         # One batch per thread first, not timed: the threads' memory and the network's kernels are set up.
         extract(paths[: _WARM_CLIPS * args.jobs], extractor=extractor, n_jobs=args.jobs)

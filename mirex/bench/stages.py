@@ -13,8 +13,8 @@ from collections import Counter
 from mirex.audio import load, stream
 from mirex.bench.baseline import baseline_features
 from mirex.cache import FeatureCache, content_key
-from mirex.extract import one_thread_per_task
 from mirex.malloc import keep_freed_memory
+from mirex.threads import one_thread_per_task
 
 __all__ = ["stage_costs"]
 
@@ -26,7 +26,7 @@ def stage_costs(paths, *, extractor, batch_clips=32):
     ----------
     paths : sequence of str
         Clips to run (a few dozen are enough).
-    extractor : mirex.features.Extractor
+    extractor : mirex.features.FeaturePipeline
     batch_clips : int
         Clips per network batch, as in :func:`mirex.extract.extract`.
 

@@ -1,13 +1,14 @@
 """Feature systems: what a song feature is and how it is computed.
 
-:class:`FeatureSpec` names a feature system, :class:`Extractor` computes its song features.
-``make_extractor(spec)`` is the one way to get an extractor; ``add_arguments``
+:class:`FeatureSpec` names a feature system, :class:`FeaturePipeline` computes its song features.
+``feature_pipeline(spec)`` is the one way to get a pipeline (what
+:func:`mirex.extract.extract` runs); ``add_arguments``
 declares the ``--features`` and ``--model`` options every command shares.
 """
-from mirex.features.extractor import Extractor
+from mirex.features.pipeline import FeaturePipeline
 from mirex.features.spec import DEFAULT_PRESET, PRESETS, FeatureSpec, SpecError
 
-__all__ = ["FeatureSpec", "SpecError", "PRESETS", "DEFAULT_PRESET", "Extractor", "make_extractor", "resolve_spec",
+__all__ = ["FeatureSpec", "SpecError", "PRESETS", "DEFAULT_PRESET", "FeaturePipeline", "feature_pipeline", "resolve_spec",
            "add_arguments"]
 
 
@@ -17,12 +18,12 @@ def resolve_spec(*, features=None, model=None):
     return spec.with_bundle(model) if model else spec
 
 
-def make_extractor(spec=DEFAULT_PRESET, *, device=None):
+def feature_pipeline(spec=DEFAULT_PRESET, *, device=None):
     """The extractor of a feature system (a FeatureSpec, a preset name or the text form).
 
     ``device`` (a torch device) runs the front end and the network in PyTorch there.
     """
-    return Extractor(spec, device=device)
+    return FeaturePipeline(spec, device=device)
 
 
 def add_arguments(parser, *, default=True):

@@ -18,7 +18,7 @@ import scipy.fft
 import scipy.ndimage
 import torch
 
-from mirex.frontend import FrontEnd
+from mirex.frontends.mel import FrontEnd
 
 __all__ = ["timbre_statistics", "mfcc", "delta_filter", "FRONTEND", "N_MFCC", "DIM"]
 
@@ -34,7 +34,7 @@ def timbre_statistics(mel):
     Parameters
     ----------
     mel : np.ndarray, shape (frames, 128)
-        Magnitude mel spectrogram (:class:`mirex.frontend.MelSpectrogram` of :data:`FRONTEND`); not modified.
+        Magnitude mel spectrogram (:class:`mirex.frontends.mel.MelSpectrogram` of :data:`FRONTEND`); not modified.
     """
     coefficients = mfcc(mel)
     delta = scipy.ndimage.correlate1d(coefficients, delta_filter(), axis=-1, mode="nearest")

@@ -7,13 +7,13 @@ training head has a hidden layer, and its frozen PyTorch per-block
 inference function. Modules load on first use, so importing this room does
 not import Keras.
 
-=============  ===============================  =======  ======  ================================================
+=============  ===============================  =======  ======  ======================================================
 name           input                            feature  blocks  module
-=============  ===============================  =======  ======  ================================================
-``dcnn``       log-mel, 129 frames × 128 bands  256      5       :mod:`mirex.nets.dcnn` (:mod:`mirex.network`)
+=============  ===============================  =======  ======  ======================================================
+``dcnn``       log-mel, 129 frames × 128 bands  256      5       :mod:`mirex.nets.dcnn`, :mod:`~mirex.nets.dcnn_frozen`
 ``samplecnn``  waveform, 59,049 samples         512      10      :mod:`mirex.nets.samplecnn`
 ``resse``      waveform, 59,049 samples         1,024    9       :mod:`mirex.nets.resse`
-=============  ===============================  =======  ======  ================================================
+=============  ===============================  =======  ======  ======================================================
 """
 import importlib
 from dataclasses import dataclass
@@ -31,8 +31,8 @@ class Arch:
     frontend : {'mel', 'waveform'}
         The front-end kind its input comes from.
     module : str
-        The module holding ``build_feature_model``, ``BLOCKS`` and (for
-        waveform networks) ``frozen_blocks``.
+        The module holding ``build_feature_model``, ``BLOCK_LAYERS`` and
+        ``frozen_blocks``.
     hidden : bool
         Whether its training head has a hidden dense layer.
     """
@@ -48,17 +48,13 @@ class Arch:
     @property
     def blocks(self):
         """Names of the feature model's layers whose outputs are the blocks, in order."""
-        return self._module().BLOCKS
+        return self._module().BLOCK_LAYERS
 
     def default_frontend(self):
         """The front end the architecture was designed for."""
-        if self.frontend == "mel":
-            from mirex.frontend import FrontEnd
+        from mirex.frontends import FrontEnd, WaveformFrontEnd
 
-            return FrontEnd()
-        from mirex.nets.frontends import WaveformFrontEnd
-
-        return WaveformFrontEnd()
+        return FrontEnd() if self.frontend == "mel" else WaveformFrontEnd()
 
     def build_feature_model(self, *, frontend=None, seed=None, l2=1e-5, bn_momentum=0.99):
         """The Keras feature model (input segment → feature vector); see each module."""
@@ -76,12 +72,12 @@ class Arch:
         Parameters
         ----------
         weights : dict of str to list of np.ndarray
-            Layer name -> arrays (:func:`mirex.nets.frozen.weights_of` of a
-            Keras feature model, or read from a bundle's weights file).
+            Layer name -> arrays (:mod:`mirex.nets.weights`: of a Keras
+            feature model, or read from a bundle's weights file).
 
         Returns
         -------
-        FrozenDCNN or mirex.nets.frozen.FrozenWaveformNet
+        mirex.nets.dcnn_frozen.FrozenDCNN or mirex.nets.waveform_frozen.FrozenWaveformNet
             ``f(segments)`` -> (n, 2, channels summed over blocks), each
             block's maximum and mean over time, in one pass; ``f.widths``
             (channels per block) and ``f.min_frames`` (the shortest
@@ -113,9 +109,16 @@ def get_arch(name):
         raise ValueError(f"architecture must be one of {tuple(ARCHS)}, not {name!r}") from None
 
 
-def frozen_network(bundle):
-    """The frozen PyTorch network of a bundle: its manifest's architecture, the weights read from its file."""
-    from mirex.bundle import WEIGHTS
-    from mirex.inference import read_keras_weights
+def frozen_network(*, arch, path):
+    """The frozen PyTorch network of architecture ``arch`` with the weights of a Keras 3 weights file.
 
-    return get_arch(bundle.arch).frozen_blocks(read_keras_weights(bundle.path / WEIGHTS))
+    Parameters
+    ----------
+    arch : str
+        A name of :data:`ARCHS` (a bundle's ``arch``).
+    path : str or Path
+        The weights file (a bundle's :attr:`~mirex.bundle.Bundle.weights_path`).
+    """
+    from mirex.nets.weights import read_keras_weights
+
+    return get_arch(arch).frozen_blocks(read_keras_weights(path))

@@ -26,16 +26,16 @@ Keras is imported by the builder only: the frozen copy needs PyTorch alone.
 import torch
 import torch.nn.functional as F
 
-from mirex.nets.frontends import WaveformFrontEnd
-from mirex.nets.frozen import Conv, Dense, FrozenWaveformNet, Norm
+from mirex.frontends import WaveformFrontEnd
 from mirex.nets.samplecnn import FILTERS
+from mirex.nets.waveform_frozen import Conv, Dense, FrozenWaveformNet, Norm
 
-__all__ = ["FILTERS", "BLOCKS", "MULTI_LEVEL", "AMPLIFY", "build_feature_model", "frozen_blocks"]
+__all__ = ["FILTERS", "BLOCK_LAYERS", "MULTI_LEVEL", "AMPLIFY", "build_feature_model", "frozen_blocks"]
 
 #: Layers whose outputs are the network's blocks, in order.
-BLOCKS = tuple(f"block{i}_pool" for i in range(1, 10))
+BLOCK_LAYERS = tuple(f"block{i}_pool" for i in range(1, 10))
 #: Blocks whose global maxima are concatenated into the feature.
-MULTI_LEVEL = BLOCKS[-3:]
+MULTI_LEVEL = BLOCK_LAYERS[-3:]
 #: Units of the SE module's first dense layer per channel.
 AMPLIFY = 16
 INNER_DROPOUT = 0.2
@@ -108,7 +108,7 @@ class FrozenReSE(FrozenWaveformNet):
     Parameters
     ----------
     weights : dict of str to list of np.ndarray
-        Layer name -> arrays (:func:`mirex.nets.frozen.weights_of`).
+        Layer name -> arrays (:func:`mirex.nets.weights.weights_of`).
     """
 
     widths = FILTERS
@@ -116,7 +116,7 @@ class FrozenReSE(FrozenWaveformNet):
     def __init__(self, weights):
         super().__init__(weights)
         self.blocks = []
-        for index in range(1, len(BLOCKS) + 1):
+        for index in range(1, len(BLOCK_LAYERS) + 1):
             name = f"block{index}"
             short = f"{name}_short_conv"
             self.blocks.append({

@@ -25,15 +25,15 @@ Keras is imported by the builder only: the frozen copy needs PyTorch alone.
 """
 import torch.nn.functional as F
 
-from mirex.nets.frontends import WaveformFrontEnd
-from mirex.nets.frozen import Conv, FrozenWaveformNet, Norm
+from mirex.frontends import WaveformFrontEnd
+from mirex.nets.waveform_frozen import Conv, FrozenWaveformNet, Norm
 
-__all__ = ["FILTERS", "BLOCKS", "build_feature_model", "frozen_blocks"]
+__all__ = ["FILTERS", "BLOCK_LAYERS", "build_feature_model", "frozen_blocks"]
 
 #: Filters of conv blocks 1–9 (each: conv 3, BN, ReLU, max-pool 3).
 FILTERS = (128, 128, 256, 256, 256, 256, 256, 256, 512)
 #: Layers whose outputs are the network's blocks, in order (block 10: the conv 1 × 512).
-BLOCKS = (*(f"block{i}_pool" for i in range(1, 10)), "block10_relu")
+BLOCK_LAYERS = (*(f"block{i}_pool" for i in range(1, 10)), "block10_relu")
 
 
 def build_feature_model(*, frontend=None, seed=None, l2=1e-5, bn_momentum=0.99):
@@ -76,7 +76,7 @@ class FrozenSampleCNN(FrozenWaveformNet):
     Parameters
     ----------
     weights : dict of str to list of np.ndarray
-        Layer name -> arrays (:func:`mirex.nets.frozen.weights_of`).
+        Layer name -> arrays (:func:`mirex.nets.weights.weights_of`).
     """
 
     widths = (*FILTERS, 512)
@@ -84,7 +84,7 @@ class FrozenSampleCNN(FrozenWaveformNet):
     def __init__(self, weights):
         super().__init__(weights)
         self.blocks = [(Conv(weights, f"block{i}_conv"), Norm(weights, f"block{i}_bn"), 3 if i <= len(FILTERS) else 0)
-                       for i in range(1, len(BLOCKS) + 1)]
+                       for i in range(1, len(BLOCK_LAYERS) + 1)]
 
     @staticmethod
     def _block(x, block):

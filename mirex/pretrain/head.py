@@ -9,7 +9,7 @@ lowest validation loss. A batch holds :data:`PER_CLIP` segments of each of
 its clips, so segments of one track are there to be each other's positives.
 The head applies to song features, the mean of a clip's segment features,
 which is what the feature system gives with ``stats=mean``. The result is a
-new bundle: the base bundle's files and the head (:mod:`mirex.nets.projection`).
+new bundle: the base bundle's files and the head (:mod:`mirex.features.head`).
 """
 import time
 
@@ -17,7 +17,8 @@ import numpy as np
 
 from mirex.errors import AudioError, DataError, MirexError
 from mirex.log import logger, progress_bar
-from mirex.nets.projection import Head, save_head_bundle
+from mirex.features.head import save_head_bundle
+from mirex.nets.projection import Head
 from mirex.pretrain.objectives import check_objective, concept_space, one_hot
 from mirex.pretrain.splits import SPLITS, split_songs
 from mirex.pretrain.tasks import make_task, reader
@@ -32,13 +33,13 @@ PER_CLIP = 2
 
 
 def _extractor(base, features):
-    from mirex.features import FeatureSpec, make_extractor
+    from mirex.features import FeatureSpec, feature_pipeline
 
     spec = FeatureSpec.parse(features).with_bundle(str(base.path))
     if not spec.uses_network or spec.mfcc or spec.lda or spec.stats != "mean" or len(spec.seg) > 1:
         raise MirexError(f"{features}: a head takes network features with stats=mean, one segment length, "
                          "no +mfcc or +lda")
-    return make_extractor(spec)
+    return feature_pipeline(spec)
 
 
 def segment_features(extractor, paths, *, progress=False):

@@ -1,6 +1,6 @@
 """The inputs of a training run: the list's clips split, cached, packed and paired with their targets."""
 from mirex.errors import DataError
-from mirex.frontend import FrontEnd
+from mirex.frontends.mel import FrontEnd
 from mirex.listfile import write_list
 from mirex.log import logger
 from mirex.pretrain.melcache import MelSplit, build_mel_cache, pack_split

@@ -24,12 +24,12 @@ def fit_lda(features, artists, *, n_components=None):
 
     Returns
     -------
-    mirex.bundle.Projection
+    mirex.projection.Projection
         The fitted LDA's projection, as plain arrays.
     """
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
-    from mirex.bundle import Projection
+    from mirex.projection import Projection
 
     n_artists = len(set(artists))
     if n_artists < 2:
@@ -68,16 +68,17 @@ def fit_bundle_lda(*, model, artist_list, out=None, n_components=None, n_jobs=No
     mirex.bundle.Bundle
         The bundle written (atomically, with the original weights file).
     """
-    from mirex.bundle import load_bundle, replace_lda
+    from mirex.bundle import load_bundle
+    from mirex.bundle_save import replace_lda
     from mirex.cache import FeatureCache
-    from mirex.folders import feature_cache_dir
     from mirex.extract import extract
-    from mirex.features import FeatureSpec, make_extractor
+    from mirex.features import FeatureSpec, feature_pipeline
+    from mirex.folders import feature_cache_dir
     from mirex.pretrain.splits import read_artist_list
 
     clips = read_artist_list(artist_list)
     bundle = load_bundle(model)
-    result = extract([c.path for c in clips], extractor=make_extractor(FeatureSpec(bundle=str(bundle.path))),
+    result = extract([c.path for c in clips], extractor=feature_pipeline(FeatureSpec(bundle=str(bundle.path))),
                      cache=FeatureCache(cache_dir or feature_cache_dir()), n_jobs=n_jobs, progress=progress)
     for message in result.errors.values():
         logger.warning(message)

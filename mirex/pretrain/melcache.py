@@ -1,7 +1,7 @@
 """Network inputs computed once and read by memory map during training.
 
 A mel front end's input is the log-mel spectrogram; a waveform front end's
-(:class:`~mirex.nets.frontends.WaveformFrontEnd`) is the decoded signal
+(:class:`~mirex.frontends.waveform.WaveformFrontEnd`) is the decoded signal
 itself, one channel. Either is an array (time steps, channels), and goes
 through two stages:
 
@@ -27,9 +27,10 @@ from mirex.atomic import atomic_path
 from mirex.audio import load
 from mirex.cache import FeatureCache
 from mirex.errors import AudioError
-from mirex.extract import default_jobs, file_key, in_order, indexed_batches
-from mirex.frontend import logmel
+from mirex.extract import file_key
+from mirex.frontends.mel import logmel
 from mirex.malloc import keep_freed_memory
+from mirex.threads import default_jobs, in_order, indexed_batches
 
 __all__ = ["mel_namespace", "build_mel_cache", "pack_split", "MelSplit"]
 
@@ -90,7 +91,7 @@ def build_mel_cache(paths, *, folder, frontend, n_jobs=None, batch_clips=8, prog
         Audio files.
     folder : str or Path
         Root of the mel cache (a :class:`~mirex.cache.FeatureCache`).
-    frontend : mirex.frontend.FrontEnd or mirex.nets.frontends.WaveformFrontEnd
+    frontend : mirex.frontends.mel.FrontEnd or mirex.frontends.waveform.WaveformFrontEnd
         STFT and mel parameters (its mean and std are not used), or the sample rate.
     n_jobs : int, optional
         Threads (default: all cores).
@@ -160,7 +161,7 @@ def pack_split(keys, *, folder, frontend, name):
     folder : str or Path
         The mel cache root; the pack goes to ``folder/packs/NAME-DIGEST.npy``
         with ``...offsets.npy`` beside it, DIGEST naming the key list.
-    frontend : mirex.frontend.FrontEnd or mirex.nets.frontends.WaveformFrontEnd
+    frontend : mirex.frontends.mel.FrontEnd or mirex.frontends.waveform.WaveformFrontEnd
     name : str
         Split name (part of the file name).
 
@@ -202,7 +203,7 @@ class MelSplit:
         Artist index of each clip.
     songs : array of int, shape (n_clips,), optional
         Song index of each clip (default: every clip its own song).
-    frontend : mirex.frontend.FrontEnd or mirex.nets.frontends.WaveformFrontEnd
+    frontend : mirex.frontends.mel.FrontEnd or mirex.frontends.waveform.WaveformFrontEnd
         Segment length and (mel) the standardisation applied by :meth:`read`.
     targets : array or dict of str to array, optional
         What the training model learns of each clip (first axis: clips);
@@ -218,7 +219,7 @@ class MelSplit:
         self.frontend = frontend
         self.frames = np.diff(self.offsets)
         self.length = _segment_length(frontend)
-        #: Non-overlapping segments per clip, as :func:`mirex.frontend.segments` cuts them.
+        #: Non-overlapping segments per clip, as :func:`mirex.frontends.segments.segments` cuts them.
         self.n_segments = np.maximum(self.frames // self.length, 1)
 
     def __len__(self):

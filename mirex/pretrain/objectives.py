@@ -12,7 +12,7 @@ import numpy as np
 from mirex.errors import MirexError
 from mirex.features.spec import FeatureSpec
 from mirex.nets.concepts import ConceptSpace, read_concept_table
-from mirex.nets.projection import OBJECTIVES, Head
+from mirex.nets.projection import Head, OBJECTIVES
 
 __all__ = ["LOSSES", "check_objective", "concept_space", "one_hot", "network_head"]
 

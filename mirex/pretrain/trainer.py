@@ -45,7 +45,7 @@ def _build(settings, *, arch, task, frontend):
 
     import keras
 
-    from mirex import network
+    from mirex.nets import dcnn
     from mirex.nets.embedding import build_embedding_model
     from mirex.nets.heads import build_training_model
     from mirex.pretrain.batches import plain_plan, siamese_plan
@@ -53,8 +53,8 @@ def _build(settings, *, arch, task, frontend):
     keras.utils.set_random_seed(settings["seed"])
     features = arch.build_feature_model(frontend=frontend, seed=settings["seed"], bn_momentum=BN_MOMENTUM)
     if settings["model"] == "siamese":
-        model = network.build_siamese_model(features, n_negatives=N_NEGATIVES)
-        compiled = dict(loss=network.hinge_loss(MARGIN), metrics=[network.ranking_accuracy])
+        model = dcnn.build_siamese_model(features, n_negatives=N_NEGATIVES)
+        compiled = dict(loss=dcnn.hinge_loss(MARGIN), metrics=[dcnn.ranking_accuracy])
         plan, heads = functools.partial(siamese_plan, n_negatives=N_NEGATIVES), ()
     elif settings["loss"] != "classification" or settings["concepts"]:
         space, columns = concept_space(task, dim=int(features.output.shape[-1]), concepts=settings["concepts"])
@@ -169,13 +169,13 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
     import keras
     import torch
 
-    from mirex.bundle import save_bundle
-    from mirex.extract import default_jobs
+    from mirex.bundle_save import save_bundle
     from mirex.pretrain.batches import Batches, EpochSync
     from mirex.pretrain.checkpoint import EpochLog, Progress, load_variables
     from mirex.pretrain.evaluate import evaluator_model
     from mirex.pretrain.lda import fit_lda
     from mirex.pretrain.report import markdown, throughput
+    from mirex.threads import default_jobs
 
     from mirex.atomic import write_text
 
@@ -252,7 +252,7 @@ def pretrain(*, artist_list, out, arch=None, task=None, model=None, epochs=None,
         attachments={"report.json": json.dumps(report, indent=2) + "\n", "report.md": markdown(report)},
     )
     if settings["loss"] != "classification" or settings["concepts"]:
-        from mirex.nets.projection import save_head_bundle
+        from mirex.features.head import save_head_bundle
 
         space, _ = concept_space(task, dim=bundle.manifest["feature_dim"], concepts=settings["concepts"])
         bundle = save_head_bundle(bundle, name=out, head=network_head(space, objective=settings["loss"],

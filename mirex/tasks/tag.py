@@ -8,7 +8,8 @@ winner is refitted on the whole training list. An SVM's decision values are
 mapped to [0, 1] by a sigmoid fitted on its out-of-fold decisions (Platt
 scaling), a logistic regression gives its probability. The tag's threshold is
 the one that maximises the F-measure of the out-of-fold scores (midway
-between the last score taken and the next one).
+between the last score taken and the next one). Tag lists are read and the
+outputs written by :mod:`mirex.tasks.tag_lists`.
 
 A tag with fewer than :data:`MIN_EXAMPLES` positive (or negative) training
 tracks gets no model: its score is its training frequency (the prior) for
@@ -24,13 +25,10 @@ import numpy as np
 from mirex.errors import DataError
 from mirex.tasks.record import Record
 
-__all__ = ["MIN_EXAMPLES", "MULTILABEL_SHARE", "CANDIDATES", "TagModel", "TagRecord", "best_threshold", "fit_tags", "tag_sets",
-           "is_multilabel", "write_outputs", "predict"]
+__all__ = ["MIN_EXAMPLES", "CANDIDATES", "TagModel", "TagRecord", "best_threshold", "fit_tags", "predict"]
 
 MIN_EXAMPLES = 3
 """Fewest positive and negative training tracks a tag needs for a model of its own."""
-MULTILABEL_SHARE = 0.25
-"""Share of a train list's paths with several labels from which it is read as a tag list."""
 CANDIDATES = ("logistic", "svm-c1", "svm-c10")
 """The per-tag models compared by inner cross-validation."""
 
@@ -96,7 +94,7 @@ class TagModel:
 
 @dataclass
 class TagRecord(Record):
-    """A trained tag model as stored in SCRATCH (versioned and validated by :mod:`mirex.tasks.record`).
+    """A trained tag model as stored in SCRATCH (versioned and validated by :mod:`mirex.tasks.scratch`).
 
     Attributes
     ----------
@@ -260,47 +258,3 @@ def predict(*, record, features):
         scores[ok] = np.column_stack([m.scores(scaled) for m in record.models])
     scores = np.clip(scores, 0.0, 1.0)
     return scores, (scores >= record.thresholds).astype(int)
-
-
-def tag_sets(entries):
-    """Group train-list entries by path: the distinct paths (first-seen order) and each one's tags.
-
-    Parameters
-    ----------
-    entries : list of mirex.listfile.Entry
-        ``path<TAB>tag`` lines; a path appears once per tag.
-
-    Returns
-    -------
-    paths : list of str
-    tags : list of list of str
-        Each path's distinct tags, in list order.
-    """
-    grouped = {}
-    for entry in entries:
-        tags = grouped.setdefault(entry.path, [])
-        if entry.label not in tags:
-            tags.append(entry.label)
-    return list(grouped), list(grouped.values())
-
-
-def is_multilabel(entries):
-    """Whether the list is a tag list: at least :data:`MULTILABEL_SHARE` of its paths carry two or more labels.
-
-    A few paths listed twice with different labels in a classification list
-    are mistakes (each keeps its first label), not tags.
-    """
-    counts = [len(tags) for tags in tag_sets(entries)[1]]
-    return sum(n > 1 for n in counts) >= MULTILABEL_SHARE * len(counts)
-
-
-def write_outputs(*, paths, record, scores, binary, affinity_out, binary_out):
-    """Write AFFINITY (``path<TAB>tag<TAB>score``) and BINARY (``path<TAB>tag<TAB>1|0``) lists atomically.
-
-    Every path gets one line per tag of ``record``, paths in the given order
-    and written exactly as given, tags in the record's order.
-    """
-    from mirex.listfile import write_list
-
-    write_list(affinity_out, [(p, t, f"{s:.6f}") for p, row in zip(paths, scores) for t, s in zip(record.tags, row)])
-    write_list(binary_out, [(p, t, str(int(b))) for p, row in zip(paths, binary) for t, b in zip(record.tags, row)])

@@ -42,7 +42,7 @@ def main():
     import mirex
     from mirex import audio
     from mirex.features import FeatureSpec
-    from mirex.frontend import FrontEnd, LogMel
+    from mirex.frontends.mel import FrontEnd, LogMel
 
     paths = []
     for name, sr, seconds, channels in CLIPS:

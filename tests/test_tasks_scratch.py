@@ -1,4 +1,4 @@
-"""The record kept in SCRATCH: stored without pickle, loaded only as trusted types, versioned."""
+"""The record kept in SCRATCH (mirex.tasks.scratch): stored without pickle, loaded only as trusted types, versioned."""
 import pickle
 import subprocess
 
@@ -9,7 +9,8 @@ from conftest import ROOT, HostilePickle, synth, write_clip
 
 from mirex.errors import ScratchError
 from mirex.tasks import classify
-from mirex.tasks.record import PICKLED_RECORD_FILE, RECORD_FILE, Record, load_record, save_record, trusted_types
+from mirex.tasks.record import Record
+from mirex.tasks.scratch import PICKLED_RECORD_FILE, RECORD_FILE, load_record, save_record, trusted_types
 
 
 def blobs(seed=0):

@@ -3,8 +3,9 @@ import numpy as np
 from conftest import REGRESSION
 
 from mirex import audio
-from mirex.frontend import (FrontEnd, LogMel, MelSpectrogram, TorchLogMel, centred, logmel, mel_basis, segments,
-                            standardise)
+from mirex.frontends.mel import FrontEnd, LogMel, MelSpectrogram, logmel, mel_basis
+from mirex.frontends.segments import centred, segments, standardise
+from mirex.frontends.torch_mel import TorchLogMel
 
 FE = FrontEnd()
 

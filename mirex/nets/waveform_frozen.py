@@ -3,8 +3,8 @@
 The weights come as a dict of layer name -> list of arrays, in Keras's
 order (conv: kernel (k, in, out), bias; batch norm: gamma, beta, moving
 mean, moving variance; dense: kernel (in, out), bias), as
-:func:`weights_of` reads them from a Keras model or a reader of a bundle's
-weights file does from disk, so inference needs no Keras. Keras is
+:mod:`mirex.nets.weights` reads them from a Keras model or from a bundle's
+weights file, so inference needs no Keras. Keras is
 channels-last; these work channels-first, ``(n, channels, time)``, as
 PyTorch's convolutions do. Batch normalisation uses the Keras inference
 arithmetic ``(x - mean) * gamma / sqrt(var + eps) + beta``.
@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 from mirex.errors import BundleError
 
-__all__ = ["Conv", "Norm", "Dense", "weights_of", "FrozenWaveformNet"]
+__all__ = ["Conv", "Norm", "Dense", "FrozenWaveformNet"]
 
 #: Batch-norm epsilon of every network here (Keras's default).
 EPSILON = 1e-3
@@ -23,11 +23,6 @@ EPSILON = 1e-3
 
 def _tensor(array):
     return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
-
-
-def weights_of(model):
-    """Layer name -> list of weight arrays of every layer of a Keras model that has weights."""
-    return {layer.name: [np.asarray(w) for w in layer.get_weights()] for layer in model.layers if layer.weights}
 
 
 def _arrays(weights, name, count):

@@ -1,23 +1,15 @@
-"""The waveform front end of the sample-level networks, and reading any front end from a manifest.
+"""The raw-waveform front end of the sample-level networks.
 
-A bundle's manifest names its front end in the ``frontend`` dict: a mel
-front end (:class:`mirex.frontend.FrontEnd`; a dict without ``"kind"`` is
-one, so older bundles read as before) or the raw-waveform front end of the
-sample-level CNNs (``{"kind": "waveform", "sr": 22050, "segment_samples":
-59049}``): the decoded signal cut into non-overlapping crops, no transform
-and no standardisation (the networks start with batch normalisation after
-their first convolution).
+The decoded signal cut into non-overlapping crops, no transform and no
+standardisation (the networks start with batch normalisation after their
+first convolution). A manifest names it as ``{"kind": "waveform", "sr":
+22050, "segment_samples": 59049}``.
 """
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from mirex.frontend import FrontEnd
-
-__all__ = ["WaveformFrontEnd", "frontend_from_dict", "KINDS"]
-
-#: Front-end kinds a manifest may name.
-KINDS = ("mel", "waveform")
+__all__ = ["WaveformFrontEnd"]
 
 
 @dataclass(frozen=True)
@@ -66,19 +58,3 @@ class WaveformFrontEnd:
             padded[: len(y)] = y
             return padded[None]
         return np.ascontiguousarray(y[: count * length].reshape(count, length))
-
-
-def frontend_from_dict(data):
-    """The front end a manifest's ``frontend`` dict describes (mel when it names no kind).
-
-    Raises
-    ------
-    ValueError
-        If ``kind`` is neither 'mel' nor 'waveform'.
-    """
-    kind = data.get("kind", "mel")
-    if kind == "mel":
-        return FrontEnd.from_dict(data)
-    if kind == "waveform":
-        return WaveformFrontEnd.from_dict(data)
-    raise ValueError(f"front-end kind must be one of {KINDS}, not {kind!r}")

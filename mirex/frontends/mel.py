@@ -1,4 +1,4 @@
-"""The mel front end: log-mel spectrograms, 3-s segments and standardisation.
+"""The mel front end: its parameters and log-mel spectrograms.
 
 All parameters live in a :class:`FrontEnd`, which a model bundle stores in its
 manifest. The log-mel is computed per clip in float32, a few hundred frames
@@ -10,11 +10,13 @@ PyTorch's ``log1p`` on the same memory (:func:`compress`). It equals
 ``log10(1 + 10 * librosa.feature.melspectrogram(power=1))`` to float32
 precision. ``from_blocks`` computes the same from a signal given block by
 block (:func:`mirex.audio.stream`), with memory flat in its length:
-:func:`centred_segments` cuts such a stream into the centred STFT's frames.
+:func:`mirex.frontends.segments.centred_segments` cuts such a stream into the
+centred STFT's frames. Cutting a log-mel into segments and standardising them
+is :mod:`mirex.frontends.segments`; the same in PyTorch on any device is
+:mod:`mirex.frontends.torch_mel`.
 A stream of 16-bit samples (int16) is scaled in the window, which saves a
 pass over the signal.
 """
-import itertools
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
@@ -22,12 +24,9 @@ import numpy as np
 import scipy.sparse
 
 from mirex.audio import PCM16_SCALE
-from mirex.precision import full_float32
+from mirex.frontends.segments import centred_segments, segments, standardise
 
-__all__ = [
-    "FrontEnd", "MelSpectrogram", "LogMel", "centred_segments", "compress", "mel_basis", "logmel", "segments",
-    "standardise", "centred", "TorchLogMel",
-]
+__all__ = ["FrontEnd", "MelSpectrogram", "LogMel", "compress", "mel_basis", "logmel"]
 
 
 @dataclass(frozen=True)
@@ -192,58 +191,6 @@ class LogMel:
         return standardise(segments(self(y), length=length), frontend=self.frontend)
 
 
-def centred_segments(blocks, *, n_fft, hop_length):
-    """Cut a signal given block by block into the frames of its centred STFT.
-
-    The centred STFT pads the whole signal with ``n_fft // 2`` zeros at both
-    ends and takes a frame every ``hop_length`` samples. Each yielded segment
-    holds a run of whole frames of that padded signal (frame ``k`` of a
-    segment is ``segment[k * hop_length : k * hop_length + n_fft]``), and
-    the runs follow each other with no frame left out or repeated, however
-    the blocks are cut. Less than a frame of samples is carried from one
-    block to the next: only the frames that start in it are copied, the
-    others are views of the block.
-
-    Parameters
-    ----------
-    blocks : iterable of np.ndarray
-        Consecutive parts of a mono signal: float, or all int16 (kept as they are).
-    n_fft, hop_length : int
-
-    Yields
-    ------
-    segment : np.ndarray, float32 (int16 for int16 blocks), 1-D
-        At least ``n_fft`` samples; the last one ends in the closing padding.
-
-    Raises
-    ------
-    ValueError
-        If int16 blocks and float ones are mixed.
-    """
-    blocks = iter(blocks)
-    first = next(blocks, np.zeros(0, dtype=np.float32))
-    dtype = np.int16 if np.asarray(first).dtype == np.int16 else np.float32
-    pad = np.zeros(n_fft // 2, dtype=dtype)
-    carry = pad  # the padded signal from the next frame's start on: fewer than n_fft samples
-    for block in itertools.chain([first], blocks, [pad]):
-        block = np.asarray(block)
-        if (block.dtype == np.int16) != (dtype == np.int16):
-            raise ValueError("a signal's blocks are all int16 or all float")
-        block = block.astype(dtype, copy=False)
-        total = len(carry) + len(block)
-        frames = (total - n_fft) // hop_length + 1 if total >= n_fft else 0
-        if not frames:
-            carry = np.concatenate([carry, block])
-            continue
-        joined = min(frames, -(-len(carry) // hop_length))  # the frames that start in the carry
-        if joined:
-            yield np.concatenate([carry, block[: (joined - 1) * hop_length + n_fft - len(carry)]])
-        if frames > joined:
-            yield block[joined * hop_length - len(carry) : (frames - 1) * hop_length + n_fft - len(carry)]
-        rest = frames * hop_length - len(carry)  # where the next frame starts, in the block
-        carry = block[rest:] if rest >= 0 else np.concatenate([carry[rest:], block])
-
-
 @lru_cache(maxsize=8)
 def _logmel(frontend):
     return LogMel(frontend)
@@ -272,119 +219,3 @@ def compress(mel):
     tensor = torch.from_numpy(mel) if isinstance(mel, np.ndarray) else mel
     tensor.mul_(10.0).log1p_().mul_(_INV_LN10)
     return mel
-
-
-def segments(mel, *, length):
-    """Cut a time-major log-mel into non-overlapping segments.
-
-    Segments start at frame 0; a trailing remainder shorter than a segment is
-    dropped, except that a clip shorter than one segment is zero-padded (zero
-    is silence after the log compression) to give exactly one.
-
-    Returns
-    -------
-    segs : np.ndarray, float32, shape (n_segments, length, n_mels)
-    """
-    count = len(mel) // length
-    if count == 0:
-        padded = np.zeros((length, mel.shape[1]), dtype=np.float32)
-        padded[: len(mel)] = mel
-        return padded[None]
-    return np.ascontiguousarray(mel[: count * length].reshape(count, length, mel.shape[1]))
-
-
-def standardise(x, *, frontend):
-    """Standardise with the bundle's training mean and std."""
-    return (x - np.float32(frontend.mean)) / np.float32(frontend.std)
-
-
-def centred(mel, *, frontend, length):
-    """A log-mel ready for windows centred on each of its frames: padded with silence, standardised.
-
-    Frame ``k`` is centred on sample ``k * hop_length``; its window of
-    ``length`` frames spans frames ``k - length // 2`` to ``k - length // 2
-    + length - 1``, which are rows ``k`` to ``k + length - 1`` of the result
-    (zero log-mel, i.e. silence, beyond the signal), so every part of the
-    signal is covered, however short.
-
-    Parameters
-    ----------
-    mel : np.ndarray or torch.Tensor, float32, shape (frames, n_mels)
-        A log-mel.
-    frontend : FrontEnd
-    length : int
-
-    Returns
-    -------
-    torch.Tensor, float32, shape (frames + length - 1, n_mels), on ``mel``'s device
-    """
-    import torch
-
-    half = length // 2
-    padded = torch.nn.functional.pad(torch.as_tensor(mel), (0, 0, half, length - 1 - half))
-    return standardise(padded, frontend=frontend)
-
-
-class TorchLogMel:
-    """The front end in PyTorch: mel spectrogram, log-mel, segments and standardisation on any device.
-
-    Computes what :class:`MelSpectrogram`, :class:`LogMel` and
-    :func:`segments` compute (the same framing, periodic Hann window,
-    magnitude of the real FFT, mel basis, ``log10(1 + 10 mel)`` and cut) to
-    within 1e-4, so the whole path after decoding can run where the network
-    runs. Holds no state but its constants; calls are thread-safe.
-
-    Parameters
-    ----------
-    frontend : FrontEnd
-    device : str or torch.device, optional
-        Where the tensors live (default: the CPU).
-    """
-
-    def __init__(self, frontend, *, device=None):
-        import torch
-
-        self.frontend = frontend
-        self.device = torch.device(device or "cpu")
-        self.window = torch.hann_window(frontend.n_fft, periodic=True, dtype=torch.float32, device=self.device)
-        self.mel_t = torch.from_numpy(mel_basis(frontend.sr, frontend.n_fft, frontend.n_mels).T.copy()).to(self.device)
-
-    def spectrogram(self, y):
-        """Time-major magnitude mel spectrogram of signals, shape (..., frames, n_mels), float32, on the device.
-
-        Parameters
-        ----------
-        y : array-like or torch.Tensor, shape (..., samples)
-            Mono signals at ``frontend.sr`` (NumPy or torch, any float dtype).
-        """
-        import torch
-
-        fe = self.frontend
-        y = torch.as_tensor(y, dtype=torch.float32).to(self.device)
-        padded = torch.nn.functional.pad(y, (fe.n_fft // 2, fe.n_fft // 2))
-        frames = padded.unfold(-1, fe.n_fft, fe.hop_length)
-        with full_float32(self.device):
-            return torch.fft.rfft(frames * self.window, dim=-1).abs() @ self.mel_t
-
-    def __call__(self, y):
-        """Time-major log-mel of signals, shape (..., frames, n_mels) (see :meth:`spectrogram`)."""
-        return compress(self.spectrogram(y))
-
-    def standardise(self, mel):
-        """Standardise with the front end's mean and std."""
-        return (mel - self.frontend.mean) / self.frontend.std
-
-    def cut(self, mel, *, length=None):
-        """Standardised non-overlapping segments of one log-mel, shape (n_segments, length, n_mels).
-
-        The cut of :func:`segments`: from frame 0, the remainder dropped, a
-        clip shorter than one segment zero-padded to one. ``length``
-        defaults to the front end's ``segment_frames``.
-        """
-        import torch
-
-        length = length or self.frontend.segment_frames
-        count = max(len(mel) // length, 1)
-        if len(mel) < length:
-            mel = torch.nn.functional.pad(mel, (0, 0, 0, length - len(mel)))
-        return self.standardise(mel[: count * length].reshape(count, length, mel.shape[1]))

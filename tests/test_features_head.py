@@ -9,7 +9,8 @@ from conftest import CLASSES, synth, write_clip
 from mirex.bundle import WEIGHTS, load_bundle, sha256
 from mirex.cli import main
 from mirex.errors import BundleError, DataError
-from mirex.nets.projection import HEAD_ARRAYS, Head, load_head, save_head_bundle
+from mirex.features.head import HEAD_ARRAYS, load_head, save_head_bundle
+from mirex.nets.projection import Head
 
 
 def _head(rng):
@@ -113,11 +114,11 @@ def test_network_trained_by_proxies_on_concepts_keeps_their_masks(tag_list, tmp_
 @pytest.fixture(scope="module")
 def concept_bundle():
     """A bundle with a random head (two concepts) on the multi-level features of the default network."""
-    from mirex.features import make_extractor
+    from mirex.features import feature_pipeline
 
     rng = np.random.default_rng(2)
     features = "dcnn:blocks=1-5,pool=max,stats=mean"
-    width = make_extractor(features).dim
+    width = feature_pipeline(features).dim
     masks = np.zeros((2, 8), np.float32)
     masks[0, :4] = masks[1, 4:] = 1
     head = Head(objective="triplet", features=features, concepts=("kind", "level"), tags=(("a", "b"), ("c", "d")),
@@ -156,7 +157,7 @@ def test_api_embeds_in_one_concept_on_the_heads_features(concept_bundle, tag_lis
     import soundfile as sf
 
     from mirex import load_extractor
-    from mirex.nets.projection import head_spec
+    from mirex.features.head import head_spec
 
     path = tag_list[0].read_text().split("\t")[0]
     y, sr = sf.read(path, dtype="float32")

@@ -1,9 +1,9 @@
-"""The DCNN frozen for inference: plain PyTorch operations, weights read with h5py.
+"""The DCNN frozen for inference: plain PyTorch operations on weights read with h5py.
 
-The weights come straight from a bundle's Keras 3 weights file (HDF5: each
-layer's group under ``layers/`` names the layer in its ``vars`` attributes),
-so extraction never imports Keras. One forward pass gives every block's
-output; the caller pools each over time. The arithmetic is the Keras
+The weights come straight from a bundle's Keras 3 weights file
+(:func:`mirex.nets.weights.read_keras_weights`), so extraction never imports
+Keras. One forward pass gives every block's output; the caller pools each
+over time. The arithmetic is the Keras
 model's (TensorFlow 'same' padding, batch norm with the moving statistics,
 folded into the convolution), without autograd, to float32 rounding.
 """
@@ -12,29 +12,13 @@ import torch
 import torch.nn.functional as F
 
 from mirex.errors import BundleError
+from mirex.nets.weights import read_keras_weights
 from mirex.precision import full_float32
 
-__all__ = ["FrozenDCNN", "BLOCKS", "read_keras_weights"]
+__all__ = ["CONV_BLOCKS", "FrozenDCNN"]
 
 #: (filters, kernel size, pool size) of the five conv blocks; pool None = no pooling.
-BLOCKS = ((128, 4, 4), (128, 4, 4), (128, 4, 4), (128, 2, 2), (256, 1, None))
-
-
-def read_keras_weights(path):
-    """Layer name -> list of arrays, from a Keras 3 ``.weights.h5`` file."""
-    import h5py
-
-    try:
-        with h5py.File(path, "r") as handle:
-            weights = {}
-            for group in handle["layers"].values():
-                variables = group.get("vars")
-                if variables is not None and len(variables):
-                    name = variables.attrs.get("name", "")
-                    weights[name] = [np.asarray(variables[str(i)]) for i in range(len(variables))]
-            return weights
-    except (OSError, KeyError) as exc:
-        raise BundleError(f"{path}: not a readable weights file ({exc})") from None
+CONV_BLOCKS = ((128, 4, 4), (128, 4, 4), (128, 4, 4), (128, 2, 2), (256, 1, None))
 
 
 class FrozenDCNN:
@@ -43,20 +27,20 @@ class FrozenDCNN:
     Parameters
     ----------
     weights : dict of str to list of np.ndarray
-        Layer name -> arrays, as :func:`read_keras_weights` returns them
-        (``conv1d_i``: kernel (k, in, out), bias; ``batch_normalization_i``:
+        Layer name -> arrays, as :func:`mirex.nets.weights.read_keras_weights`
+        returns them (``conv1d_i``: kernel (k, in, out), bias; ``batch_normalization_i``:
         gamma, beta, moving mean, moving variance).
     epsilon : float
         Batch-norm epsilon.
     """
 
     #: Frames the pooling stages need: shorter segments have no output step.
-    min_frames = int(np.prod([pool for _, _, pool in BLOCKS if pool]))
-    widths = tuple(filters for filters, _, _ in BLOCKS)
+    min_frames = int(np.prod([pool for _, _, pool in CONV_BLOCKS if pool]))
+    widths = tuple(filters for filters, _, _ in CONV_BLOCKS)
 
     def __init__(self, weights, *, epsilon=1e-3):
         self.blocks = []
-        for index, (filters, kernel_size, pool) in enumerate(BLOCKS, start=1):
+        for index, (filters, kernel_size, pool) in enumerate(CONV_BLOCKS, start=1):
             try:
                 kernel, bias = weights[f"conv1d_{index}"]
                 gamma, beta, mean, variance = weights[f"batch_normalization_{index}"]

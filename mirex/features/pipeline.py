@@ -1,4 +1,4 @@
-"""The extractor of a feature system: network passes, timbre statistics, song features.
+"""The pipeline of a feature system: network passes, timbre statistics, song features.
 
 A :class:`~mirex.features.spec.FeatureSpec` is computed from *passes*, each
 stored in the feature cache on its own: one per segment length (a network
@@ -18,15 +18,17 @@ for it and the bundle has one).
 import numpy as np
 import torch
 
-from mirex import frontend as fe
 from mirex.audio import as_float32
 from mirex.bundle import load_bundle
 from mirex.features import timbre
 from mirex.features.spec import FeatureSpec, SpecError
-from mirex.frontend import FrontEnd
+from mirex.frontends.mel import MelSpectrogram, compress
+from mirex.frontends.mel import FrontEnd
+from mirex.frontends.segments import centred, segments, standardise
+from mirex.frontends.torch_mel import TorchLogMel
 from mirex.nets import frozen_network
 
-__all__ = ["Extractor", "TIMBRE_PASS"]
+__all__ = ["FeaturePipeline", "TIMBRE_PASS"]
 
 #: Cache namespace of the timbre statistics.
 TIMBRE_PASS = "mfcc20-delta-meanstd-v2"
@@ -34,7 +36,7 @@ _POOLS = {"max": [0], "mean": [1], "maxmean": [0, 1]}
 _STATS = {"mean": [0], "meanstd": [0, 1]}
 
 
-class Extractor:
+class FeaturePipeline:
     """Song features of one feature system; all stages are thread-safe.
 
     Parameters
@@ -62,7 +64,7 @@ class Extractor:
         self.frontend, self.passes = timbre.FRONTEND, {}
         if spec.uses_network:
             self.bundle = load_bundle(spec.bundle)
-            self.network = frozen_network(self.bundle)
+            self.network = frozen_network(arch=self.bundle.arch, path=self.bundle.weights_path)
             self.frontend = self.bundle.frontend
             self._check_network()
             lengths = spec.seg or (self.frontend.segment_frames,)
@@ -71,13 +73,13 @@ class Extractor:
             self._columns = np.concatenate([np.arange(edges[b - 1], edges[b]) for b in spec.blocks])
         if spec.mfcc:
             self.passes[TIMBRE_PASS] = None
-        self._spectrograms = {_stft(frontend): fe.MelSpectrogram(frontend)
+        self._spectrograms = {_stft(frontend): MelSpectrogram(frontend)
                               for frontend in (self.frontend, timbre.FRONTEND) if isinstance(frontend, FrontEnd)}
         self.device = device
         #: The PyTorch front end on ``device``, or None for the NumPy one (and for waveform networks).
         self.torch_frontend = None
         if device is not None and isinstance(self.frontend, FrontEnd):
-            self.torch_frontend = fe.TorchLogMel(self.frontend, device=device)
+            self.torch_frontend = TorchLogMel(self.frontend, device=device)
             if self.network is not None:
                 self.network = self.network.to(self.torch_frontend.device)
         self.sr = self.frontend.sr
@@ -148,13 +150,13 @@ class Extractor:
         if waveform:  # a waveform network's segments
             inputs.update({name: self.frontend.segments(blocks[0], length=self.passes[name]) for name in network_passes})
         elif network_passes:  # the timbre statistics are taken: the mel spectrogram can be compressed in place
-            logmel = fe.compress(mel(self.frontend))
+            logmel = compress(mel(self.frontend))
             for name in network_passes:
                 if self.torch_frontend is not None:
                     inputs[name] = self.torch_frontend.cut(logmel, length=self.passes[name])
                 else:
-                    segs = fe.segments(logmel, length=self.passes[name])
-                    inputs[name] = fe.standardise(segs, frontend=self.frontend)
+                    segs = segments(logmel, length=self.passes[name])
+                    inputs[name] = standardise(segs, frontend=self.frontend)
         return inputs
 
     def pooled(self, segs):
@@ -170,8 +172,8 @@ class Extractor:
         """Every block pooled over windows centred on every ``step``-th front-end frame of one signal.
 
         The window of frame ``k`` holds ``length`` frames around it (silence
-        beyond the signal: :func:`mirex.frontend.centred`). One pass of the
-        network gives them all (:meth:`mirex.inference.FrozenDCNN.windows`),
+        beyond the signal: :func:`mirex.frontends.segments.centred`). One pass of the
+        network gives them all (:meth:`mirex.nets.dcnn_frozen.FrozenDCNN.windows`),
         equal to :meth:`pooled` of the windows cut one by one to float32
         rounding.
 
@@ -185,14 +187,14 @@ class Extractor:
         -------
         np.ndarray, float32, shape (ceil(frames / step), 2, sum of block widths)
         """
-        x = fe.centred(self.logmel(y), frontend=self.frontend, length=length)
+        x = centred(self.logmel(y), frontend=self.frontend, length=length)
         return self.network.windows(x, length=length, step=step).cpu().numpy()
 
     def logmel(self, y):
         """The log-mel of one mono signal at ``sr``: np.ndarray (frames, n_mels), or a tensor on ``device``."""
         if self.torch_frontend is not None:
             return self.torch_frontend(y)
-        return fe.compress(self._spectrograms[_stft(self.frontend)].from_blocks([y]))
+        return compress(self._spectrograms[_stft(self.frontend)].from_blocks([y]))
 
     def segment_features(self, pooled):
         """The spec's blocks and pooling of pooled segment outputs, shape (n, segment_dim)."""

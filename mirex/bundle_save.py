@@ -17,17 +17,32 @@ from mirex.folders import shipped_models_dir, writable_models_dir
 __all__ = ["save_bundle", "derive_bundle", "replace_lda"]
 
 
-def _publish(tmp, final, manifest):
-    """Add the file checksums and the manifest to the folder ``tmp``, then swap it into ``final``."""
-    manifest = {**manifest, "files": {f.name: sha256(f) for f in sorted(tmp.iterdir())}}
-    write_text(tmp / MANIFEST, json.dumps(manifest, indent=2) + "\n")
-    if final.exists():
-        old = temp_dir(dir=final.parent, prefix=f".{final.name}.old.")
-        os.replace(final, old / final.name)
-        os.replace(tmp, final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, final)
+def _publish(folder, name, *, fill, manifest):
+    """Build bundle ``folder/name`` aside and swap it into place; return it loaded.
+
+    ``fill(tmp)`` writes the bundle's files into a temporary folder beside the
+    final one; the file checksums and ``manifest`` are added, then the folder
+    is renamed into place (replacing an older one). On any failure the
+    temporary folder is removed and nothing changes.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / name
+    tmp = temp_dir(dir=folder, prefix=f".{name}.")
+    try:
+        fill(tmp)
+        manifest = {**manifest, "files": {f.name: sha256(f) for f in sorted(tmp.iterdir())}}
+        write_text(tmp / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+        if final.exists():
+            old = temp_dir(dir=folder, prefix=f".{name}.old.")
+            os.replace(final, old / name)
+            os.replace(tmp, final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return load_bundle(str(final))
 
 
 def save_bundle(*, name, feature_model, frontend, source, n_artists=None, lda=None, extra=None, attachments=None,
@@ -55,28 +70,22 @@ def save_bundle(*, name, feature_model, frontend, source, n_artists=None, lda=No
     -------
     mirex.bundle.Bundle
     """
-    root = Path(root) if root else writable_models_dir()
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = temp_dir(dir=root, prefix=f".{name}.")
-    try:
+    def fill(tmp):
         feature_model.save_weights(tmp / WEIGHTS)
         if lda is not None:
             lda.save(tmp / LDA)
         for fname, text in (attachments or {}).items():
             write_text(tmp / fname, text)
-        _publish(tmp, root / name, {
-            "name": name,
-            "source": str(source),
-            "n_artists": n_artists,
-            "feature_dim": int(feature_model.output.shape[-1]),
-            "frontend": frontend.to_dict(),
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            **(extra or {}),
-        })
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return load_bundle(str(root / name))
+
+    return _publish(Path(root) if root else writable_models_dir(), name, fill=fill, manifest={
+        "name": name,
+        "source": str(source),
+        "n_artists": n_artists,
+        "feature_dim": int(feature_model.output.shape[-1]),
+        "frontend": frontend.to_dict(),
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        **(extra or {}),
+    })
 
 
 def derive_bundle(base, *, name=None, drop=(), write=None, fields=None):
@@ -104,22 +113,19 @@ def derive_bundle(base, *, name=None, drop=(), write=None, fields=None):
     folder = base.path.parent
     if folder.resolve() == shipped_models_dir().resolve():
         folder = writable_models_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    final = folder / (name or base.path.name)
-    tmp = temp_dir(dir=folder, prefix=f".{final.name}.")
-    try:
+    name = name or base.path.name
+
+    def fill(tmp):
         for fname in base.manifest["files"]:
             if fname not in drop:
                 shutil.copy2(base.path / fname, tmp / fname)
         if write is not None:
             write(tmp)
-        fields = {**(fields or {}), "name": final.name}
-        manifest = {k: v for k, v in {**base.manifest, **fields}.items() if k != "files"}
-        _publish(tmp, final, {k: v for k, v in manifest.items() if k not in fields or v is not None})
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return load_bundle(str(final))
+
+    fields = {**(fields or {}), "name": name}
+    manifest = {k: v for k, v in {**base.manifest, **fields}.items()
+                if k != "files" and (k not in fields or v is not None)}
+    return _publish(folder, name, fill=fill, manifest=manifest)
 
 
 def replace_lda(bundle, *, lda, name=None, info=None):

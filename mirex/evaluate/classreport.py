@@ -98,7 +98,7 @@ def comparison_tables(*, results):
     }
 
 
-def write_report(*, out_dir, dataset, n_folds, seed, results, strata=None, command=""):
+def write_report(*, out_dir, dataset, n_folds, seed, results, strata=None, train_groups=False, command=""):
     """Write every table, figure, the summary and the page of an evaluation.
 
     Parameters
@@ -111,6 +111,8 @@ def write_report(*, out_dir, dataset, n_folds, seed, results, strata=None, comma
     strata : (str, dict), optional
         A column name and :func:`~mirex.evaluate.strata.read_strata`'s map:
         accuracy by stratum goes to ``strata.csv``, the summary and the page.
+    train_groups : bool
+        Whether the folds' train lists carried the group column (for the summary and the page).
     command : str
         The command that runs the evaluation again (for the page).
 
@@ -136,7 +138,9 @@ def write_report(*, out_dir, dataset, n_folds, seed, results, strata=None, comma
     facts = [f"dataset list: {dataset.source}",
              f"clips: {len(dataset.paths)}; classes: {len(per_class)}; "
              + group_note(dataset=dataset, filter_name="artist filter"),
-             f"folds: {n_folds}, stratified by label, seed {seed}"]
+             f"folds: {n_folds}, stratified by label, seed {seed}",
+             "train lists: " + ("path, label and group (--train-groups: inner folds keep each group on one side)"
+                                if train_groups else "path and label, as graders write them")]
     lines = [f"# Evaluation on {dataset.name}", "", f"- dataset list: `{dataset.source}`",
              *(f"- {fact}" for fact in facts[1:]),
              f"- {systems_line(results=results)}", "",

@@ -123,3 +123,32 @@ def test_similarity_refuses_classifier_options_before_anything_runs(tmp_path):
 def test_strata_are_for_classification_only(tmp_path):
     with pytest.raises(EvaluationError, match="applies to --task classify only"):
         run_evaluation(dataset_list=_dataset(tmp_path), strata=(tmp_path / "side.tsv", "x"), task="tag")
+
+
+def test_train_lists_carry_the_group_column_when_asked(tmp_path):
+    dataset, out = _dataset(tmp_path), tmp_path / "results"
+    group_of = dict(line.split("\t")[::2] for line in dataset.read_text().splitlines())
+    run_evaluation(dataset_list=dataset, systems={"byname": []}, folds=2, out_dir=out, scripts_dir=FAKE_SCRIPTS,
+                   train_groups=True)
+    for k in (1, 2):
+        train = pd.read_csv(out / "folds" / f"fold{k}" / "train.txt", sep="\t", header=None,
+                            names=["path", "label", "group"])
+        assert train["group"].tolist() == [group_of[p] for p in train["path"]]
+    # run_train.sh got them: the last fold's list is the one the scratch folder remembers
+    assert (out / "scratch" / "byname" / "groups.txt").read_text().split() == sorted(set(train["group"]))
+    assert "train lists: path, label and group (--train-groups" in (out / "summary.md").read_text()
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert " --train-groups</pre>" in page  # the command that runs it again
+    run_evaluation(dataset_list=dataset, systems={"byname": []}, folds=2, out_dir=out, scripts_dir=FAKE_SCRIPTS)
+    assert (out / "scratch" / "byname" / "groups.txt").read_text().split() == []
+    assert "train lists: path and label, as graders write them" in (out / "summary.md").read_text()
+
+
+def test_train_groups_need_a_group_column_and_the_classify_task(tmp_path):
+    two_columns = _write(tmp_path / "plain.txt", [line.rsplit("\t", 1)[0]
+                                                  for line in _dataset(tmp_path).read_text().splitlines()])
+    with pytest.raises(EvaluationError, match=r"plain.txt: --train-groups needs a third \(group\) column"):
+        run_evaluation(dataset_list=two_columns, systems={"x": []}, out_dir=tmp_path / "r", scripts_dir=FAKE_SCRIPTS,
+                       train_groups=True)
+    with pytest.raises(EvaluationError, match="applies to --task classify only"):
+        run_evaluation(dataset_list=_dataset(tmp_path), train_groups=True, task="tag")

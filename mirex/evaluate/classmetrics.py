@@ -5,6 +5,12 @@ character that is not a letter or digit dropped. Functions validate their
 inputs first (equal lengths, non-empty), then compute, in the manner of
 ``mir_eval``. An estimate of ``None`` stands for a clip the system gave no
 answer for; it counts as wrong.
+
+How much a score owes to the particular clips is measured by the bootstrap:
+the clips are resampled with replacement (:data:`RESAMPLES` times, the
+resamples drawn from :data:`BOOTSTRAP_SEED` and the number of clips only, so
+every system of a dataset is scored on the same resamples and two systems
+can be compared resample by resample).
 """
 from dataclasses import dataclass
 
@@ -22,12 +28,20 @@ __all__ = [
     "accuracy",
     "normalised_accuracy",
     "score",
+    "RESAMPLES",
+    "BOOTSTRAP_SEED",
+    "bootstrap_normalised_accuracy",
+    "percentile_interval",
 ]
 
 MISSING = "(missing)"
 """Confusion-matrix column for clips without an output line."""
 OTHER = "(other)"
 """Confusion-matrix column for answers that match no reference label."""
+RESAMPLES = 1000
+"""Bootstrap resamples of the clips behind each confidence interval."""
+BOOTSTRAP_SEED = 0
+"""Seed of the bootstrap resamples: the same for every system, so they are paired."""
 
 
 def normalise_label(label):
@@ -124,6 +138,54 @@ def normalised_accuracy(*, reference, estimated):
     return float(per_class_accuracy(reference=reference, estimated=estimated).mean())
 
 
+def bootstrap_normalised_accuracy(*, reference, estimated, resamples=RESAMPLES, seed=BOOTSTRAP_SEED):
+    """Normalised accuracy on bootstrap resamples of the clips.
+
+    Parameters
+    ----------
+    reference, estimated : sequence
+        As for :func:`validate`.
+    resamples : int
+        Number of resamples; each draws ``len(reference)`` clips with replacement.
+    seed : int
+        Seed of the draws, which depend on it and the number of clips only:
+        the same seed gives two systems the same resamples.
+
+    Returns
+    -------
+    values : ndarray, shape (resamples,)
+        Normalised accuracy of each resample, over the classes it holds.
+    """
+    validate(reference=reference, estimated=estimated)
+    names, true, pred = _columns(reference, estimated)
+    index = {name: k for k, name in enumerate(names)}
+    codes = np.asarray([index[t] for t in true])
+    hits = np.asarray([t == p for t, p in zip(true, pred)], dtype=float)
+    draws = np.random.default_rng(seed).integers(0, len(codes), size=(resamples, len(codes)))
+    bins = (codes[draws] + len(names) * np.arange(resamples)[:, None]).ravel()
+    counts = np.bincount(bins, minlength=resamples * len(names)).reshape(resamples, len(names))
+    correct = np.bincount(bins, weights=hits[draws].ravel(), minlength=resamples * len(names))
+    with np.errstate(invalid="ignore"):
+        return np.nanmean(correct.reshape(resamples, len(names)) / counts, axis=1)
+
+
+def percentile_interval(*, values, level=0.95):
+    """The central percentile interval of bootstrap values.
+
+    Parameters
+    ----------
+    values : array_like
+    level : float
+        Share of the values inside the interval.
+
+    Returns
+    -------
+    low, high : float
+    """
+    low, high = np.quantile(np.asarray(values, dtype=float), [(1 - level) / 2, (1 + level) / 2])
+    return float(low), float(high)
+
+
 @dataclass(frozen=True)
 class Scores:
     """Everything reported for one system on one dataset.
@@ -139,6 +201,9 @@ class Scores:
         Accuracy of each class over all folds.
     confusion : DataFrame
         Confusion matrix over all folds (see :func:`confusion_matrix`).
+    resampled : ndarray
+        Normalised accuracy over all folds pooled on each bootstrap resample
+        of the clips (:func:`bootstrap_normalised_accuracy`).
     """
 
     accuracy: float
@@ -146,6 +211,7 @@ class Scores:
     per_fold: pd.DataFrame
     per_class: pd.Series
     confusion: pd.DataFrame
+    resampled: np.ndarray
 
 
 def score(*, reference, estimated, folds):
@@ -180,4 +246,5 @@ def score(*, reference, estimated, folds):
         per_fold=pd.DataFrame(rows).set_index("fold"),
         per_class=per_class_accuracy(reference=reference, estimated=estimated),
         confusion=confusion_matrix(reference=reference, estimated=estimated),
+        resampled=bootstrap_normalised_accuracy(reference=reference, estimated=estimated),
     )

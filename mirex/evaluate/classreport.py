@@ -16,10 +16,12 @@ Everything lands in one folder (``results/DATASET/`` by default):
 
 Every file is written atomically.
 """
+import numpy as np
 import pandas as pd
 
 from mirex.atomic import write_text
 from mirex.evaluate import htmlpage
+from mirex.evaluate.classmetrics import RESAMPLES, percentile_interval
 from mirex.evaluate.plots import confusion_figure, save_png
 from mirex.evaluate.strata import strata_accuracy
 from mirex.evaluate.summary import compare_systems, group_note, markdown, significance_section, systems_line
@@ -27,7 +29,11 @@ from mirex.evaluate.summary import compare_systems, group_note, markdown, signif
 __all__ = ["leaderboard", "format_leaderboard", "comparison_tables", "write_report"]
 
 _TITLES = {"per_fold": "Across folds (per-fold accuracy)", "per_class": "Across classes (per-class accuracy)"}
-_NOTE = ("Accuracy is over all folds pooled; normalised accuracy is the mean of per-class accuracies; "
+_NOTE = ("Accuracy is over all folds pooled; normalised accuracy is the mean of per-class accuracies, "
+         f"with its 95 % bootstrap interval over clips ({RESAMPLES} resamples) from low to high; "
+         "top_not_ahead is the share of those resamples (the same clips for every system) on which the first "
+         "row's normalised accuracy is not above this row's: at 0.025 or more, the first row's lead over this "
+         "row is within noise; "
          "fold*N* columns are per-fold accuracy; time_s is feature extraction, training and testing.")
 
 
@@ -41,29 +47,40 @@ def leaderboard(*, results):
     Returns
     -------
     board : DataFrame
-        Columns ``system``, ``accuracy``, ``normalised_accuracy``, ``fold1`` ...
-        (per-fold accuracy) and ``time_s`` (feature extraction, training and
-        testing over all folds).
+        Columns ``system``, ``accuracy``, ``normalised_accuracy``,
+        ``normalised_accuracy_low`` and ``normalised_accuracy_high`` (its 95 %
+        bootstrap interval over clips), ``top_not_ahead`` (the share of the
+        bootstrap resamples on which the first row's normalised accuracy is
+        not above this row's; NaN on the first row), ``fold1`` ... (per-fold
+        accuracy) and ``time_s`` (feature extraction, training and testing
+        over all folds).
     """
     rows = []
     for result in results:
+        low, high = percentile_interval(values=result.scores.resampled)
         row = {"system": result.name, "accuracy": result.scores.accuracy,
-               "normalised_accuracy": result.scores.normalised_accuracy}
+               "normalised_accuracy": result.scores.normalised_accuracy, "normalised_accuracy_low": low,
+               "normalised_accuracy_high": high}
         row.update({f"fold{k}": acc for k, acc in result.scores.per_fold["accuracy"].items()})
         row["time_s"] = float(result.timings.to_numpy().sum())
         rows.append(row)
-    board = pd.DataFrame(rows)
-    return board.sort_values(["accuracy", "normalised_accuracy"], ascending=False, kind="stable",
-                             ignore_index=True)
+    board = pd.DataFrame(rows).sort_values(["accuracy", "normalised_accuracy"], ascending=False, kind="stable",
+                                           ignore_index=True)
+    resampled = {r.name: r.scores.resampled for r in results}
+    top = resampled[board.loc[0, "system"]]
+    lead = [np.nan] + [float(np.mean(top - resampled[name] <= 0)) for name in board["system"][1:]]
+    board.insert(board.columns.get_loc("normalised_accuracy_high") + 1, "top_not_ahead", lead)
+    return board
 
 
 def format_leaderboard(*, board):
-    """The leaderboard as a fixed-width text table (accuracies in percent)."""
+    """The leaderboard as a fixed-width text table (accuracies and ``top_not_ahead`` in percent)."""
     shown = board.copy()
     for column in shown.columns.drop(["system", "time_s"]):
-        shown[column] = shown[column].map(lambda x: f"{100 * x:.2f}")
+        shown[column] = shown[column].map(lambda x: "-" if np.isnan(x) else f"{100 * x:.2f}")
     shown["time_s"] = shown["time_s"].map(lambda x: f"{x:.1f}")
-    return shown.rename(columns={"normalised_accuracy": "norm_accuracy"}).to_string(index=False)
+    return shown.rename(columns={"normalised_accuracy": "norm_accuracy", "normalised_accuracy_low": "norm_low",
+                                 "normalised_accuracy_high": "norm_high"}).to_string(index=False)
 
 
 def comparison_tables(*, results):
@@ -81,7 +98,7 @@ def comparison_tables(*, results):
     }
 
 
-def write_report(*, out_dir, dataset, n_folds, seed, results, strata=None, command=""):
+def write_report(*, out_dir, dataset, n_folds, seed, results, strata=None, train_groups=False, command=""):
     """Write every table, figure, the summary and the page of an evaluation.
 
     Parameters
@@ -94,6 +111,8 @@ def write_report(*, out_dir, dataset, n_folds, seed, results, strata=None, comma
     strata : (str, dict), optional
         A column name and :func:`~mirex.evaluate.strata.read_strata`'s map:
         accuracy by stratum goes to ``strata.csv``, the summary and the page.
+    train_groups : bool
+        Whether the folds' train lists carried the group column (for the summary and the page).
     command : str
         The command that runs the evaluation again (for the page).
 
@@ -119,7 +138,9 @@ def write_report(*, out_dir, dataset, n_folds, seed, results, strata=None, comma
     facts = [f"dataset list: {dataset.source}",
              f"clips: {len(dataset.paths)}; classes: {len(per_class)}; "
              + group_note(dataset=dataset, filter_name="artist filter"),
-             f"folds: {n_folds}, stratified by label, seed {seed}"]
+             f"folds: {n_folds}, stratified by label, seed {seed}",
+             "train lists: " + ("path, label and group (--train-groups: inner folds keep each group on one side)"
+                                if train_groups else "path and label, as graders write them")]
     lines = [f"# Evaluation on {dataset.name}", "", f"- dataset list: `{dataset.source}`",
              *(f"- {fact}" for fact in facts[1:]),
              f"- {systems_line(results=results)}", "",

@@ -1,7 +1,8 @@
 """The classification task: label-stratified, group-filtered folds through the two scripts.
 
-For each fold the task writes a train list (``path<TAB>label``) and a test
-list (``path``) under ``OUT/folds/foldK/``, calls the scripts with one
+For each fold the task writes a train list (``path<TAB>label``; with
+``--train-groups`` ``path<TAB>label<TAB>group`` where the clip has a group)
+and a test list (``path``) under ``OUT/folds/foldK/``, calls the scripts with one
 scratch folder per system (``OUT/scratch/SYSTEM``, reused across folds),
 reads the output list (``OUT/outputs/SYSTEM/foldK.txt``) and matches it to
 the test clips by base name; the folds' answers are pooled and scored with
@@ -14,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from mirex.evaluate.classmetrics import Scores, score
+from mirex.errors import EvaluationError
 from mirex.evaluate.classreport import format_leaderboard, write_report
 from mirex.evaluate.dataset import clip_key, load_dataset
 from mirex.evaluate.folds import make_folds
@@ -117,9 +119,19 @@ class ClassificationTask:
         return make_folds(labels=dataset.labels, groups=dataset.groups, n_folds=plan.n_folds, seed=plan.seed)
 
     def lists(self, *, dataset, fold, plan):
-        """Write ``OUT/folds/foldK/{train,test}.txt``; return their paths."""
+        """Write ``OUT/folds/foldK/{train,test}.txt``; return their paths.
+
+        Raises
+        ------
+        EvaluationError
+            If the train lists are to carry groups (``plan.train_groups``) but
+            the dataset has no group column.
+        """
+        if plan.train_groups and all(g is None for g in dataset.groups):
+            raise EvaluationError(f"{dataset.source}: --train-groups needs a third (group) column in the dataset list")
+        groups = [[g] if plan.train_groups and g is not None else [] for g in dataset.groups]
         return write_fold_lists(folder=plan.out_dir / "folds" / f"fold{fold.number}",
-                                train_rows=[(dataset.paths[i], dataset.labels[i]) for i in fold.train],
+                                train_rows=[(dataset.paths[i], dataset.labels[i], *groups[i]) for i in fold.train],
                                 test_paths=[dataset.paths[i] for i in fold.test])
 
     def step(self, *, system, fold, n_folds):
@@ -148,7 +160,8 @@ class ClassificationTask:
     def report(self, *, dataset, plan, results):
         """Write the report (:func:`~mirex.evaluate.classreport.write_report`); return the leaderboard."""
         return write_report(out_dir=plan.out_dir, dataset=dataset, n_folds=plan.n_folds, seed=plan.seed,
-                            results=results, strata=self.strata, command=plan.command)
+                            results=results, strata=self.strata, train_groups=plan.train_groups,
+                            command=plan.command)
 
     @staticmethod
     def format(*, board):

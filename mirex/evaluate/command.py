@@ -34,6 +34,10 @@ def add_arguments(parser):
     parser.add_argument("--cache", metavar="DIR", help="feature cache (default the project's features/)")
     parser.add_argument("--strata", nargs=2, metavar=("TABLE", "COLUMN"),
                         help="also report accuracy by COLUMN of the tab-separated side TABLE (with a 'path' column)")
+    parser.add_argument("--train-groups", action="store_true",
+                        help="write the folds' train lists as path<TAB>label<TAB>group, so that run_train.sh's inner "
+                             "cross-validation keeps each group on one side (default path<TAB>label, as graders "
+                             "write them; classify only)")
     add_jobs_argument(parser)
     parser.add_argument("--task", choices=tuple(TASKS), default="classify",
                         help="classify (default), tag (DATASET: one path<TAB>tag[<TAB>group] line per pair) or "
@@ -44,6 +48,6 @@ def main(args):
     """Run ``mirex evaluate`` from parsed arguments and print the leaderboard; returns 0."""
     board = run_evaluation(dataset_list=args.dataset_list, systems=args.systems, folds=args.folds,
                            out_dir=args.out, n_jobs=args.n_jobs, cache_dir=args.cache, seed=args.seed,
-                           strata=args.strata, task=args.task)
+                           strata=args.strata, task=args.task, train_groups=args.train_groups)
     print(TASKS[args.task].format(board=board))
     return 0

@@ -56,6 +56,8 @@ class Plan:
     n_folds, seed : int
     scripts_dir, cache_dir : Path
     n_jobs : int or None
+    train_groups : bool
+        Whether the fold's train lists carry the dataset's group column.
     command : str
         The ``mirex evaluate`` command that runs this evaluation again.
     """
@@ -66,6 +68,7 @@ class Plan:
     scripts_dir: Path
     cache_dir: Path
     n_jobs: int | None
+    train_groups: bool
     command: str
 
     @property
@@ -78,7 +81,7 @@ def _progress(message):
     logger.info(f"evaluate: {message}")
 
 
-def _command(*, dataset_list, task, systems, n_folds, seed, out_dir, cache_dir, n_jobs, strata):
+def _command(*, dataset_list, task, systems, n_folds, seed, out_dir, cache_dir, n_jobs, strata, train_groups):
     """The ``mirex evaluate`` command line with every setting spelled out."""
     words = ["mirex", "evaluate", str(dataset_list), "--task", task, "--systems"]
     words += [name if SYSTEMS.get(name) == system else f"{name}={shlex.join(system.arguments())}"
@@ -86,11 +89,12 @@ def _command(*, dataset_list, task, systems, n_folds, seed, out_dir, cache_dir, 
     words += ["--folds", str(n_folds), "--seed", str(seed), "--out", str(out_dir), "--cache", str(cache_dir)]
     words += ["-numThreads", str(n_jobs)] if n_jobs else []
     words += ["--strata", str(strata[0]), strata[1]] if strata else []
+    words += ["--train-groups"] if train_groups else []
     return shlex.join(words)
 
 
 def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=None, cache_dir=None, seed=0,
-                   scripts_dir=None, strata=None, task="classify"):
+                   scripts_dir=None, strata=None, task="classify", train_groups=False):
     """Run systems on a dataset, fold by fold, and write the report.
 
     Parameters
@@ -120,6 +124,11 @@ def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=
         A side table and one of its columns: accuracy is also reported by
         that column's values (classification only; :mod:`mirex.evaluate.strata`).
     task : {'classify', 'tag', 'similarity'}
+    train_groups : bool
+        Write the folds' train lists as ``path<TAB>label<TAB>group`` (the
+        dataset's group column), so that the classifier's inner
+        cross-validation keeps each group on one side; default
+        ``path<TAB>label``, as graders wrote them (classification only).
 
     Returns
     -------
@@ -138,6 +147,9 @@ def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=
         raise ValueError(f"task must be one of {tuple(TASKS)}, not {task!r}")
     if task != "classify" and strata is not None:
         raise EvaluationError("--strata reports accuracy by stratum: it applies to --task classify only")
+    if task != "classify" and train_groups:
+        raise EvaluationError("--train-groups is for the classifier's inner folds: it applies to --task classify "
+                              "only")
     if strata is not None:
         runner = ClassificationTask(strata=(strata[1], read_strata(path=strata[0], column=strata[1])))
     else:
@@ -152,8 +164,9 @@ def run_evaluation(*, dataset_list, systems=None, folds=3, out_dir=None, n_jobs=
     out_dir = Path(out_dir) if out_dir else Path("results") / f"{dataset.name}{runner.suffix}"
     cache_dir = Path(cache_dir) if cache_dir else feature_cache_dir()
     plan = Plan(out_dir, folds, seed, Path(scripts_dir) if scripts_dir else project_root(), cache_dir, n_jobs,
-                _command(dataset_list=dataset_list, task=task, systems=systems, n_folds=folds, seed=seed,
-                         out_dir=out_dir, cache_dir=cache_dir, n_jobs=n_jobs, strata=strata))
+                train_groups, _command(dataset_list=dataset_list, task=task, systems=systems, n_folds=folds,
+                                       seed=seed, out_dir=out_dir, cache_dir=cache_dir, n_jobs=n_jobs, strata=strata,
+                                       train_groups=train_groups))
     splits = runner.folds(dataset=dataset, plan=plan)
     lists = [runner.lists(dataset=dataset, fold=fold, plan=plan) for fold in splits]
     _progress(f"{task}: {len(dataset.paths)} clips" + (f", {folds} folds" if runner.folded else "")

@@ -1,6 +1,7 @@
 """The graders' path: fold lists on disk and the two shell scripts.
 
-For each fold an evaluation writes a train list and a test list (``path``),
+For each fold an evaluation writes a train list (``path<TAB>label``, and
+``<TAB>group`` where asked for) and a test list (``path``),
 then calls ``run_train.sh SCRATCH TRAINLIST ...`` and
 ``run_test.sh SCRATCH TESTLIST OUTPUT... ...`` exactly as graders would,
 streams their output through and times each call.
@@ -41,8 +42,8 @@ def write_fold_lists(*, folder, train_rows, test_paths):
     Parameters
     ----------
     folder : Path
-    train_rows : iterable of (str, str)
-        ``(path, label)`` rows of the train list.
+    train_rows : iterable of tuple of str
+        ``(path, label)`` or ``(path, label, group)`` rows of the train list.
     test_paths : iterable of str
 
     Returns

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stand-in for run_train.sh in tests: remembers the training labels and options.
+# Stand-in for run_train.sh in tests: remembers the training labels, groups and options.
 # Option --fail makes it fail the way a real script reports a user error.
 set -eu
 scratch=$1 train=$2
@@ -9,5 +9,6 @@ for arg in "$@"; do
 done
 test -d "$scratch"
 cut -f2 "$train" | sort -u > "$scratch/labels.txt"
+cut -f3 "$train" | sort -u > "$scratch/groups.txt"
 printf '%s\n' "$@" > "$scratch/options.txt"
 echo "trained on $(wc -l < "$train") clips" >&2

@@ -58,3 +58,23 @@ def test_which_systems_have_segment_rows():
 def test_spread_keeps_evenly_spaced_segments():
     assert list(spread(4)) == [0, 1, 2, 3]
     assert list(spread(13, limit=4)) == [0, 4, 8, 12]
+
+
+def test_the_artist_lda_applies_to_each_segment_row(clips, tmp_path, monkeypatch):
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    from mirex.bundle import load_bundle
+    from mirex.bundle_save import replace_lda
+    from mirex.projection import Projection
+
+    plain = feature_pipeline("hybrid")
+    rng = np.random.default_rng(0)
+    lda = LinearDiscriminantAnalysis(n_components=2).fit(rng.normal(size=(30, plain.dim)), np.arange(30) % 3)
+    monkeypatch.setenv("MIREX_MODELS_DIR", str(tmp_path / "models"))
+    bundle = replace_lda(load_bundle(), lda=Projection.of(lda, n_in=plain.dim), name="segments-with-lda")
+    extractor = feature_pipeline(f"dcnn:model={bundle.path},blocks=1-5,pool=max,stats=mean,+mfcc,+lda")
+    result = cached_segments(clips[:2], extractor=extractor, cache_dir=tmp_path / "c", warn=lambda message: None)
+    rows, owners = result.segments(result.ok)
+    assert rows.shape == (3, 2) and result.features.shape == (2, 2)
+    for song in (0, 1):  # an affine map of the mean is the mean of the mapped rows
+        np.testing.assert_allclose(rows[owners == song].mean(axis=0), result.features[song], rtol=1e-4, atol=1e-4)

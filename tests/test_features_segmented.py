@@ -19,9 +19,10 @@ def clips(tmp_path_factory):
     return paths + [str(folder / "broken.wav")]
 
 
-@pytest.mark.parametrize("spec", ["hybrid", "dcnn:blocks=2+4,pool=maxmean,stats=meanstd"])
-def test_segment_rows_average_to_the_mean_part_of_the_song_feature(clips, tmp_path, spec):
-    extractor = feature_pipeline(spec)
+@pytest.mark.parametrize("spec, device", [("hybrid", None), ("dcnn:blocks=2+4,pool=maxmean,stats=meanstd", None),
+                                          ("hybrid", "cpu")])
+def test_segment_rows_average_to_the_mean_part_of_the_song_feature(clips, tmp_path, spec, device):
+    extractor = feature_pipeline(spec, device=device)
     errors = []
     result = cached_segments(clips, extractor=extractor, cache_dir=tmp_path, warn=errors.append)
     songs = cached_features(clips, extractor=extractor, cache_dir=tmp_path / "songs", warn=lambda message: None)

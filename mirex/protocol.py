@@ -55,8 +55,8 @@ def _check_output(output):
         raise ListFileError(f"{output}: cannot write output here ({exc.strerror or exc})") from None
 
 
-def train(*, scratch, train_list, spec=None, task_lda="auto", use_segments="off", n_jobs=None, cache_dir=None, progress=True,
-          device=None, task=None):
+def train(*, scratch, train_list, spec=None, task_lda="auto", use_segments="off", n_jobs=None, cache_dir=None,
+          progress=True, device=None, task=None):
     """Learn the training list and store the classifier (or tag model) in ``scratch``.
 
     Parameters
@@ -181,8 +181,8 @@ def test(*, scratch, test_list, output, binary=None, spec=None, model=None, n_jo
     labels = np.full(len(paths), record.majority, dtype=object)
     ok = result.ok
     if ok.any():
-        rows, owners = result.segments(ok) if segmented else (result.features[ok], None)
-        labels[ok] = record.predict(rows, owners=owners)
+        inputs, owners = result.segments(ok) if segmented else (result.features[ok], None)
+        labels[ok] = record.predict(inputs, owners=owners)
     if result.errors:
         _warn(f"{len(result.errors)} test file(s) could not be used; labelled {record.majority!r}")
     rows = list(zip(paths, (str(x) for x in labels)))

@@ -85,7 +85,8 @@ def test_inner_folds_never_put_segments_of_one_clip_on_both_sides(clips, seed):
         test_rows, test_songs = segments.segment_rows_of(test, owners)
         assert not set(owners[fit_rows]) & set(owners[test_rows])
         assert np.array_equal(np.unique(owners[fit_rows]), np.sort(train))  # every row of a training clip
-        assert np.array_equal(train[fit_songs], owners[fit_rows]) and np.array_equal(test[test_songs], owners[test_rows])
+        assert np.array_equal(train[fit_songs], owners[fit_rows])
+        assert np.array_equal(test[test_songs], owners[test_rows])
         assert not set(ids[owners[fit_rows]]) & set(ids[owners[test_rows]])  # the groups rule holds for rows too
 
 

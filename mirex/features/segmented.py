@@ -124,7 +124,10 @@ class SegmentPipeline:
         return 1 + self.pipeline.dim + MAX_SEGMENTS * self.row_dim
 
     def prepare(self, blocks, passes):
-        """The wrapped pipeline's inputs of the named passes (:meth:`mirex.features.pipeline.FeaturePipeline.prepare`)."""
+        """The wrapped pipeline's inputs of the named passes.
+
+        As :meth:`mirex.features.pipeline.FeaturePipeline.prepare`, keyed by this pipeline's pass names.
+        """
         inputs = self.pipeline.prepare(blocks, [self.sources[name] for name in passes])
         return {name: inputs[self.sources[name]] for name in passes}
 
@@ -132,7 +135,8 @@ class SegmentPipeline:
         """Cache entries of one pass: each clip's pooled segment outputs (n_segments, 2, width), or its timbre."""
         if name != self.network_pass:
             return self.pipeline.compute(self.sources[name], inputs)
-        pooled = self.pipeline.pooled(np.concatenate(inputs) if isinstance(inputs[0], np.ndarray) else torch.cat(inputs))
+        joined = np.concatenate(inputs) if isinstance(inputs[0], np.ndarray) else torch.cat(inputs)
+        pooled = self.pipeline.pooled(joined)
         ends = np.cumsum([len(x) for x in inputs])
         return [np.asarray(part, dtype=np.float32) for part in np.split(pooled, ends[:-1])]
 
@@ -195,7 +199,7 @@ class SegmentExtraction(Extraction):
 
 
 def cached_segments(paths, *, extractor, cache_dir, n_jobs=None, progress=False, warn):
-    """Song features and segment rows of ``paths``: :func:`~mirex.extract.cached_features` of a :class:`SegmentPipeline`.
+    """Song features and segment rows: :func:`~mirex.extract.cached_features` of a :class:`SegmentPipeline`.
 
     Parameters
     ----------
@@ -215,5 +219,6 @@ def cached_segments(paths, *, extractor, cache_dir, n_jobs=None, progress=False,
                              warn=warn)
     song_dim, row_dim = segmented.reduced_dims
     counts = np.nan_to_num(packed.features[:, 0]).astype(int)
+    rows = packed.features[:, 1 + song_dim:].reshape(len(paths), MAX_SEGMENTS, row_dim)
     return SegmentExtraction(features=packed.features[:, 1:1 + song_dim], errors=packed.errors, hits=packed.hits,
-                             counts=counts, rows=packed.features[:, 1 + song_dim:].reshape(len(paths), MAX_SEGMENTS, row_dim))
+                             counts=counts, rows=rows)

@@ -33,8 +33,8 @@ def _train(args):
 
     record = train(scratch=args.scratch, train_list=args.train_list,
                    spec=features.resolve_spec(features=args.features, model=args.model), task_lda=args.task_lda,
-                   n_jobs=args.n_jobs, cache_dir=args.cache_dir, progress=not args.quiet, device=args.device,
-                   task=args.task)
+                   use_segments=args.use_segments, n_jobs=args.n_jobs, cache_dir=args.cache_dir,
+                   progress=not args.quiet, device=args.device, task=args.task)
     what = f"{len(record.tags)} tags" if record.task == "tag" else f"{len(record.labels)} labels"
     logger.info(f"trained on {record.n_train} files ({record.skipped} skipped), {what}, "
                 f"features {record.spec}: {record.describe()}")

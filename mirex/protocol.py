@@ -19,6 +19,7 @@ from mirex.atomic import check_writable
 from mirex.errors import DataError, ListFileError, ScratchError
 from mirex.extract import cached_features
 from mirex.features import DEFAULT_PRESET, FeatureSpec, feature_pipeline
+from mirex.features.segmented import cached_segments, segments_wanted
 from mirex.listfile import check_outputs, read_list, unique_paths, write_list
 from mirex.log import logger
 from mirex.tasks import classify, tag, tag_lists
@@ -54,8 +55,8 @@ def _check_output(output):
         raise ListFileError(f"{output}: cannot write output here ({exc.strerror or exc})") from None
 
 
-def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache_dir=None, progress=True,
-          device=None, task=None):
+def train(*, scratch, train_list, spec=None, task_lda="auto", use_segments="off", n_jobs=None, cache_dir=None,
+          progress=True, device=None, task=None):
     """Learn the training list and store the classifier (or tag model) in ``scratch``.
 
     Parameters
@@ -69,6 +70,9 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
         The feature system (default: the default preset).
     task_lda : {'auto', 'on', 'off'}
         The task LDA: chosen by inner cross-validation, always, or never.
+    use_segments : {'auto', 'on', 'off'}
+        Training on the clips' segments: chosen by inner cross-validation, always, or never
+        (:mod:`mirex.tasks.segments`).
     n_jobs : int, optional
         Threads, one core each, for extraction and the SVM search (default: all cores).
     cache_dir : str or Path, optional
@@ -99,8 +103,10 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
                   f"label {entry.label!r} ignored")
     paths = list(first)
     _two_labels([e.label for e in first.values()], train_list=train_list)  # fail before any extraction
-    result = cached_features(paths, extractor=extractor, cache_dir=cache_dir or scratch / "features", n_jobs=n_jobs,
-                       progress=progress, warn=_warn)
+    segmented = segments_wanted(extractor, mode=use_segments, n_clips=len(paths))
+    result = (cached_segments if segmented else cached_features)(
+        paths, extractor=extractor, cache_dir=cache_dir or scratch / "features", n_jobs=n_jobs, progress=progress,
+        warn=_warn)
     ok = result.ok
     if not ok.any():
         raise DataError(f"{train_list}: none of the {len(paths)} training files could be used")
@@ -108,6 +114,7 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
     groups = [first[p].group for p, good in zip(paths, ok) if good]  # the third column: inner folds keep each whole
     _two_labels(labels, train_list=train_list, skipped=len(result.errors))
     record = classify.fit(result.features[ok], labels, groups=groups, task_lda=task_lda,
+                          segments=result.segments(ok) if segmented else None, use_segments=use_segments,
                           n_jobs=n_jobs or 1, spec=str(extractor.spec), fingerprint=extractor.fingerprint)
     record.skipped = int((~ok).sum())
     save_record(record, scratch=scratch)
@@ -165,14 +172,17 @@ def test(*, scratch, test_list, output, binary=None, spec=None, model=None, n_jo
         raise ScratchError(f"{what} differs from the one the classifier in scratch was trained with "
                            f"({extractor.fingerprint} != {record.fingerprint}); run run_train.sh again")
     paths = unique_paths(entries)
-    result = cached_features(paths, extractor=extractor, cache_dir=cache_dir or scratch / "features", n_jobs=n_jobs,
-                       progress=progress, warn=_warn)
+    segmented = not is_tag and record.params["segments"]
+    result = (cached_segments if segmented else cached_features)(
+        paths, extractor=extractor, cache_dir=cache_dir or scratch / "features", n_jobs=n_jobs, progress=progress,
+        warn=_warn)
     if is_tag:
         return _test_tags(record, paths, result, affinity_out=output, binary_out=binary)
     labels = np.full(len(paths), record.majority, dtype=object)
     ok = result.ok
     if ok.any():
-        labels[ok] = record.predict(result.features[ok])
+        inputs, owners = result.segments(ok) if segmented else (result.features[ok], None)
+        labels[ok] = record.predict(inputs, owners=owners)
     if result.errors:
         _warn(f"{len(result.errors)} test file(s) could not be used; labelled {record.majority!r}")
     rows = list(zip(paths, (str(x) for x in labels)))

@@ -5,7 +5,10 @@ shrinkage LDA fitted on the task's labels (at most n_classes - 1 components)
 sits between the standardiser and the SVM, and the SVM's C and gamma. The
 inner folds keep the clips of one recording on one side, and the choice
 prefers no task LDA unless it wins by more than the folds' standard error
-(:mod:`mirex.tasks.selection`). The trained model is a :class:`ClassifierRecord`.
+(:mod:`mirex.tasks.selection`). Given the training clips' segment rows, an
+SVM trained on segments, scoring a song by its segments' averaged decision
+values, is one more candidate on the same folds (:mod:`mirex.tasks.segments`).
+The trained model is a :class:`ClassifierRecord`.
 """
 import tempfile
 import warnings
@@ -21,6 +24,7 @@ from threadpoolctl import threadpool_limits
 from mirex.errors import DataError
 from mirex.log import logger
 from mirex.tasks.record import Record
+from mirex.tasks.segments import SEGMENTS, compare, predict_songs
 from mirex.tasks.selection import choose, hinge_score, inner_splits
 
 __all__ = ["ClassifierRecord", "RBFSVM", "fit", "add_arguments", "C_GRID", "GAMMA_SCALES", "TASK_LDA"]
@@ -67,13 +71,14 @@ class ClassifierRecord(Record):
     Attributes
     ----------
     estimator : sklearn.pipeline.Pipeline
-        Standardiser, task LDA or passthrough, :class:`RBFSVM`.
+        Standardiser, task LDA or passthrough, :class:`RBFSVM`; fitted on
+        segment rows when ``params['segments']``.
     labels : list of str
         The training labels, sorted.
     majority : str
         The most frequent training label (given to test files that cannot be decoded).
     params : dict
-        ``task_lda`` (bool), ``C``, ``gamma_scale``.
+        ``task_lda`` (bool), ``C``, ``gamma_scale``, ``segments`` (bool: trained on segment rows).
     cv_accuracy : float or None
         Inner cross-validation accuracy of the chosen settings (None without a search).
     """
@@ -87,14 +92,22 @@ class ClassifierRecord(Record):
     params: dict
     cv_accuracy: float | None
 
-    def predict(self, features):
-        """Labels of song features, shape (n,)."""
+    def predict(self, features, *, owners=None):
+        """Labels of n songs, shape (n,).
+
+        ``features`` are song features, shape (n, d); for a model trained on
+        segments, segment rows with the song of each row in ``owners``
+        (0 to n - 1, each song at least one row).
+        """
+        if self.params["segments"]:
+            return predict_songs(self.estimator, features, owners, n_songs=int(owners.max()) + 1)
         return self.estimator.predict(features)
 
     def describe(self):
         """The chosen settings in one line."""
         score = "" if self.cv_accuracy is None else f", inner CV accuracy {self.cv_accuracy:.3f}"
         lda = "task LDA" if self.params["task_lda"] else "no task LDA"
+        lda += ", trained on segments" if self.params["segments"] else ""
         return f"{lda}, SVM C={self.params['C']:g} gamma={self.params['gamma_scale']:g}x scale{score}"
 
 
@@ -111,7 +124,8 @@ def _lda():
     return LinearDiscriminantAnalysis(solver="eigen", shrinkage="auto")
 
 
-def fit(features, labels, *, groups=None, task_lda="auto", n_jobs=1, folds=3, seed=0, spec="", fingerprint=""):
+def fit(features, labels, *, groups=None, task_lda="auto", segments=None, use_segments="auto", n_jobs=1, folds=3,
+        seed=0, spec="", fingerprint=""):
     """Fit the classifier, with its settings chosen by inner cross-validation on this data only.
 
     Parameters
@@ -124,6 +138,12 @@ def fit(features, labels, *, groups=None, task_lda="auto", n_jobs=1, folds=3, se
         by nearest neighbours are kept together (:mod:`mirex.tasks.selection`).
     task_lda : {'auto', 'on', 'off'}
         Whether the task LDA is chosen by cross-validation, always used, or never.
+    segments : (np.ndarray, np.ndarray) or None, optional
+        The clips' segment rows, shape (m, r), and the clip of each row (an
+        index into ``labels``); None: song-level training only.
+    use_segments : {'auto', 'on', 'off'}
+        With ``segments``: whether training on them is chosen by
+        cross-validation, always used, or never.
     n_jobs : int
         Parallel grid-search fits, in threads (libsvm releases the GIL).
     folds : int
@@ -147,8 +167,8 @@ def fit(features, labels, *, groups=None, task_lda="auto", n_jobs=1, folds=3, se
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
-    if task_lda not in TASK_LDA:
-        raise ValueError(f"task_lda must be one of {TASK_LDA}, not {task_lda!r}")
+    if task_lda not in TASK_LDA or use_segments not in SEGMENTS:
+        raise ValueError(f"task_lda and use_segments must be one of {TASK_LDA}, not {task_lda!r}, {use_segments!r}")
     labels = np.asarray(labels, dtype=str)
     counts = Counter(labels.tolist())
     if len(counts) < 2:
@@ -157,7 +177,7 @@ def fit(features, labels, *, groups=None, task_lda="auto", n_jobs=1, folds=3, se
         raise ValueError(f"{len(labels)} labels but {len(groups)} groups")
     reducers = {"auto": ["passthrough", _lda()], "on": [_lda()], "off": ["passthrough"]}[task_lda]
     splits, source = inner_splits(features, labels, groups, folds=folds, seed=seed)
-    score = None
+    score, on_segments = None, segments is not None and use_segments == "on"
     # The fitted scaler and LDA of each fold are kept on disk while the grid
     # runs, so each is fitted once rather than once per (C, gamma); BLAS gets
     # one thread per fit, as the fits run in parallel threads.
@@ -177,15 +197,40 @@ def fit(features, labels, *, groups=None, task_lda="auto", n_jobs=1, folds=3, se
             _report(summary, splits=len(splits), source=source)
             pipeline.set_params(**search.cv_results_["params"][index])
             score = float(search.cv_results_["mean_test_accuracy"][index])
-        pipeline.fit(features, labels)
+            if segments is not None and use_segments != "off":
+                on_segments, C, score = _segment_choice(pipeline, segments=segments, labels=labels, splits=splits,
+                                                        results=search.cv_results_, index=index, n_jobs=n_jobs,
+                                                        forced=on_segments, song_score=score)
+                if on_segments:
+                    pipeline.set_params(svm__C=C, svm__gamma_scale=1.0)
+        if on_segments:
+            rows, owners = segments
+            pipeline.fit(rows, labels[owners])
+        else:
+            pipeline.fit(features, labels)
         pipeline.set_params(memory=None)
     svm = pipeline.named_steps["svm"]
     return ClassifierRecord(
         spec=spec, fingerprint=fingerprint, n_train=len(labels), skipped=0, estimator=pipeline,
         labels=sorted(counts), majority=max(sorted(counts), key=counts.get),
         params={"task_lda": pipeline.named_steps["lda"] != "passthrough", "C": float(svm.C),
-                "gamma_scale": float(svm.gamma_scale)},
+                "gamma_scale": float(svm.gamma_scale), "segments": bool(on_segments)},
         cv_accuracy=score)
+
+
+def _segment_choice(pipeline, *, segments, labels, splits, results, index, n_jobs, forced, song_score):
+    """Whether to train on segments (:func:`mirex.tasks.segments.compare`), its C, and the chosen inner accuracy."""
+    rows, owners = segments
+    folds = np.array([results[f"split{k}_test_accuracy"][index] for k in range(len(splits))])
+    chosen, C, summary = compare(pipeline, rows=rows, owners=owners, labels=labels, splits=splits,
+                                 song_scores=(folds, float(results["mean_test_hinge"][index])), n_jobs=n_jobs,
+                                 forced=forced)
+    if True in summary:
+        _, accuracy, error = summary[True]
+        logger.info(f"inner CV: trained on {len(rows)} segments (C={C:g}) {accuracy:.3f} +- {error:.3f}, on songs "
+                    f"{song_score:.3f}: {'segments' if chosen else 'songs'} chosen (segments are kept only if they "
+                    f"win by more than their standard error{'; --segments on' if forced else ''})")
+    return chosen, C, summary[True][1] if chosen else song_score
 
 
 def _report(summary, *, splits, source):
@@ -197,7 +242,11 @@ def _report(summary, *, splits, source):
 
 
 def add_arguments(parser):
-    """Add ``--task-lda`` to an argparse parser."""
+    """Add ``--task-lda`` and ``--segments`` to an argparse parser."""
     parser.add_argument("--task-lda", choices=TASK_LDA, default="auto",
                         help="a shrinkage LDA on the training labels before the SVM: chosen by inner "
                              "cross-validation (auto, the default), always (on) or never (off)")
+    parser.add_argument("--segments", dest="use_segments", choices=SEGMENTS, default="off",
+                        help="train the SVM on the clips' 3-s segments (a song's label from its segments' averaged "
+                             "scores): chosen by inner cross-validation against training on songs (auto), always "
+                             "(on) or never (off, the default); single-scale network features only")

@@ -136,7 +136,9 @@ def choose(results, *, n_splits, lda_key="param_lda"):
 
     ``results`` must hold the ``accuracy`` and ``hinge`` metrics. Returns ``(index, summary)``, where
     ``summary`` maps ``False``/``True`` (task LDA) to ``(index, mean accuracy, standard error)`` of that
-    choice's best setting.
+    choice's best setting. The candidates whose ``lda_key`` value is a string (``'passthrough'``) are
+    the simpler choice; another pair of choices can be compared the same way under another key
+    (:func:`mirex.tasks.segments.compare`).
     """
     accuracy = np.nan_to_num(np.asarray(results["mean_test_accuracy"], dtype=np.float64), nan=-np.inf)
     hinge = np.nan_to_num(np.asarray(results["mean_test_hinge"], dtype=np.float64), nan=-np.inf)

@@ -4,9 +4,11 @@ The bundle's extractor computes every clip's segment features once (the
 feature system's blocks and pooling of each non-overlapping segment); the
 clips are split as a training run splits them (:func:`mirex.pretrain.splits.split_songs`)
 and the head (standardisation, a ReLU layer, a linear projection, the
-concept sub-spaces) is trained on them with Adam, keeping the epoch of the
-lowest validation loss. A batch holds :data:`PER_CLIP` segments of each of
-its clips, so segments of one track are there to be each other's positives.
+concept sub-spaces) is trained on them with Adam (:func:`fit_head`),
+keeping the epoch of the lowest validation loss, on one PyTorch thread (the
+head is small: more threads would only wait on each other). A batch holds
+:data:`PER_CLIP` segments of each of its clips, so segments of one track
+are there to be each other's positives.
 The head applies to song features, the mean of a clip's segment features,
 which is what the feature system gives with ``stats=mean``. The result is a
 new bundle: the base bundle's files and the head (:mod:`mirex.features.head`).
@@ -92,6 +94,29 @@ def _settings(settings):
     return {**HEAD_DEFAULTS, **{k: v for k, v in settings.items() if v is not None}}
 
 
+def _epochs(model, data, *, offset, scale, settings):
+    """Train epoch by epoch until the validation loss stops falling: the loss history and the best epoch."""
+    s = settings
+    rng, history, best, waited = np.random.default_rng(s["seed"]), [], (np.inf, None, 0), 0
+    for epoch in range(1, s["epochs"] + 1):
+        losses = {}
+        for name, train in (("train", True), ("valid", False)):
+            x, y, rows_of = data[name]
+            draw = rng if train else np.random.default_rng(s["seed"])
+            step = model.train_on_batch if train else model.test_on_batch
+            values = [float(step((x[rows] - offset) * scale, y[rows]))
+                      for rows in _batches(rows_of, np.arange(len(rows_of)), draw, batch_size=s["batch_size"])]
+            losses[name] = float(np.mean(values))
+        history.append(losses)
+        if losses["valid"] < best[0]:
+            best, waited = (losses["valid"], model.get_weights(), epoch), 0
+        else:
+            waited += 1
+            if waited >= s["patience"]:
+                break
+    return history, best
+
+
 def fit_head(*, clips, segments, concepts=None, tracks=False, **settings):
     """Train an embedding head on clips' segment features (the training part of :func:`train_head`).
 
@@ -116,6 +141,7 @@ def fit_head(*, clips, segments, concepts=None, tracks=False, **settings):
         If the clips are too few for a training and a validation split.
     """
     import keras
+    import torch
 
     from mirex.nets.embedding import build_embedding_model
 
@@ -145,25 +171,14 @@ def fit_head(*, clips, segments, concepts=None, tracks=False, **settings):
     model, embedder, loss = build_embedding_model(inputs, inputs, objective=s["loss"], space=space, columns=columns,
                                                   hidden=(s["hidden"],), project=True, seed=s["seed"])
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=s["lr"]), loss=loss)
-    rng, history, best, waited = np.random.default_rng(s["seed"]), [], (np.inf, None, 0), 0
-    fit_started = time.perf_counter()
-    for epoch in range(1, s["epochs"] + 1):
-        losses = {}
-        for name, train in (("train", True), ("valid", False)):
-            x, y, rows_of = data[name]
-            draw = rng if train else np.random.default_rng(s["seed"])
-            step = model.train_on_batch if train else model.test_on_batch
-            values = [float(step((x[rows] - offset) * scale, y[rows]))
-                      for rows in _batches(rows_of, np.arange(len(rows_of)), draw, batch_size=s["batch_size"])]
-            losses[name] = float(np.mean(values))
-        history.append(losses)
-        if losses["valid"] < best[0]:
-            best, waited = (losses["valid"], model.get_weights(), epoch), 0
-        else:
-            waited += 1
-            if waited >= s["patience"]:
-                break
-    fit_seconds = time.perf_counter() - fit_started
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a layer or two on small batches: more threads only wait on each other
+    try:
+        fit_started = time.perf_counter()
+        history, best = _epochs(model, data, offset=offset, scale=scale, settings=s)
+        fit_seconds = time.perf_counter() - fit_started
+    finally:
+        torch.set_num_threads(threads)
     model.set_weights(best[1])
     features_text = str(FeatureSpec.parse(s["features"]).with_bundle(None))
     head = _head(embedder, space=space, objective=s["loss"], features=features_text, offset=offset, scale=scale)

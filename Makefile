@@ -6,7 +6,8 @@
 # imports the published MSD artist models again into models/ and compares them with the
 # bundles shipped inside the package; `make demo-data` renders
 # the classical-composer demo dataset into data/composers/ (needs FluidSynth);
-# `make evaluate` runs the MIREX-style leaderboard on it; `make bench` measures
+# `make evaluate` runs the MIREX-style leaderboard on it (and `make evaluate-metric`, the
+# metric-learning comparison on its score tags); `make bench` measures
 # feature-extraction speed and memory (results/bench.csv).
 
 PYTHON ?= python3
@@ -45,7 +46,7 @@ DIST ?= dist
 export MIREX_MODELS_DIR ?= $(CURDIR)/models
 export MIREX_FEATURE_CACHE ?= $(CURDIR)/features
 
-.PHONY: install lock test docs wheel-check models demo-data game-data evaluate bench clean
+.PHONY: install lock test docs wheel-check models demo-data game-data evaluate evaluate-metric bench clean
 
 install: $(STAMP)
 
@@ -137,6 +138,7 @@ evaluate: demo-data
 	  --out results/composers-tags $(EVAL_ARGS)
 	$(PY) -m mirex evaluate $(DEMO_DIR)/composers.txt --task similarity --systems $(TASK_SYSTEMS) \
 	  --out results/composers-similarity $(EVAL_ARGS)
+	$(MAKE) --no-print-directory evaluate-metric
 	@if command -v apt-get >/dev/null 2>&1; then \
 	  $(MAKE) --no-print-directory game-data && \
 	  $(PY) -m mirex evaluate $(GAME_DIR)/games.txt --out results/games \
@@ -146,6 +148,18 @@ evaluate: demo-data
 	else \
 	  echo "make evaluate: no apt-get here, so no game-music set; the composer leaderboard above is the only one" >&2; \
 	fi
+
+# Metric learning against classification (docs/metric-learning.md): embedding heads on the default
+# bundle's frozen features, trained by each objective with and without the concept sub-spaces, on the
+# work-filtered folds of the composer set's score tags. The tag list and its concept table are written
+# to $(METRIC_TAGS) and concepts.txt beside it. METRIC_ARGS: e.g. --epochs 40 --dim 128.
+METRIC_TAGS ?= $(DEMO_DIR)/tags.txt
+METRIC_ARGS ?=
+evaluate-metric: $(STAMP)
+	$(BYTECODE)
+	$(PY) -m mirex.datasets.composer_tags --list $(DEMO_DIR)/composers.txt --out $(METRIC_TAGS)
+	$(PY) -m mirex evaluate $(METRIC_TAGS) --task metric --concepts $(dir $(METRIC_TAGS))concepts.txt \
+	  --out results/composers-metric $(METRIC_ARGS)
 
 bench: $(STAMP)
 	$(BYTECODE)

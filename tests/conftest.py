@@ -50,6 +50,25 @@ def write_clip(path, y, *, sr=SR, subtype="PCM_16"):
     return path
 
 
+def write_tagged(folder, *, seed, works=False):
+    """Sixteen 3 s clips tagged with their kind (bass, treble...) and their level (loud, soft), and the table.
+
+    Returns ``(tags.txt, concepts.tsv)`` in ``folder``; with ``works``, each pair of clips is one work
+    (a third column).
+    """
+    lines = []
+    for i in range(16):
+        kind, level = CLASSES[i % 4], ("loud", "soft")[i // 4 % 2]
+        y = synth(kind, seconds=3.2, seed=seed + i) * (1.0 if level == "loud" else 0.1)
+        path = write_clip(folder / f"{kind}-{i}.wav", y)
+        group = f"\twork{i // 2}" if works else ""
+        lines += [f"{path}\t{kind}{group}", f"{path}\t{level}{group}"]
+    (folder / "tags.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "concepts.tsv").write_text("".join(f"{k}\tkind\n" for k in CLASSES) + "loud\tlevel\nsoft\tlevel\n",
+                                         encoding="utf-8")
+    return folder / "tags.txt", folder / "concepts.tsv"
+
+
 @pytest.fixture(scope="session")
 def labelled_corpus(tmp_path_factory):
     """Synthetic clips in a folder whose name has spaces and non-ASCII characters.

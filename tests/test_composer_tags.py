@@ -4,6 +4,7 @@ import pytest
 
 from mirex.datasets import composer_tags
 from mirex.errors import DataError
+from mirex.nets.concepts import read_concept_table
 
 C_MAJOR = [60, 64, 67, 72, 62, 65, 69, 71]  # C E G C D F A B
 A_MINOR = [57, 60, 64, 69, 56, 59, 62, 64]  # A C E A G# B D E
@@ -51,6 +52,16 @@ def test_tags_follow_the_documented_rules(demo):
     # no form rule for Ciconia's secular songs; 1/0.3 s onsets per second is moderate
     assert tags["pmfc-24-40-una-panthera_c000.wav"][1][0] == "medieval"
     assert tags["pmfc-24-40-una-panthera_c000.wav"][1][2:] == ["moderate", "parts2"]
+
+
+def test_the_concept_table_is_written_beside_and_holds_every_tag(demo):
+    composer_tags.build_tags(list_file=demo / "composers.txt")
+    table = read_concept_table(demo / "concepts.txt")
+    assert list(table) == ["era", "form", "mode", "tempo", "parts"]
+    assert set(table["era"]) == set(composer_tags.ERAS.values()) and table["tempo"] == ("slow", "moderate", "fast")
+    every = {tag for tags in table.values() for tag in tags}
+    for line in (demo / "tags.txt").read_text(encoding="utf-8").splitlines():
+        assert line.split("\t")[1] in every
 
 
 def test_forms_match_whole_opus_numbers():

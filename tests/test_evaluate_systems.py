@@ -23,6 +23,15 @@ def test_resolve_systems():
     assert resolved["d1k"].feature_spec == FeatureSpec(bundle="msd 1000", blocks=(1, 2, 3, 4, 5))
 
 
+def test_a_task_names_its_own_known_systems():
+    known = {"base": System("base", "mfcc"), "other": System("other", "paper", None, ("--loss", "proxy"))}
+    assert systems.resolve_systems(specs=None, known=known) == known
+    assert systems.resolve_systems(specs=["other"], known=known) == {"other": known["other"]}
+    with pytest.raises(EvaluationError, match=r"unknown system 'paper' \(known: base, other"):
+        systems.resolve_systems(specs=["paper"], known=known)
+    assert all(s.task_lda is None for s in systems.FEATURE_SYSTEMS.values()) and "paper" in systems.FEATURE_SYSTEMS
+
+
 def test_options_are_parsed_once_and_the_rest_kept_in_order():
     system = System.parse(name="x", options=["--drop-first", "--task-lda=on", "--features", "mfcc", "--fail"])
     assert system == System("x", "mfcc", "on", ("--drop-first", "--fail"))

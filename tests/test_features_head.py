@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import CLASSES, synth, write_clip
+from conftest import write_tagged
 
 from mirex.bundle import WEIGHTS, load_bundle, sha256
 from mirex.cli import main
@@ -57,17 +57,7 @@ def test_a_head_whose_arrays_disagree_is_refused():
 @pytest.fixture(scope="module")
 def tag_list(tmp_path_factory):
     """Sixteen 3 s clips tagged with their kind (bass, treble...) and their level (loud, soft), and the table."""
-    folder = tmp_path_factory.mktemp("tagged")
-    lines = []
-    for i in range(16):
-        kind, level = CLASSES[i % 4], ("loud", "soft")[i // 4 % 2]
-        y = synth(kind, seconds=3.2, seed=200 + i) * (1.0 if level == "loud" else 0.1)
-        path = write_clip(folder / f"{kind}-{i}.wav", y)
-        lines += [f"{path}\t{kind}", f"{path}\t{level}"]
-    (folder / "tags.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (folder / "concepts.tsv").write_text("".join(f"{k}\tkind\n" for k in CLASSES) + "loud\tlevel\nsoft\tlevel\n",
-                                         encoding="utf-8")
-    return folder / "tags.txt", folder / "concepts.tsv"
+    return write_tagged(tmp_path_factory.mktemp("tagged"), seed=200)
 
 
 @pytest.mark.parametrize("loss, extra", [("triplet", ["--tracks"]), ("proxy", []), ("classification", [])])

@@ -6,7 +6,9 @@ reads the composer list (``path<TAB>composer<TAB>work``, clips named
 (``midi/<composer>/<piece>.mid`` beside it) and writes ``tags.txt`` in the
 same folder: one ``path<TAB>tag<TAB>work`` line per (clip, tag) pair, the
 work as the group column so that evaluation folds keep a work's clips on one
-side. Each clip gets (rules in ``docs/tags-dataset.md``):
+side, and beside it ``concepts.txt``, the concept table (``tag<TAB>concept``,
+:func:`concept_table`) that groups the tags below into the concepts era,
+form, mode, tempo and parts. Each clip gets (rules in ``docs/tags-dataset.md``):
 
 - its **era**, from the composer (:data:`ERAS`);
 - its **form**, from the piece's file name (:data:`FORMS`), when a rule knows it;
@@ -31,7 +33,7 @@ from mirex.errors import DataError
 from mirex.listfile import read_list, write_list
 from mirex.log import run_command
 
-__all__ = ["ERAS", "FORMS", "SLOW", "FAST", "clip_tags", "build_tags", "main"]
+__all__ = ["ERAS", "FORMS", "SLOW", "FAST", "PARTS", "clip_tags", "concept_table", "build_tags", "main"]
 
 CLIP_SECONDS = 30.0
 ERAS = {"ciconia": "medieval", "palestrina": "renaissance", "monteverdi": "renaissance", "bach": "baroque",
@@ -55,6 +57,8 @@ FORMS = (
 """(composer, pattern on the piece's file name, form); the first match wins, none gives no form tag."""
 SLOW, FAST = 2.0, 4.0
 """Onsets per second that separate slow, moderate and fast clips."""
+PARTS = 5
+"""Clips with this many parts or more are tagged ``parts5plus``."""
 # Krumhansl-Kessler key profiles, from C.
 _MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 _MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
@@ -114,8 +118,22 @@ def clip_tags(*, composer, piece, notes, window, seconds=CLIP_SECONDS):
     tags.append("slow" if onsets < SLOW else "fast" if onsets >= FAST else "moderate")
     parts = len({n[0] for n in inside})
     if parts:
-        tags.append(f"parts{parts}" if parts < 5 else "parts5plus")
+        tags.append(f"parts{parts}" if parts < PARTS else f"parts{PARTS}plus")
     return tags
+
+
+def concept_table():
+    """Every tag :func:`clip_tags` can give, with its concept.
+
+    Returns
+    -------
+    list of (str, str)
+        ``(tag, concept)`` rows, concepts in the order era, form, mode, tempo, parts.
+    """
+    concepts = {"era": ERAS.values(), "form": [form for _, _, form in FORMS], "mode": ("major", "minor"),
+                "tempo": ("slow", "moderate", "fast"),
+                "parts": [f"parts{n}" for n in range(1, PARTS)] + [f"parts{PARTS}plus"]}
+    return [(tag, concept) for concept, tags in concepts.items() for tag in dict.fromkeys(tags)]
 
 
 def build_tags(*, list_file, out=None):
@@ -126,7 +144,8 @@ def build_tags(*, list_file, out=None):
     list_file : str or Path
         ``composers.txt`` (``path<TAB>composer<TAB>work``), with ``midi/`` beside it.
     out : str or Path, optional
-        Default ``tags.txt`` beside ``list_file``.
+        Default ``tags.txt`` beside ``list_file``; the concept table is
+        written beside it as ``concepts.txt``.
 
     Returns
     -------
@@ -153,6 +172,7 @@ def build_tags(*, list_file, out=None):
         tags = clip_tags(composer=entry.label, piece=match["piece"], notes=cache[midi], window=int(match["window"]))
         rows += [(entry.path, tag, entry.group or entry.label) for tag in tags]
     write_list(out, rows)
+    write_list(out.with_name("concepts.txt"), concept_table())
     return out
 
 

@@ -20,6 +20,7 @@ from mirex.evaluate.classreport import format_leaderboard, write_report
 from mirex.evaluate.dataset import clip_key, load_dataset
 from mirex.evaluate.folds import make_folds
 from mirex.evaluate.scripts import train_and_test, write_fold_lists
+from mirex.evaluate.systems import SYSTEMS
 from mirex.listfile import read_list
 
 __all__ = ["SystemResult", "ClassificationTask", "match_outputs"]
@@ -102,7 +103,7 @@ class ClassificationTask:
         accuracy is also reported by stratum.
     """
 
-    name, suffix, folded, takes_task_lda = "classify", "", True, True
+    name, suffix, folded, systems = "classify", "", True, SYSTEMS
 
     def __init__(self, *, strata=None):
         self.strata = strata

@@ -18,6 +18,7 @@ from mirex.evaluate.dataset import clip_key, load_dataset
 from mirex.evaluate.folds import Fold
 from mirex.evaluate.simmetrics import similarity_scores
 from mirex.evaluate.simreport import SimilarityResult, write_similarity_report
+from mirex.evaluate.systems import FEATURE_SYSTEMS
 from mirex.listfile import write_list
 from mirex.tasks.similarity import read_matrix
 
@@ -43,7 +44,7 @@ def aligned_distances(*, matrix_file, dataset):
 class SimilarityTask:
     """``--task similarity`` (see the module docstring and :mod:`~mirex.evaluate.harness`)."""
 
-    name, suffix, folded, takes_task_lda = "similarity", "-similarity", False, False
+    name, suffix, folded, systems = "similarity", "-similarity", False, FEATURE_SYSTEMS
 
     def check(self, *, system):
         """Refuse what ``mirex similarity`` does not take: a task-LDA choice or other options.

@@ -19,7 +19,7 @@ from mirex.errors import EvaluationError, MirexError
 from mirex.features import DEFAULT_PRESET, PRESETS, FeatureSpec
 from mirex.tasks.classify import TASK_LDA
 
-__all__ = ["System", "SYSTEMS", "default_systems", "resolve_systems"]
+__all__ = ["System", "SYSTEMS", "FEATURE_SYSTEMS", "default_systems", "resolve_systems"]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")
 _VALUED = ("--features", "--model", "--task-lda")
@@ -109,6 +109,8 @@ SYSTEMS = {
     **{f"{name}-nolda": System(f"{name}-nolda", name, "off") for name in PRESETS},
 }
 """Known systems by name: every preset, and each again with ``--task-lda off``."""
+FEATURE_SYSTEMS = {name: system for name, system in SYSTEMS.items() if system.task_lda is None}
+"""The systems that differ by their features alone (the task LDA is the classifier's): every preset."""
 
 
 def default_systems():
@@ -121,7 +123,7 @@ def default_systems():
     return dict(SYSTEMS)
 
 
-def resolve_systems(*, specs=None):
+def resolve_systems(*, specs=None, known=None):
     """Turn system names, ``NAME=OPTIONS`` specs or a name-to-options map into systems.
 
     Parameters
@@ -130,7 +132,9 @@ def resolve_systems(*, specs=None):
         Each string is a name from :data:`SYSTEMS`, or ``NAME=OPTIONS`` with
         options split as a shell would (``"paper1000=--features paper --model msd-siamese-1000"``).
         A spec may hold several comma-separated names. A dict maps names to
-        options. ``None`` or empty gives :func:`default_systems`.
+        options. ``None`` or empty gives every known system.
+    known : dict of str to System, optional
+        The systems that can be named (a task's); default :data:`SYSTEMS`.
 
     Returns
     -------
@@ -142,8 +146,9 @@ def resolve_systems(*, specs=None):
     EvaluationError
         For an unknown name, a malformed name or options, or a name given twice.
     """
+    known = SYSTEMS if known is None else known
     if not specs:
-        return default_systems()
+        return dict(known)
     if isinstance(specs, dict):
         return {name: System.parse(name=name, options=options) for name, options in specs.items()}
     systems = {}
@@ -156,11 +161,11 @@ def resolve_systems(*, specs=None):
         for name, options in items:
             if options is not None:
                 system = System.parse(name=name, options=options)
-            elif name in SYSTEMS:
-                system = SYSTEMS[name]
+            elif name in known:
+                system = known[name]
             else:
                 _check_name(name)
-                raise EvaluationError(f"unknown system {name!r} (known: {', '.join(SYSTEMS)}; or use NAME=OPTIONS)")
+                raise EvaluationError(f"unknown system {name!r} (known: {', '.join(known)}; or use NAME=OPTIONS)")
             if name in systems:
                 raise EvaluationError(f"system {name!r} named twice")
             systems[name] = system

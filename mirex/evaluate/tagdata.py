@@ -5,7 +5,9 @@ pair; the group (artist, work) must be the same on every line of a clip. Tags
 are compared normalised (lower-case, letters and digits only), clips by
 :func:`~mirex.evaluate.dataset.clip_key`. Folds are made by
 :func:`~mirex.evaluate.folds.make_folds` with each clip's rarest tag as its
-stratum and the group as the artist filter.
+stratum and the group as the artist filter. :class:`TagFolding` holds the
+steps of a task on a tag list that read it, fold it and write each fold's
+lists (the tag and metric tasks').
 """
 from collections import Counter
 from dataclasses import dataclass
@@ -17,8 +19,9 @@ from mirex.errors import DataError
 from mirex.evaluate.classmetrics import normalise_label
 from mirex.evaluate.dataset import clip_lines
 from mirex.evaluate.folds import make_folds
+from mirex.evaluate.scripts import write_fold_lists
 
-__all__ = ["TagDataset", "load_tag_dataset", "tag_folds"]
+__all__ = ["TagDataset", "TagFolding", "load_tag_dataset", "tag_folds"]
 
 
 @dataclass(frozen=True)
@@ -88,3 +91,21 @@ def tag_folds(*, dataset, n_folds, seed):
     counts = Counter(t for tags in dataset.tags for t in tags)
     strata = [min(tags, key=lambda t: (counts[t], t)) for tags in dataset.tags]
     return make_folds(labels=strata, groups=dataset.groups, n_folds=n_folds, seed=seed)
+
+
+class TagFolding:
+    """The dataset, folds and fold lists of a task on a tag list (the tag and metric tasks' shared steps)."""
+
+    def load(self, *, path):
+        """The tag dataset list (:func:`load_tag_dataset`)."""
+        return load_tag_dataset(path=path)
+
+    def folds(self, *, dataset, plan):
+        """Group-filtered folds stratified by each clip's rarest tag (:func:`tag_folds`)."""
+        return tag_folds(dataset=dataset, n_folds=plan.n_folds, seed=plan.seed)
+
+    def lists(self, *, dataset, fold, plan):
+        """Write ``OUT/folds/foldK/{train,test}.txt`` (one train line per pair); return their paths."""
+        return write_fold_lists(folder=plan.out_dir / "folds" / f"fold{fold.number}",
+                                train_rows=[(dataset.paths[i], tag) for i in fold.train for tag in dataset.tags[i]],
+                                test_paths=[dataset.paths[i] for i in fold.test])

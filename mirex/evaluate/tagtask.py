@@ -13,8 +13,9 @@ import pandas as pd
 
 from mirex.evaluate.classmetrics import normalise_label
 from mirex.evaluate.dataset import clip_key
-from mirex.evaluate.scripts import train_and_test, write_fold_lists
-from mirex.evaluate.tagdata import load_tag_dataset, tag_folds
+from mirex.evaluate.scripts import train_and_test
+from mirex.evaluate.systems import FEATURE_SYSTEMS
+from mirex.evaluate.tagdata import TagFolding
 from mirex.evaluate.tagmetrics import affinity_scores, binary_scores, tag_matrix
 from mirex.evaluate.tagreport import TagFold, TagSystemResult, write_tag_report
 from mirex.listfile import read_list
@@ -51,27 +52,13 @@ def read_tag_output(*, output, dataset, indices):
                       name=str(output))
 
 
-class TagTask:
+class TagTask(TagFolding):
     """``--task tag`` (see the module docstring and :mod:`~mirex.evaluate.harness`)."""
 
-    name, suffix, folded, takes_task_lda = "tag", "-tag", True, False
+    name, suffix, folded, systems = "tag", "-tag", True, FEATURE_SYSTEMS
 
     def check(self, *, system):
         """Every system can be run: its options go to ``run_train.sh`` after ``--task tag``."""
-
-    def load(self, *, path):
-        """The tag dataset list (:func:`~mirex.evaluate.tagdata.load_tag_dataset`)."""
-        return load_tag_dataset(path=path)
-
-    def folds(self, *, dataset, plan):
-        """Group-filtered folds stratified by each clip's rarest tag."""
-        return tag_folds(dataset=dataset, n_folds=plan.n_folds, seed=plan.seed)
-
-    def lists(self, *, dataset, fold, plan):
-        """Write ``OUT/folds/foldK/{train,test}.txt`` (one train line per pair); return their paths."""
-        return write_fold_lists(folder=plan.out_dir / "folds" / f"fold{fold.number}",
-                                train_rows=[(dataset.paths[i], tag) for i in fold.train for tag in dataset.tags[i]],
-                                test_paths=[dataset.paths[i] for i in fold.test])
 
     def step(self, *, system, fold, n_folds):
         """The progress line of one fold."""

@@ -22,7 +22,7 @@ import numpy as np
 
 from mirex.errors import DataError, ListFileError
 
-__all__ = ["TRACK", "ConceptSpace", "read_concept_table"]
+__all__ = ["TRACK", "ConceptSpace", "concept_index", "read_concept_table"]
 
 #: Name of the track-based sub-space (not usable as a concept in a table).
 TRACK = "track"
@@ -69,6 +69,19 @@ def read_concept_table(path):
         if len(tags) < 2:
             raise ListFileError(f"{path}: concept {concept!r} has one tag; a concept needs two or more")
     return {concept: tuple(tags) for concept, tags in concepts.items()}
+
+
+def concept_index(concepts, concept):
+    """The position of ``concept`` in ``concepts`` (a space's or a head's concept names).
+
+    Raises
+    ------
+    DataError
+        If it is not there.
+    """
+    if concept not in concepts:
+        raise DataError(f"no concept {concept!r}; this embedding has {', '.join(concepts)}")
+    return concepts.index(concept)
 
 
 @dataclass(frozen=True)
@@ -119,9 +132,7 @@ class ConceptSpace:
         DataError
             If the space has no such concept.
         """
-        if concept not in self.concepts:
-            raise DataError(f"no concept {concept!r}; this embedding has {', '.join(self.concepts)}")
-        k = self.concepts.index(concept)
+        k = concept_index(self.concepts, concept)
         return slice(int(self.edges[k]), int(self.edges[k + 1]))
 
     def masks(self):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mirex.errors import DataError
+from mirex.nets.concepts import concept_index
 
 __all__ = ["OBJECTIVES", "ACTIVATIONS", "Head"]
 
@@ -71,9 +71,7 @@ class Head:
         DataError
             If the head has no such concept.
         """
-        if concept not in self.concepts:
-            raise DataError(f"no concept {concept!r}; this head has {', '.join(self.concepts)}")
-        return self.masks[self.concepts.index(concept)]
+        return self.masks[concept_index(self.concepts, concept)]
 
     def describe(self):
         """The JSON-able description (a bundle's ``head.json``)."""

@@ -4,9 +4,11 @@ The bundle's extractor computes every clip's segment features once (the
 feature system's blocks and pooling of each non-overlapping segment); the
 clips are split as a training run splits them (:func:`mirex.pretrain.splits.split_songs`)
 and the head (standardisation, a ReLU layer, a linear projection, the
-concept sub-spaces) is trained on them with Adam, keeping the epoch of the
-lowest validation loss. A batch holds :data:`PER_CLIP` segments of each of
-its clips, so segments of one track are there to be each other's positives.
+concept sub-spaces) is trained on them with Adam (:func:`fit_head`),
+keeping the epoch of the lowest validation loss, on one PyTorch thread (the
+head is small: more threads would only wait on each other). A batch holds
+:data:`PER_CLIP` segments of each of its clips, so segments of one track
+are there to be each other's positives.
 The head applies to song features, the mean of a clip's segment features,
 which is what the feature system gives with ``stats=mean``. The result is a
 new bundle: the base bundle's files and the head (:mod:`mirex.features.head`).
@@ -18,12 +20,13 @@ import numpy as np
 from mirex.errors import AudioError, DataError, MirexError
 from mirex.log import logger, progress_bar
 from mirex.features.head import save_head_bundle
+from mirex.features.spec import FeatureSpec
 from mirex.nets.projection import Head
 from mirex.pretrain.objectives import check_objective, concept_space, one_hot
 from mirex.pretrain.splits import SPLITS, split_songs
 from mirex.pretrain.tasks import make_task, reader
 
-__all__ = ["HEAD_DEFAULTS", "PER_CLIP", "train_head"]
+__all__ = ["HEAD_DEFAULTS", "PER_CLIP", "head_extractor", "segment_features", "fit_head", "train_head"]
 
 #: Settings of a head run.
 HEAD_DEFAULTS = {"task": "tags", "loss": "classification", "features": "dcnn:blocks=1-5,pool=max,stats=mean",
@@ -32,8 +35,15 @@ HEAD_DEFAULTS = {"task": "tags", "loss": "classification", "features": "dcnn:blo
 PER_CLIP = 2
 
 
-def _extractor(base, features):
-    from mirex.features import FeatureSpec, feature_pipeline
+def head_extractor(*, base, features):
+    """The feature pipeline, on bundle ``base``, of the feature system a head takes.
+
+    Raises
+    ------
+    MirexError
+        Unless it is network features with ``stats=mean``, one segment length, no ``+mfcc`` or ``+lda``.
+    """
+    from mirex.features import feature_pipeline
 
     spec = FeatureSpec.parse(features).with_bundle(str(base.path))
     if not spec.uses_network or spec.mfcc or spec.lda or spec.stats != "mean" or len(spec.seg) > 1:
@@ -77,6 +87,109 @@ def _head(embedder, *, space, objective, features, offset, scale):
                 masks=space.masks(), layers=layers, offset=offset, scale=scale)
 
 
+def _settings(settings):
+    unknown = set(settings) - set(HEAD_DEFAULTS)
+    if unknown:
+        raise TypeError(f"unknown settings {sorted(unknown)}")
+    return {**HEAD_DEFAULTS, **{k: v for k, v in settings.items() if v is not None}}
+
+
+def _epochs(model, data, *, offset, scale, settings):
+    """Train epoch by epoch until the validation loss stops falling: the loss history and the best epoch."""
+    s = settings
+    rng, history, best, waited = np.random.default_rng(s["seed"]), [], (np.inf, None, 0), 0
+    for epoch in range(1, s["epochs"] + 1):
+        losses = {}
+        for name, train in (("train", True), ("valid", False)):
+            x, y, rows_of = data[name]
+            draw = rng if train else np.random.default_rng(s["seed"])
+            step = model.train_on_batch if train else model.test_on_batch
+            values = [float(step((x[rows] - offset) * scale, y[rows]))
+                      for rows in _batches(rows_of, np.arange(len(rows_of)), draw, batch_size=s["batch_size"])]
+            losses[name] = float(np.mean(values))
+        history.append(losses)
+        if losses["valid"] < best[0]:
+            best, waited = (losses["valid"], model.get_weights(), epoch), 0
+        else:
+            waited += 1
+            if waited >= s["patience"]:
+                break
+    return history, best
+
+
+def fit_head(*, clips, segments, concepts=None, tracks=False, **settings):
+    """Train an embedding head on clips' segment features (the training part of :func:`train_head`).
+
+    Parameters
+    ----------
+    clips : list of mirex.pretrain.splits.Clip
+        As the task's list reader gives them.
+    segments : list of np.ndarray
+        Each clip's segment features (n_segments, segment_dim), from :func:`segment_features`.
+    concepts, tracks, **settings
+        As :func:`train_head` takes them (``features`` only names the feature system in the head).
+
+    Returns
+    -------
+    head : mirex.nets.projection.Head
+    info : dict
+        The settings, the best epoch and its validation loss, the loss history and the training time.
+
+    Raises
+    ------
+    DataError
+        If the clips are too few for a training and a validation split.
+    """
+    import keras
+    import torch
+
+    from mirex.nets.embedding import build_embedding_model
+
+    s = _settings(settings)
+    check_objective(loss=s["loss"], concepts=concepts, task=s["task"], tracks=tracks)
+    assigned = split_songs(clips, seed=s["seed"])
+    task = make_task(s["task"], clips=clips, assigned=assigned)
+    space, columns = concept_space(task, dim=s["dim"], concepts=concepts, tracks=tracks)
+    by_path = {c.path: f for c, f in zip(clips, segments)}
+    dim_in = segments[0].shape[1]
+    data = {}
+    for name in SPLITS:
+        members = assigned[name]
+        rows = [by_path[c.path] for c in members]
+        targets = one_hot(task.targets(members), len(task.classes["artist"])) if task.has_artists else \
+            task.targets(members)
+        owner = np.concatenate([np.full(len(r), i) for i, r in enumerate(rows)]) if rows else np.zeros(0, int)
+        y = np.concatenate([targets[owner], owner[:, None].astype(np.float32)], axis=1)
+        x = np.concatenate(rows) if rows else np.zeros((0, dim_in), np.float32)
+        data[name] = (x, y, np.split(np.arange(len(x)), np.cumsum([len(r) for r in rows])[:-1]))
+    if not len(data["train"][0]) or not len(data["valid"][0]):
+        raise DataError(f"{len(clips)} clips are too few for a training and a validation split")
+    offset = data["train"][0].mean(axis=0)
+    scale = (1 / np.maximum(data["train"][0].std(axis=0), 1e-6)).astype(np.float32)
+    keras.utils.set_random_seed(s["seed"])
+    inputs = keras.Input((dim_in,))
+    model, embedder, loss = build_embedding_model(inputs, inputs, objective=s["loss"], space=space, columns=columns,
+                                                  hidden=(s["hidden"],), project=True, seed=s["seed"])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=s["lr"]), loss=loss)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a layer or two on small batches: more threads only wait on each other
+    try:
+        fit_started = time.perf_counter()
+        history, best = _epochs(model, data, offset=offset, scale=scale, settings=s)
+        fit_seconds = time.perf_counter() - fit_started
+    finally:
+        torch.set_num_threads(threads)
+    model.set_weights(best[1])
+    features_text = str(FeatureSpec.parse(s["features"]).with_bundle(None))
+    head = _head(embedder, space=space, objective=s["loss"], features=features_text, offset=offset, scale=scale)
+    info = {"settings": {**s, "tracks": tracks, "concepts": str(concepts) if concepts else None},
+            "best_epoch": best[2], "best_val_loss": best[0], "epochs_run": len(history), "history": history,
+            "training_s": fit_seconds}
+    logger.info(f"head ({s['loss']}, {', '.join(space.concepts)}) trained in {fit_seconds:.1f} s, "
+                f"best validation loss {best[0]:.4f} at epoch {best[2]}")
+    return head, info
+
+
 def train_head(*, head_list, base, out, concepts=None, tracks=False, n_jobs=None, progress=True, **settings):
     """Train an embedding head on a bundle's features and write bundle ``out`` (beside ``base``).
 
@@ -104,75 +217,26 @@ def train_head(*, head_list, base, out, concepts=None, tracks=False, n_jobs=None
     -------
     mirex.bundle.Bundle
     """
-    import keras
     import torch
 
     from mirex.bundle import load_bundle
-    from mirex.nets.embedding import build_embedding_model
 
-    unknown = set(settings) - set(HEAD_DEFAULTS)
-    if unknown:
-        raise TypeError(f"unknown settings {sorted(unknown)}")
-    s = {**HEAD_DEFAULTS, **{k: v for k, v in settings.items() if v is not None}}
+    s = _settings(settings)
     check_objective(loss=s["loss"], concepts=concepts, task=s["task"], tracks=tracks)
     if n_jobs:
         torch.set_num_threads(n_jobs)
     started = time.perf_counter()
     bundle = load_bundle(base)
-    extractor = _extractor(bundle, s["features"])
+    extractor = head_extractor(base=bundle, features=s["features"])
     clips = reader(s["task"])(head_list)
     features = segment_features(extractor, [c.path for c in clips], progress=progress)
-    kept = [c for c, f in zip(clips, features) if f is not None]
-    assigned = split_songs(kept, seed=s["seed"])
-    task = make_task(s["task"], clips=kept, assigned=assigned)
-    space, columns = concept_space(task, dim=s["dim"], concepts=concepts, tracks=tracks)
-    by_path = {c.path: f for c, f in zip(clips, features) if f is not None}
-    data = {}
-    for name in SPLITS:
-        members = assigned[name]
-        rows = [by_path[c.path] for c in members]
-        targets = one_hot(task.targets(members), len(task.classes["artist"])) if task.has_artists else \
-            task.targets(members)
-        owner = np.concatenate([np.full(len(r), i) for i, r in enumerate(rows)]) if rows else np.zeros(0, int)
-        y = np.concatenate([targets[owner], owner[:, None].astype(np.float32)], axis=1)
-        x = np.concatenate(rows) if rows else np.zeros((0, extractor.dim), np.float32)
-        data[name] = (x, y, np.split(np.arange(len(x)), np.cumsum([len(r) for r in rows])[:-1]))
-    if not len(data["train"][0]) or not len(data["valid"][0]):
-        raise DataError(f"{head_list}: too few clips for a training and a validation split")
+    kept = [(c, f) for c, f in zip(clips, features) if f is not None]
     feature_seconds = time.perf_counter() - started
-    offset = data["train"][0].mean(axis=0)
-    scale = (1 / np.maximum(data["train"][0].std(axis=0), 1e-6)).astype(np.float32)
-    keras.utils.set_random_seed(s["seed"])
-    inputs = keras.Input((extractor.dim,))
-    model, embedder, loss = build_embedding_model(inputs, inputs, objective=s["loss"], space=space, columns=columns,
-                                                  hidden=(s["hidden"],), project=True, seed=s["seed"])
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=s["lr"]), loss=loss)
-    rng, history, best, waited = np.random.default_rng(s["seed"]), [], (np.inf, None, 0), 0
-    fit_started = time.perf_counter()
-    for epoch in range(1, s["epochs"] + 1):
-        losses = {}
-        for name, train in (("train", True), ("valid", False)):
-            x, y, segments = data[name]
-            draw = rng if train else np.random.default_rng(s["seed"])
-            step = model.train_on_batch if train else model.test_on_batch
-            values = [float(step((x[rows] - offset) * scale, y[rows]))
-                      for rows in _batches(segments, np.arange(len(segments)), draw, batch_size=s["batch_size"])]
-            losses[name] = float(np.mean(values))
-        history.append(losses)
-        if losses["valid"] < best[0]:
-            best, waited = (losses["valid"], model.get_weights(), epoch), 0
-        else:
-            waited += 1
-            if waited >= s["patience"]:
-                break
-    fit_seconds = time.perf_counter() - fit_started
-    model.set_weights(best[1])
-    features_text = str(extractor.spec.with_bundle(None))
-    head = _head(embedder, space=space, objective=s["loss"], features=features_text, offset=offset, scale=scale)
-    info = {"base": bundle.name, "list": str(head_list), "settings": {**s, "tracks": tracks,
-            "concepts": str(concepts) if concepts else None}, "best_epoch": best[2], "best_val_loss": best[0],
-            "epochs_run": len(history), "history": history,
-            "wall_time_s": {"features": feature_seconds, "training": fit_seconds}}
-    logger.info(f"head ({s['loss']}, {', '.join(space.concepts)}) trained in {fit_seconds:.1f} s, "
-                f"best validation loss {best[0]:.4f} at epoch {best[2]}")
+    try:
+        head, info = fit_head(clips=[c for c, _ in kept], segments=[f for _, f in kept], concepts=concepts,
+                              tracks=tracks, **s)
+    except DataError as exc:
+        raise DataError(f"{head_list}: {exc}") from None
+    info = {"base": bundle.name, "list": str(head_list), **info,
+            "wall_time_s": {"features": feature_seconds, "training": info.pop("training_s")}}
     return save_head_bundle(bundle, name=out, head=head, info=info)

@@ -144,7 +144,10 @@ evaluate: demo-data
 	  $(PY) -m mirex evaluate $(GAME_DIR)/games.txt --out results/games \
 	    --strata $(GAME_DIR)/games-clips.tsv package $(EVAL_ARGS) && \
 	  $(PY) -m mirex evaluate $(GAME_DIR)/games.txt --task similarity --systems $(TASK_SYSTEMS) \
-	    --out results/games-similarity $(EVAL_ARGS); \
+	    --out results/games-similarity $(EVAL_ARGS) && \
+	  $(PY) -m mirex.datasets.games_tags --table $(GAME_DIR)/games-clips.tsv && \
+	  $(PY) -m mirex evaluate $(GAME_DIR)/tags.txt --task metric --concepts $(GAME_DIR)/concepts.txt \
+	    --out results/games-metric $(METRIC_ARGS); \
 	else \
 	  echo "make evaluate: no apt-get here, so no game-music set; the composer leaderboard above is the only one" >&2; \
 	fi

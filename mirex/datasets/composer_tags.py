@@ -21,7 +21,6 @@ form, mode, tempo and parts. Each clip gets (rules in ``docs/tags-dataset.md``):
 
 Everything is computed from the files alone, so the output is reproducible.
 """
-import argparse
 import re
 import sys
 from pathlib import Path
@@ -29,9 +28,9 @@ from pathlib import Path
 import mido
 import numpy as np
 
+from mirex.datasets.tag_command import tag_list_command
 from mirex.errors import DataError
 from mirex.listfile import read_list, write_list
-from mirex.log import run_command
 
 __all__ = ["ERAS", "FORMS", "SLOW", "FAST", "PARTS", "clip_tags", "concept_table", "build_tags", "main"]
 
@@ -178,12 +177,9 @@ def build_tags(*, list_file, out=None):
 
 def main(argv=None):
     """Command line; returns the exit status (2 on a user error)."""
-    parser = argparse.ArgumentParser(prog="python -m mirex.datasets.composer_tags",
-                                     description="Write tags.txt for the composer demo set.")
-    parser.add_argument("--list", default="data/composers/composers.txt", help="default: %(default)s")
-    parser.add_argument("--out", help="default: tags.txt beside the list")
-    args = parser.parse_args(argv)
-    return run_command(lambda: print(build_tags(list_file=args.list, out=args.out)))
+    return tag_list_command(argv, module="composer_tags", description="Write tags.txt for the composer demo set.",
+                            source="list", default="data/composers/composers.txt",
+                            build=lambda source, out: build_tags(list_file=source, out=out))
 
 
 if __name__ == "__main__":

@@ -93,7 +93,11 @@ SHOWN = ["base", "classification", "triplet-concepts", "proxy-concepts"]  # ever
 
 def test_the_metric_task_end_to_end(tagged, capsys):
     out = tagged / "results"
-    status = main(["evaluate", str(tagged / "tags.txt"), "--task", "metric", "--concepts", str(tagged / "concepts.tsv"),
+    # The table spells its tags otherwise than the list; they are compared as the list's tags are.
+    lines = (tagged / "concepts.tsv").read_text(encoding="utf-8").splitlines()
+    spelt = tagged / "concepts-spelt.tsv"
+    spelt.write_text("".join(f"{tag.upper()}!\t{concept}\n" for tag, concept in (x.split("\t") for x in lines)))
+    status = main(["evaluate", str(tagged / "tags.txt"), "--task", "metric", "--concepts", str(spelt),
                    "--systems", *SHOWN, "--folds", "2", "--epochs", "1", "--dim", "8", "--triplets", "50",
                    "--neighbours", "2", "--out", str(out), "-numThreads", "2"])
     assert status == 0
@@ -123,3 +127,6 @@ def test_the_metric_task_needs_its_table_and_keeps_its_options(tagged, capsys):
     (tagged / "bad.txt").write_text("loud\tlevel\nsoft\n", encoding="utf-8")
     assert main(["evaluate", tags, "--task", "metric", "--concepts", str(tagged / "bad.txt")]) == 2
     assert "bad.txt:2: expected 'tag<TAB>concept'" in capsys.readouterr().err
+    (tagged / "twice.txt").write_text("Loud\tlevel\nsoft\tlevel\nlo-ud\tkind\nbass\tkind\n", encoding="utf-8")
+    assert main(["evaluate", tags, "--task", "metric", "--concepts", str(tagged / "twice.txt")]) == 2
+    assert "tags 'Loud' and 'lo-ud' are the same tag" in capsys.readouterr().err

@@ -3,7 +3,9 @@
 The dataset list and its folds are the tag task's (:mod:`~mirex.evaluate.tagdata`:
 ``path<TAB>tag[<TAB>group]``, group-filtered folds); a concept table
 (``tag<TAB>concept``, :func:`~mirex.nets.concepts.read_concept_table`)
-names the concepts. A system is an embedding: ``--loss LOSS`` trains a
+names the concepts; its tags are compared as the tag list's are, lower-cased
+with non-alphanumerics dropped (:func:`~mirex.evaluate.classmetrics.normalise_label`).
+A system is an embedding: ``--loss LOSS`` trains a
 head (:func:`mirex.pretrain.head.fit_head`, the ``mirex pretrain --head``
 training) with that objective on the training clips' segment features of
 the system's bundle, one sub-space per concept with ``--concepts``, one
@@ -23,10 +25,12 @@ import pandas as pd
 
 from mirex.errors import EvaluationError
 from mirex.evaluate import metricmeasures as measures
+from mirex.evaluate.classmetrics import normalise_label
 from mirex.evaluate.metricreport import MetricResult, write_metric_report
 from mirex.evaluate.systems import System
 from mirex.evaluate.tagdata import TagFolding
 from mirex.features.spec import FeatureSpec
+from mirex.listfile import write_list
 from mirex.nets.concepts import read_concept_table
 from mirex.pretrain.head import HEAD_DEFAULTS, fit_head, head_extractor, segment_features
 from mirex.pretrain.objectives import LOSSES
@@ -45,6 +49,26 @@ METRIC_DEFAULTS = {"epochs": HEAD_DEFAULTS["epochs"], "dim": HEAD_DEFAULTS["dim"
                    "neighbours": 10}
 """Head training epochs and embedding length (``mirex pretrain --head``'s), triplets drawn per concept and fold,
 neighbourhood size N."""
+
+
+def _normalised(table, *, path):
+    """A concept table's tags spelt as the tag list's (:func:`~mirex.evaluate.classmetrics.normalise_label`).
+
+    Raises
+    ------
+    EvaluationError
+        If two tags of the table become one.
+    """
+    seen, normalised = {}, {}
+    for concept, tags in table.items():
+        for tag in tags:
+            key = normalise_label(tag)
+            if key in seen:
+                raise EvaluationError(f"{path}: tags {seen[key]!r} and {tag!r} are the same tag once lower-cased "
+                                      "without punctuation")
+            seen[key] = tag
+        normalised[concept] = tuple(normalise_label(tag) for tag in tags)
+    return normalised
 
 
 def _mean(values):
@@ -109,7 +133,7 @@ class MetricTask(TagFolding):
             raise TypeError(f"unknown settings {sorted(unknown)}")
         if concepts is None:
             raise EvaluationError("the metric task needs a concept table (--concepts TABLE)")
-        self.table_path, self.table = concepts, read_concept_table(concepts)
+        self.table_path, self.table = concepts, _normalised(read_concept_table(concepts), path=concepts)
         self.settings = {**METRIC_DEFAULTS, **{k: v for k, v in settings.items() if v is not None}}
         self._segments = {}
 
@@ -158,8 +182,10 @@ class MetricTask(TagFolding):
             names, masks = (), None
         else:
             clips = [Clip(dataset.paths[i], "", dataset.paths[i], tags=dataset.tags[i]) for i in train]
+            table = plan.out_dir / "concepts.txt"  # the concept table with the tag list's spelling of its tags
+            write_list(table, [(tag, concept) for concept, tags in self.table.items() for tag in tags])
             head, info = fit_head(clips=clips, segments=[segments[i] for i in train],
-                                  concepts=self.table_path if concepts else None, task="tags", loss=loss,
+                                  concepts=table if concepts else None, task="tags", loss=loss,
                                   features=str(spec.with_bundle(None)), epochs=self.settings["epochs"],
                                   dim=self.settings["dim"], seed=plan.seed)
             seconds, names, masks = info["training_s"], head.concepts, head.masks

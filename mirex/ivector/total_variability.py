@@ -22,7 +22,7 @@ import numpy as np
 
 from mirex.errors import DataError
 
-__all__ = ["baum_welch", "fit_total_variability", "ivectors", "objective"]
+__all__ = ["baum_welch", "fit_total_variability", "ivectors", "objective", "component_squares"]
 
 #: Floats of the (clips x R x R) posterior covariances held at once.
 _BATCH_FLOATS = 2**24
@@ -53,15 +53,25 @@ def _batches(count, rank):
     return (slice(start, start + step) for start in range(0, count, step))
 
 
-def _posterior(matrix, n, f):
+def component_squares(matrix):
+    """``T_c' T_c`` of every component, flattened: shape (C, R * R), what a clip's posterior precision sums.
+
+    Computing them costs ``C D R**2`` multiplications, far more than one clip's
+    precision from them (``C R**2``): whoever maps clips one at a time keeps them.
+    """
+    components, _, rank = matrix.shape
+    return np.einsum("cdr,cds->crs", matrix, matrix).reshape(components, rank * rank)
+
+
+def _posterior(matrix, n, f, squares=None):
     """Posterior precisions (B, R, R) and the linear terms ``T' F`` (B, R) of a batch of clips."""
     components, dim, rank = matrix.shape
-    squares = np.einsum("cdr,cds->crs", matrix, matrix).reshape(components, rank * rank)
+    squares = component_squares(matrix) if squares is None else squares
     precision = (n @ squares).reshape(len(n), rank, rank) + np.eye(rank)
     return precision, f.reshape(len(f), -1) @ matrix.reshape(components * dim, rank)
 
 
-def ivectors(matrix, n, f):
+def ivectors(matrix, n, f, *, squares=None):
     """The i-vectors (posterior means of ``w``) of clips given their statistics.
 
     Parameters
@@ -71,6 +81,8 @@ def ivectors(matrix, n, f):
     n : np.ndarray, shape (clips, C)
     f : np.ndarray, shape (clips, C, D)
         Statistics from :func:`baum_welch`.
+    squares : np.ndarray, shape (C, R * R), optional
+        :func:`component_squares` of ``matrix``, when kept (default: computed here).
 
     Returns
     -------
@@ -78,7 +90,7 @@ def ivectors(matrix, n, f):
     """
     out = np.empty((len(n), matrix.shape[2]))
     for part in _batches(len(n), matrix.shape[2]):
-        precision, linear = _posterior(matrix, n[part], f[part])
+        precision, linear = _posterior(matrix, n[part], f[part], squares)
         out[part] = np.linalg.solve(precision, linear[..., None])[..., 0]
     return out
 

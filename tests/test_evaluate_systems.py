@@ -9,7 +9,9 @@ from mirex.features import PRESETS, FeatureSpec
 
 def test_default_systems_are_every_preset_with_and_without_the_task_lda():
     board = systems.default_systems()
-    assert list(board) == [*PRESETS, *(f"{name}-nolda" for name in PRESETS)]
+    assert list(board) == [*PRESETS, *(f"{name}-nolda" for name in PRESETS), "hybrid-ivector-fusion"]
+    fusion = board["hybrid-ivector-fusion"]
+    assert fusion.feature_spec == PRESETS["hybrid-ivector"] and fusion.arguments()[-2:] == ["--ivector-combine", "fusion"]
     assert board["hybrid"].arguments() == ["--features", "hybrid"]
     assert board["paper-nolda"].arguments() == ["--features", "paper", "--task-lda", "off"]
     assert board["paper-nolda"] == System("paper-nolda", "paper", "off")

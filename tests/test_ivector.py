@@ -166,3 +166,9 @@ def test_ivectors_separate_clearly_different_sounds_and_the_system_is_plain_arra
     np.testing.assert_array_equal(IVectorSystem.from_arrays(arrays).transform(test), z)
     supervised, _ = fit_ivector_system(train, labels=train_labels, settings=IVectorSettings(components=8, rank=8))
     assert supervised.dim == 3  # the LDA keeps classes - 1 directions
+
+
+def test_a_clip_keeps_an_even_sample_of_at_most_max_clip_frames():
+    frames = np.arange(10.0)[:, None]
+    assert evenly(frames, limit=20) is frames
+    np.testing.assert_array_equal(evenly(frames, limit=4)[:, 0], [0, 3, 6, 9])

@@ -3,9 +3,11 @@
 A system is the same classifier behind the same two scripts, run with extra
 command-line options that choose its features and classifier settings: by
 default every feature preset with the task LDA left to the inner
-cross-validation (the scripts' default), and each again without the task
-LDA (``NAME-nolda``), which shows where it changes the result. Pass
-``NAME=OPTIONS`` on the command line for any other.
+cross-validation (the scripts' default), each again without the task
+LDA (``NAME-nolda``), which shows where it changes the result, and the
+i-vector hybrid with score fusion (``hybrid-ivector-fusion``) beside its
+concatenation (the ``hybrid-ivector`` preset). Pass ``NAME=OPTIONS`` on the
+command line for any other.
 
 Options are parsed once, into a :class:`System`: its feature spec (with
 ``--model`` folded in), its task-LDA choice and whatever other options it
@@ -107,8 +109,9 @@ class System:
 SYSTEMS = {
     **{name: System(name, name) for name in PRESETS},
     **{f"{name}-nolda": System(f"{name}-nolda", name, "off") for name in PRESETS},
+    "hybrid-ivector-fusion": System("hybrid-ivector-fusion", "hybrid-ivector", options=("--ivector-combine", "fusion")),
 }
-"""Known systems by name: every preset, and each again with ``--task-lda off``."""
+"""Known systems by name: every preset, each again with ``--task-lda off``, and the i-vector hybrid's score fusion."""
 
 
 def default_systems():

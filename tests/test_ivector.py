@@ -152,7 +152,7 @@ def test_ivectors_separate_clearly_different_sounds_and_the_system_is_plain_arra
     test, test_labels = clips_of(mel, range(100, 106))
     system, training = fit_ivector_system(train, settings=IVectorSettings(components=8, rank=8))
     x, z = system.transform(train), system.transform(test)
-    np.testing.assert_allclose(training, x, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(training, x, rtol=0, atol=1e-4)  # transform: float32 products
     assert x.shape == (32, 8) and system.dim == 8
     similarity = z @ x.T  # cosine: the i-vectors are length-normalised
     nearest = train_labels[similarity.argmax(axis=1)]

@@ -3,8 +3,9 @@
 Every per-frame quantity is a matrix product over all frames at once: the
 log density of frame ``x`` under component ``c`` is ``log w_c - (D log 2 pi +
 sum log var_c + sum mu_c**2 / var_c) / 2 + x . (mu_c / var_c) - x**2 .
-(1 / var_c) / 2``, so the frames' log densities are two products with the
-(components x dimensions) parameter matrices. EM runs on at most
+(1 / var_c) / 2``, so the frames' log densities are one product of ``[x,
+x**2]`` with the stacked (components x dimensions) parameter matrices, and
+the posteriors their softmax over the components (computed in place). EM runs on at most
 ``max_frames`` frames drawn at random, a bounded number of frames at a time.
 The variances are floored at a fraction of the data's variance; since the
 expected log-likelihood is unimodal in each variance, the floored value is the
@@ -13,8 +14,6 @@ constrained maximiser, and EM still never lowers the likelihood.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logsumexp
-
 from mirex.errors import DataError
 
 __all__ = ["DiagonalGMM", "fit_ubm"]
@@ -48,13 +47,16 @@ class DiagonalGMM:
         constant = np.log(self.weights) - 0.5 * (self.means.shape[1] * np.log(2 * np.pi)
                                                  + np.log(self.variances).sum(axis=1)
                                                  + (self.means**2 * precision).sum(axis=1))
-        return constant + x @ (self.means * precision).T - 0.5 * (x * x) @ precision.T
+        product = np.hstack([x, x * x]) @ np.hstack([self.means * precision, -0.5 * precision]).T
+        return np.add(product, constant, out=product)
 
     def posteriors(self, frames):
         """Component posteriors (responsibilities) of every frame, shape (T, C), and each frame's log-likelihood (T,)."""
-        log_joint = self.log_densities(frames)
-        log_likelihood = logsumexp(log_joint, axis=1)
-        return np.exp(log_joint - log_likelihood[:, None]), log_likelihood
+        gamma = self.log_densities(frames)
+        top = gamma.max(axis=1, keepdims=True)
+        np.exp(np.subtract(gamma, top, out=gamma), out=gamma)
+        total = gamma.sum(axis=1, keepdims=True)
+        return np.divide(gamma, total, out=gamma), (top + np.log(total))[:, 0]
 
     def log_likelihood(self, frames):
         """The mean log-likelihood per frame of ``frames`` (T, D)."""

@@ -67,13 +67,19 @@ class IVectorSystem:
         return cls(ubm, *(np.asarray(arrays[k], dtype=np.float64) for k in ("matrix", "mean", "projection")))
 
     @cached_property
-    def squares(self):
-        """:func:`~mirex.ivector.total_variability.component_squares` of the matrix, computed once."""
-        return component_squares(self.matrix)
+    def _single(self):
+        """The matrix in float32 and its :func:`~mirex.ivector.total_variability.component_squares`, computed once.
+
+        A clip's i-vector then reads half the memory; float32's rounding is
+        far below the i-vectors' own uncertainty.
+        """
+        matrix = self.matrix.astype(np.float32)
+        return matrix, component_squares(matrix)
 
     def transform(self, clips):
         """The length-normalised, projected i-vectors of clips given as frame arrays, shape (clips, k), float32."""
-        return self.project(ivectors(self.matrix, *statistics(self.ubm, clips), squares=self.squares))
+        matrix, squares = self._single
+        return self.project(ivectors(matrix, *statistics(self.ubm, clips), squares=squares))
 
     def project(self, raw):
         """Raw i-vectors (n, R) length-normalised and projected: shape (n, k), float32."""

@@ -54,10 +54,12 @@ def _batches(count, rank):
 
 
 def component_squares(matrix):
-    """``T_c' T_c`` of every component, flattened: shape (C, R * R), what a clip's posterior precision sums.
+    """``T_c' T_c`` of every component, flattened: shape (C, R * R), in the matrix's dtype.
 
-    Computing them costs ``C D R**2`` multiplications, far more than one clip's
-    precision from them (``C R**2``): whoever maps clips one at a time keeps them.
+    What a clip's posterior precision sums. Computing them costs ``C D R**2``
+    multiplications, far more than one clip's precision from them (``C
+    R**2``): whoever maps clips one at a time keeps them (in float32, with a
+    float32 matrix, to halve the memory each clip's products read).
     """
     components, _, rank = matrix.shape
     return np.einsum("cdr,cds->crs", matrix, matrix).reshape(components, rank * rank)
@@ -67,8 +69,9 @@ def _posterior(matrix, n, f, squares=None):
     """Posterior precisions (B, R, R) and the linear terms ``T' F`` (B, R) of a batch of clips."""
     components, dim, rank = matrix.shape
     squares = component_squares(matrix) if squares is None else squares
-    precision = (n @ squares).reshape(len(n), rank, rank) + np.eye(rank)
-    return precision, f.reshape(len(f), -1) @ matrix.reshape(components * dim, rank)
+    precision = (n.astype(squares.dtype, copy=False) @ squares).reshape(len(n), rank, rank) + np.eye(rank)
+    linear = f.reshape(len(f), -1).astype(matrix.dtype, copy=False) @ matrix.reshape(components * dim, rank)
+    return precision, linear.astype(np.float64, copy=False)
 
 
 def ivectors(matrix, n, f, *, squares=None):
@@ -77,7 +80,8 @@ def ivectors(matrix, n, f, *, squares=None):
     Parameters
     ----------
     matrix : np.ndarray, shape (C, D, R)
-        The whitened total-variability matrix (:func:`fit_total_variability`).
+        The whitened total-variability matrix (:func:`fit_total_variability`),
+        float64 or, for speed, float32 (then the products with it are float32).
     n : np.ndarray, shape (clips, C)
     f : np.ndarray, shape (clips, C, D)
         Statistics from :func:`baum_welch`.

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from mirex.atomic import check_writable
-from mirex.errors import DataError, ListFileError, MirexError, ScratchError
 from mirex.cache import FeatureCache
+from mirex.errors import DataError, ListFileError, MirexError, ScratchError
 from mirex.extract import cached_features, file_key
 from mirex.features import DEFAULT_PRESET, FeaturePipeline, FeatureSpec, feature_pipeline
 from mirex.features.pipeline import IVECTOR_PASS

@@ -6,7 +6,7 @@ pass over the clip's segments, which keeps every block's output pooled by
 max and by mean over time, and their mean and std over the segments), one
 for the timbre statistics (:mod:`mirex.features.timbre`) and one for the
 i-vector's frames (:func:`mirex.ivector.mfcc_frames` of the timbre
-statistics' mel spectrogram, at most :data:`mirex.ivector.MAX_CLIP_FRAMES`
+statistics' mel spectrogram, at most :data:`mirex.ivector.frames.MAX_CLIP_FRAMES`
 per clip). A song feature
 picks from them what the spec names, so every system on the same bundle and
 segment length shares one network pass per file; one decoded signal and one

@@ -30,6 +30,10 @@ class DiagonalGMM:
     ----------
     weights : np.ndarray, shape (C,)
     means, variances : np.ndarray, shape (C, D)
+
+    Frames are mapped in the parameters' dtype: float64, or float32 for speed
+    (frames and means are taken about :attr:`centre`, so the products stay
+    small and float32 keeps their rounding far below a frame's log density).
     """
 
     weights: np.ndarray
@@ -40,14 +44,23 @@ class DiagonalGMM:
         """The parameters as plain arrays: ``{'weights', 'means', 'variances'}``."""
         return {"weights": self.weights, "means": self.means, "variances": self.variances}
 
+    @property
+    def centre(self):
+        """The mixture's mean, shape (D,)."""
+        return self.weights @ self.means
+
+    def centred(self, frames):
+        """``frames`` and the means, both minus :attr:`centre`, in the parameters' dtype."""
+        return np.asarray(frames, dtype=self.means.dtype) - self.centre, self.means - self.centre
+
     def log_densities(self, frames):
-        """``log w_c + log N(x_t | mu_c, var_c)`` of every frame and component, shape (T, C), float64."""
-        x = np.asarray(frames, dtype=np.float64)
+        """``log w_c + log N(x_t | mu_c, var_c)`` of every frame and component, shape (T, C), the parameters' dtype."""
+        x, means = self.centred(frames)
         precision = 1.0 / self.variances
-        constant = np.log(self.weights) - 0.5 * (self.means.shape[1] * np.log(2 * np.pi)
+        constant = np.log(self.weights) - 0.5 * (means.shape[1] * np.log(2 * np.pi)
                                                  + np.log(self.variances).sum(axis=1)
-                                                 + (self.means**2 * precision).sum(axis=1))
-        product = np.hstack([x, x * x]) @ np.hstack([self.means * precision, -0.5 * precision]).T
+                                                 + (means**2 * precision).sum(axis=1))
+        product = np.hstack([x, x * x]) @ np.hstack([means * precision, -0.5 * precision]).T
         return np.add(product, constant, out=product)
 
     def posteriors(self, frames):

@@ -42,10 +42,10 @@ def baum_welch(ubm, frames):
     f : np.ndarray, shape (C, D)
         ``sum_t gamma_tc (x_t - mu_c) / sqrt(var_c)``.
     """
-    x = np.asarray(frames, dtype=np.float64)
-    gamma, _ = ubm.posteriors(x)
+    x, means = ubm.centred(frames)  # the same differences, smaller terms
+    gamma, _ = ubm.posteriors(frames)
     n = gamma.sum(axis=0)
-    return n, (gamma.T @ x - n[:, None] * ubm.means) / np.sqrt(ubm.variances)
+    return n, (gamma.T @ x - n[:, None] * means) / np.sqrt(ubm.variances)
 
 
 def _batches(count, rank):

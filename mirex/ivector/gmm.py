@@ -12,6 +12,7 @@ expected log-likelihood is unimodal in each variance, the floored value is the
 constrained maximiser, and EM still never lowers the likelihood.
 """
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from mirex.errors import DataError
@@ -53,14 +54,21 @@ class DiagonalGMM:
         """``frames`` and the means, both minus :attr:`centre`, in the parameters' dtype."""
         return np.asarray(frames, dtype=self.means.dtype) - self.centre, self.means - self.centre
 
-    def log_densities(self, frames):
-        """``log w_c + log N(x_t | mu_c, var_c)`` of every frame and component, shape (T, C), the parameters' dtype."""
-        x, means = self.centred(frames)
+    @cached_property
+    def _terms(self):
+        """The (2D, C) matrix that ``[x, x**2]`` of centred frames multiplies, and the (C,) constant, computed once."""
+        means = self.means - self.centre
         precision = 1.0 / self.variances
         constant = np.log(self.weights) - 0.5 * (means.shape[1] * np.log(2 * np.pi)
                                                  + np.log(self.variances).sum(axis=1)
                                                  + (means**2 * precision).sum(axis=1))
-        product = np.hstack([x, x * x]) @ np.hstack([means * precision, -0.5 * precision]).T
+        return np.hstack([means * precision, -0.5 * precision]).T.copy(), constant
+
+    def log_densities(self, frames):
+        """``log w_c + log N(x_t | mu_c, var_c)`` of every frame and component, shape (T, C), the parameters' dtype."""
+        x, _ = self.centred(frames)
+        matrix, constant = self._terms
+        product = np.hstack([x, x * x]) @ matrix
         return np.add(product, constant, out=product)
 
     def posteriors(self, frames):

@@ -116,6 +116,9 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
     extractor = FeaturePipeline(spec or DEFAULT_PRESET, device=device)  # of a +ivector spec: its frames
     if ivector is not None and not extractor.spec.ivector:
         raise MirexError(f"the --ivector options are for +ivector systems, not {extractor.spec}")
+    ivector = ivector or combine.IVectorOptions()
+    if extractor.spec.ivector:
+        combine.check(ivector, other_features=extractor.spec.uses_network or extractor.spec.mfcc)
     if task == "tag" or (task is None and tag_lists.is_multilabel(entries)):
         if extractor.spec.ivector:
             raise DataError(f"{train_list}: the +ivector systems label single-label lists only")
@@ -142,8 +145,7 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", n_jobs=None, cache
                fingerprint=extractor.fingerprint)
     if extractor.spec.ivector:
         frames = _CachedFrames([p for p, good in zip(paths, ok) if good], cache_dir=cache_dir)
-        record = combine.fit(result.features[ok], labels, frames=frames, options=ivector or combine.IVectorOptions(),
-                             **fit)
+        record = combine.fit(result.features[ok], labels, frames=frames, options=ivector, **fit)
     else:
         record = classify.fit(result.features[ok], labels, **fit)
     record.skipped = int((~ok).sum())

@@ -28,7 +28,8 @@ from mirex.ivector import IVectorSettings, IVectorSystem, fit_ivector_system
 from mirex.tasks import classify
 from mirex.tasks.record import Record
 
-__all__ = ["IVectorOptions", "IVectorRecord", "COMBINES", "fit", "class_scores", "add_arguments", "options_from"]
+__all__ = ["IVectorOptions", "IVectorRecord", "COMBINES", "fit", "check", "class_scores", "add_arguments",
+           "options_from"]
 
 #: --ivector-combine: one classifier on the concatenation, or one per part with their scores averaged.
 COMBINES = ("concat", "fusion")
@@ -144,8 +145,7 @@ def fit(features, labels, *, frames, groups=None, options=IVectorOptions(), task
     DataError
         With fewer than two labels, or ``fusion`` with no other features.
     """
-    if options.combine == "fusion" and not features.shape[1]:
-        raise DataError("--ivector-combine fusion needs features besides the i-vector (a network or +mfcc)")
+    check(options, other_features=bool(features.shape[1]))
     system, ivectors = fit_ivector_system(frames, labels=labels, settings=options.settings)
     parts = [np.hstack([features, ivectors])] if options.combine == "concat" else [features, ivectors]
     classifiers = [classify.fit(x, labels, groups=groups, task_lda=task_lda, n_jobs=n_jobs, spec=spec,
@@ -154,6 +154,18 @@ def fit(features, labels, *, frames, groups=None, options=IVectorOptions(), task
     return IVectorRecord(spec=spec, fingerprint=fingerprint, n_train=first.n_train, skipped=0,
                          ivector=system.arrays(), combine=options.combine, classifiers=classifiers,
                          labels=first.labels, majority=first.majority)
+
+
+def check(options, *, other_features):
+    """Refuse what cannot be fitted, before any feature is computed.
+
+    Raises
+    ------
+    DataError
+        For ``fusion`` without features besides the i-vector.
+    """
+    if options.combine == "fusion" and not other_features:
+        raise DataError("--ivector-combine fusion needs features besides the i-vector (a network or +mfcc)")
 
 
 def add_arguments(parser):

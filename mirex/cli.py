@@ -14,7 +14,7 @@ from mirex.nets import ARCHS
 from mirex.nets.projection import OBJECTIVES as LOSSES
 from mirex.evaluate import command as evaluate_command
 from mirex.extract import add_device_argument, add_jobs_argument
-from mirex.tasks import classify
+from mirex.tasks import classify, combine
 from mirex.log import logger, run_command
 
 __all__ = ["main", "build_parser"]
@@ -33,8 +33,8 @@ def _train(args):
 
     record = train(scratch=args.scratch, train_list=args.train_list,
                    spec=features.resolve_spec(features=args.features, model=args.model), task_lda=args.task_lda,
-                   use_segments=args.use_segments, n_jobs=args.n_jobs, cache_dir=args.cache_dir,
-                   progress=not args.quiet, device=args.device, task=args.task)
+                   use_segments=args.use_segments, ivector=combine.options_from(args), n_jobs=args.n_jobs,
+                   cache_dir=args.cache_dir, progress=not args.quiet, device=args.device, task=args.task)
     what = f"{len(record.tags)} tags" if record.task == "tag" else f"{len(record.labels)} labels"
     logger.info(f"trained on {record.n_train} files ({record.skipped} skipped), {what}, "
                 f"features {record.spec}: {record.describe()}")
@@ -155,6 +155,7 @@ def build_parser():
                    help="default: tag when a quarter or more of the paths carry two or more labels, else classify")
     _feature_options(p)
     classify.add_arguments(p)
+    combine.add_arguments(p)
     p.set_defaults(func=_train)
 
     p = sub.add_parser("test", help="MIREX test call: label TESTLIST into OUTPUT (tags: AFFINITY_OUT BINARY_OUT)")

@@ -8,21 +8,25 @@ given the most frequent training label in testing. Malformed list lines are
 reported with their line number and skipped. The scratch folder and the
 output location are checked before any feature is computed, so an unusable
 one fails within seconds; a feature cache that cannot be written only costs
-a warning.
+a warning, except for a ``+ivector`` system, whose training frames are read
+back from the cache to fit the i-vector system (:mod:`mirex.tasks.combine`).
 """
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from mirex.atomic import check_writable
-from mirex.errors import DataError, ListFileError, ScratchError
-from mirex.extract import cached_features
-from mirex.features import DEFAULT_PRESET, FeatureSpec, feature_pipeline
+from mirex.cache import FeatureCache
+from mirex.errors import DataError, ListFileError, MirexError, ScratchError
+from mirex.extract import cached_features, file_key
+from mirex.features import DEFAULT_PRESET, FeaturePipeline, FeatureSpec, feature_pipeline
+from mirex.features.pipeline import IVECTOR_PASS
 from mirex.features.segmented import cached_segments, segments_wanted
 from mirex.listfile import check_outputs, read_list, unique_paths, write_list
 from mirex.log import logger
-from mirex.tasks import classify, tag, tag_lists
+from mirex.tasks import classify, combine, tag, tag_lists
 from mirex.tasks.scratch import load_record, save_record
 
 __all__ = ["train", "test", "similarity"]
@@ -55,8 +59,27 @@ def _check_output(output):
         raise ListFileError(f"{output}: cannot write output here ({exc.strerror or exc})") from None
 
 
-def train(*, scratch, train_list, spec=None, task_lda="auto", use_segments="off", n_jobs=None, cache_dir=None,
-          progress=True, device=None, task=None):
+class _CachedFrames(Sequence):
+    """The i-vector frames of files, read from the feature cache one file at a time."""
+
+    def __init__(self, paths, *, cache_dir):
+        self.paths, self.cache = list(paths), FeatureCache(cache_dir)
+
+    def __len__(self):
+        return len(self.paths)
+
+    def __getitem__(self, index):
+        path = self.paths[index]
+        key, error = file_key(path)
+        frames = None if error else self.cache.get(IVECTOR_PASS, key)
+        if frames is None:
+            raise DataError(f"{path}: its i-vector frames are not in the feature cache {self.cache.root} "
+                            "(training a +ivector system needs a cache it can write)")
+        return frames
+
+
+def train(*, scratch, train_list, spec=None, task_lda="auto", use_segments="off", ivector=None, n_jobs=None,
+          cache_dir=None, progress=True, device=None, task=None):
     """Learn the training list and store the classifier (or tag model) in ``scratch``.
 
     Parameters
@@ -84,6 +107,9 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", use_segments="off"
         Default: 'tag' when a quarter or more of the paths carry two or more labels
         (:mod:`mirex.tasks.tag`; ``task_lda`` does not apply), else 'classify'
         (a path keeps its first label).
+    ivector : mirex.tasks.combine.IVectorOptions, optional
+        The i-vector's sizes and how it is combined, for a ``+ivector`` spec
+        (default: ``IVectorOptions()``).
 
     Returns
     -------
@@ -91,8 +117,15 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", use_segments="off"
     """
     entries = read_list(train_list, kind="train", warn=_warn)
     scratch = _scratch(scratch)
-    extractor = feature_pipeline(spec or DEFAULT_PRESET, device=device)
+    extractor = FeaturePipeline(spec or DEFAULT_PRESET, device=device)  # of a +ivector spec: its frames
+    if ivector is not None and not extractor.spec.ivector:
+        raise MirexError(f"the --ivector options are for +ivector systems, not {extractor.spec}")
+    ivector = ivector or combine.IVectorOptions()
+    if extractor.spec.ivector:
+        combine.check(ivector, other_features=extractor.spec.uses_network or extractor.spec.mfcc)
     if task == "tag" or (task is None and tag_lists.is_multilabel(entries)):
+        if extractor.spec.ivector:
+            raise DataError(f"{train_list}: the +ivector systems label single-label lists only")
         return _train_tags(entries, scratch=scratch, train_list=train_list, extractor=extractor, n_jobs=n_jobs,
                            cache_dir=cache_dir, progress=progress)
     first = {}
@@ -103,19 +136,24 @@ def train(*, scratch, train_list, spec=None, task_lda="auto", use_segments="off"
                   f"label {entry.label!r} ignored")
     paths = list(first)
     _two_labels([e.label for e in first.values()], train_list=train_list)  # fail before any extraction
+    cache_dir = cache_dir or scratch / "features"
     segmented = segments_wanted(extractor, mode=use_segments, n_clips=len(paths))
     result = (cached_segments if segmented else cached_features)(
-        paths, extractor=extractor, cache_dir=cache_dir or scratch / "features", n_jobs=n_jobs, progress=progress,
-        warn=_warn)
+        paths, extractor=extractor, cache_dir=cache_dir, n_jobs=n_jobs, progress=progress, warn=_warn)
     ok = result.ok
     if not ok.any():
         raise DataError(f"{train_list}: none of the {len(paths)} training files could be used")
     labels = [first[p].label for p, good in zip(paths, ok) if good]
     groups = [first[p].group for p, good in zip(paths, ok) if good]  # the third column: inner folds keep each whole
     _two_labels(labels, train_list=train_list, skipped=len(result.errors))
-    record = classify.fit(result.features[ok], labels, groups=groups, task_lda=task_lda,
-                          segments=result.segments(ok) if segmented else None, use_segments=use_segments,
-                          n_jobs=n_jobs or 1, spec=str(extractor.spec), fingerprint=extractor.fingerprint)
+    fit = dict(groups=groups, task_lda=task_lda, n_jobs=n_jobs or 1, spec=str(extractor.spec),
+               fingerprint=extractor.fingerprint)
+    if extractor.spec.ivector:
+        frames = _CachedFrames([p for p, good in zip(paths, ok) if good], cache_dir=cache_dir)
+        record = combine.fit(result.features[ok], labels, frames=frames, options=ivector, **fit)
+    else:
+        record = classify.fit(result.features[ok], labels, segments=result.segments(ok) if segmented else None,
+                              use_segments=use_segments, **fit)
     record.skipped = int((~ok).sum())
     save_record(record, scratch=scratch)
     return record
@@ -166,7 +204,7 @@ def test(*, scratch, test_list, output, binary=None, spec=None, model=None, n_jo
     asked = asked.with_bundle(model) if model else asked
     if asked.with_bundle(None) != trained.with_bundle(None):
         raise ScratchError(f"classifier in scratch was trained on features {trained}, not {asked}")
-    extractor = feature_pipeline(asked, device=device)
+    extractor = feature_pipeline(asked, device=device, ivector=record.system if trained.ivector else None)
     if extractor.fingerprint != record.fingerprint:
         what = "the model" if asked.bundle == trained.bundle else f"model {asked.bundle or 'default'}"
         raise ScratchError(f"{what} differs from the one the classifier in scratch was trained with "

@@ -84,3 +84,15 @@ def test_api_rows_give_their_rate_over_embed_files(tmp_path, monkeypatch):
     assert rows[0]["clips_per_s"] == 2.5 and rows[0]["vs_embed_files"] == 1.0  # the median run: 4 s
     assert rows[1]["clips_per_s"] == 20.0 and rows[1]["vs_embed_files"] == 8.0
     assert rows[1]["runs_clips_per_s"] == "20.0 10.0 40.0" and rows[1]["cpu_ms_per_clip"] == 100.0
+
+
+def test_the_ivector_rows_give_each_steps_cpu_per_clip_beside_the_extraction(tmp_path):
+    import mirex.bench.__main__ as bench
+    from mirex.bench.ivector import LABELS
+
+    clips = make_clips(tmp_path / "clips", count=3, seconds=4.0)
+    rows = bench._ivector([path for path, _ in clips], features="hybrid")
+    assert [row["measurement"] for row in rows[:3]] == [f"{label}, one thread" for label in LABELS.values()]
+    assert rows[-1]["measurement"].startswith("i-vector at test time") and rows[-1]["clips"] == 3
+    costs = [row["cpu_ms_per_clip"] for row in rows]
+    assert all(ms > 0 for ms in costs) and costs[-1] == pytest.approx(costs[1] + costs[2], abs=0.2)

@@ -9,7 +9,12 @@ from mirex.features import PRESETS, FeatureSpec
 
 def test_default_systems_are_every_preset_with_and_without_the_task_lda():
     board = systems.default_systems()
-    assert list(board) == [*PRESETS, *(f"{name}-nolda" for name in PRESETS)]
+    assert list(board) == [*PRESETS, *(f"{name}-nolda" for name in PRESETS), "hybrid-ivector-fusion"]
+    fusion = board["hybrid-ivector-fusion"]
+    assert fusion.feature_spec == PRESETS["hybrid-ivector"] and fusion.arguments()[-2:] == ["--ivector-combine", "fusion"]
+    # The tag and similarity tasks compare the systems without a task-LDA choice: not the i-vector classifiers.
+    assert [name for name, s in board.items() if s.task_lda is None] == ["paper", "multilevel", "multiscale", "hybrid",
+                                                                          "mfcc"]
     assert board["hybrid"].arguments() == ["--features", "hybrid"]
     assert board["paper-nolda"].arguments() == ["--features", "paper", "--task-lda", "off"]
     assert board["paper-nolda"] == System("paper-nolda", "paper", "off")

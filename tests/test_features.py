@@ -17,14 +17,19 @@ from mirex.nets.dcnn_frozen import FrozenDCNN
 
 bundles = st.one_of(st.none(), st.from_regex(r"[A-Za-z0-9_./-]([A-Za-z0-9_./ :=+-]*[A-Za-z0-9_./-])?",
                                              fullmatch=True))
+#: The +ivector and +lda flags that combine (the bundle's LDA takes the network's feature alone).
+flags = st.sampled_from([{}, {"lda": True}, {"ivector": True}])
 network_specs = st.builds(
-    FeatureSpec, bundle=bundles, blocks=st.sets(st.integers(1, 32), min_size=1).map(tuple),
-    pool=st.sampled_from(["max", "mean", "maxmean"]), seg=st.sets(st.integers(1, 5000), max_size=4).map(tuple),
-    stats=st.sampled_from(["mean", "meanstd"]), mfcc=st.booleans(), lda=st.booleans())
+    lambda flags, **values: FeatureSpec(**values, **flags), flags=flags, bundle=bundles,
+    blocks=st.sets(st.integers(1, 32), min_size=1).map(tuple), pool=st.sampled_from(["max", "mean", "maxmean"]),
+    seg=st.sets(st.integers(1, 5000), max_size=4).map(tuple), stats=st.sampled_from(["mean", "meanstd"]),
+    mfcc=st.booleans())
+without_network = st.sampled_from([FeatureSpec(blocks=(), mfcc=True), FeatureSpec(blocks=(), ivector=True),
+                                   FeatureSpec(blocks=(), mfcc=True, ivector=True)])
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(network_specs, st.just(FeatureSpec(blocks=(), mfcc=True))))
+@given(st.one_of(network_specs, without_network))
 def test_text_form_round_trips(spec):
     text = str(spec)
     assert FeatureSpec.parse(text) == spec and str(FeatureSpec.parse(text)) == text
@@ -38,6 +43,9 @@ def test_presets_and_their_text():
     assert FeatureSpec.parse("dcnn:blocks=2-3+5").blocks == (2, 3, 5)
     assert resolve_spec(features="paper", model="m") == PRESETS["paper"].with_bundle("m")
     assert resolve_spec(features="mfcc", model="m") == PRESETS["mfcc"]
+    assert str(PRESETS["ivector"]) == "ivector" and str(FeatureSpec.parse("ivector+mfcc")) == "mfcc+ivector"
+    assert str(PRESETS["hybrid-ivector"]) == "dcnn:blocks=1-5,pool=max,stats=mean,+mfcc,+ivector"
+    assert PRESETS["hybrid-ivector"] == FeatureSpec.parse("dcnn:blocks=1-5,+ivector,+mfcc")
 
 
 @pytest.mark.parametrize("text, message", [
@@ -50,6 +58,10 @@ def test_presets_and_their_text():
     ("dcnn:depth=3", "unknown option 'depth=3'"),
     ("dcnn:+pca", r"unknown option '\+pca'"),
     ("dcnn:model=", "bad value"),
+    ("dcnn:blocks=5,+ivector,+lda", r"\+lda .* does not combine with \+ivector"),
+    ("mfcc+mfcc", "start with 'dcnn:'"),
+    ("ivector+lda", "start with 'dcnn:'"),
+    ("dcnn:+ivector=fusion", "unknown option"),
 ])
 def test_bad_specs_are_named(text, message):
     with pytest.raises(SpecError, match=message):
@@ -144,3 +156,27 @@ def test_specs_the_bundle_cannot_compute_are_user_errors():
         feature_pipeline("dcnn:blocks=6")
     with pytest.raises(SpecError, match="at least 128 frames"):
         feature_pipeline("dcnn:seg=64")
+
+
+def test_the_ivector_frames_come_from_the_timbre_mel_spectrogram_and_the_ivector_from_the_fitted_system(clip):
+    from mirex.features import FeaturePipeline, timbre
+    from mirex.features.pipeline import IVECTOR_PASS, TIMBRE_PASS
+    from mirex.frontends.mel import MelSpectrogram
+    from mirex.ivector import MAX_CLIP_FRAMES, IVectorSettings, fit_ivector_system, mfcc_frames
+
+    _, y = clip
+    with pytest.raises(SpecError, match="only run_train.sh and run_test.sh"):
+        feature_pipeline("mfcc+ivector")
+    untrained = FeaturePipeline("mfcc+ivector")
+    assert untrained.dim == 80 and list(untrained.passes) == [TIMBRE_PASS, IVECTOR_PASS]
+    frames = untrained.prepare([y], list(untrained.passes))[IVECTOR_PASS]
+    whole = mfcc_frames(MelSpectrogram(timbre.FRONTEND)(y))
+    assert len(whole) > MAX_CLIP_FRAMES // 4 and len(frames) == len(whole)  # a 13-s clip keeps all its frames
+    np.testing.assert_allclose(frames, whole, rtol=1e-6, atol=1e-5)
+    np.testing.assert_allclose(untrained.features([y])[0], feature_pipeline("mfcc").features([y])[0])
+    system, _ = fit_ivector_system([frames[:300], frames[300:]], settings=IVectorSettings(components=4, rank=3))
+    trained = feature_pipeline("mfcc+ivector", ivector=system)
+    assert trained.dim == 83 and trained.fingerprint == untrained.fingerprint
+    np.testing.assert_allclose(trained.features([y])[0][80:], system.transform([frames])[0], rtol=1e-5, atol=1e-6)
+    with pytest.raises(SpecError, match="for a \\+ivector system only"):
+        feature_pipeline("mfcc", ivector=system)

@@ -7,8 +7,9 @@ from scipy.stats import multivariate_normal
 from mirex.errors import DataError
 from mirex.features import timbre
 from mirex.frontends.mel import MelSpectrogram
-from mirex.ivector import (DiagonalGMM, IVectorSystem, baum_welch, fit_ivector_system, fit_lda, fit_total_variability,
-                           fit_ubm, fit_wccn, ivectors, length_normalise, mfcc_frames, objective, statistics)
+from mirex.ivector import (DiagonalGMM, IVectorSettings, IVectorSystem, baum_welch, evenly, fit_ivector_system, fit_lda,
+                           fit_total_variability, fit_ubm, fit_wccn, ivectors, length_normalise, mfcc_frames, objective,
+                           statistics)
 from mirex.ivector.frames import DOUBLE_DELTA
 from tests.conftest import synth
 
@@ -149,8 +150,9 @@ def clips_of(mel, seeds):
 def test_ivectors_separate_clearly_different_sounds_and_the_system_is_plain_arrays(mel):
     train, train_labels = clips_of(mel, range(8))
     test, test_labels = clips_of(mel, range(100, 106))
-    system = fit_ivector_system(train, n_components=8, rank=8)
+    system, training = fit_ivector_system(train, settings=IVectorSettings(components=8, rank=8))
     x, z = system.transform(train), system.transform(test)
+    np.testing.assert_allclose(training, x, rtol=0, atol=1e-4)  # transform: float32 products
     assert x.shape == (32, 8) and system.dim == 8
     similarity = z @ x.T  # cosine: the i-vectors are length-normalised
     nearest = train_labels[similarity.argmax(axis=1)]
@@ -162,5 +164,11 @@ def test_ivectors_separate_clearly_different_sounds_and_the_system_is_plain_arra
     arrays = system.arrays()
     assert all(isinstance(v, np.ndarray) for v in arrays.values())
     np.testing.assert_array_equal(IVectorSystem.from_arrays(arrays).transform(test), z)
-    supervised = fit_ivector_system(train, labels=train_labels, n_components=8, rank=8)
+    supervised, _ = fit_ivector_system(train, labels=train_labels, settings=IVectorSettings(components=8, rank=8))
     assert supervised.dim == 3  # the LDA keeps classes - 1 directions
+
+
+def test_a_clip_keeps_an_even_sample_of_at_most_max_clip_frames():
+    frames = np.arange(10.0)[:, None]
+    assert evenly(frames, limit=20) is frames
+    np.testing.assert_array_equal(evenly(frames, limit=4)[:, 0], [0, 3, 6, 9])

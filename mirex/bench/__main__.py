@@ -20,7 +20,10 @@ Measurements, each in a fresh process (see :mod:`mirex.bench.measure`):
    scene embeddings, and the HEAR timestamp embeddings of
    ``--timestamp-clips`` clips, in one pass and window by window; each row
    gives its rate over ``embed_files``'s (vs_embed_files);
-6. the CPU cost of each stage (:mod:`mirex.bench.stages`).
+6. the CPU cost of each stage (:mod:`mirex.bench.stages`);
+7. the CPU cost per clip of the i-vector at test time (frames, statistics,
+   i-vector) beside today's extraction of ``--features``, one thread, on
+   ``--ivector-clips`` clips (:mod:`mirex.bench.ivector`).
 
 Prints a table and writes it to ``--out`` (CSV), the stage costs beside it
 (``*-stages.csv``). Each extraction row gives the load average and the
@@ -33,6 +36,7 @@ import csv
 import datetime
 import os
 import platform
+import resource
 import shutil
 import statistics
 import sys
@@ -64,6 +68,8 @@ def _parser():
     parser.add_argument("--timestamp-clips", type=int, default=20,
                         help="clips of the HEAR timestamp rows (default 20)")
     parser.add_argument("--stage-clips", type=int, default=32, help="clips of the per-stage profile (default 32)")
+    parser.add_argument("--ivector-clips", type=int, default=16,
+                        help="clips of the i-vector's CPU cost beside the extraction's (default 16)")
     parser.add_argument("--repeats", type=int, default=3,
                         help="timed runs of each throughput measurement; rows give the median (default 3)")
     parser.add_argument("--jobs", type=int, default=None, help="cores to use (default: all)")
@@ -152,6 +158,20 @@ def _protocol(clips, *, folds, work, jobs, features):
     return rows, correct / len(clips)
 
 
+def _ivector(paths, *, features):
+    """Rows of today's extraction and of the i-vector at test time: CPU milliseconds per clip, one thread."""
+    from mirex.bench.ivector import LABELS, ivector_costs
+
+    load, cores = os.getloadavg()[0], core_speeds()
+    costs = ivector_costs(paths, features=features)
+    costs["total"] = costs["frames"] + costs["ivector"]
+    labels = {**LABELS, "total": "i-vector at test time (frames, statistics, i-vector)"}
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # this process's, which ran them
+    return [_row(f"{labels[name]}, one thread", clips=len(paths), jobs=1, seconds=ms * len(paths) / 1000,
+                 peak_mb=peak_mb, load=load, cpu_seconds=ms * len(paths) / 1000, cores=cores)
+            for name, ms in costs.items()]
+
+
 def _machine():
     model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                   if line.startswith("model name")), platform.processor())
@@ -172,7 +192,7 @@ def main(argv=None):
     args = _parser().parse_args(argv)
     jobs = args.jobs or default_jobs()
     largest = max(args.clips, args.baseline_clips, args.mem_clips, args.protocol_clips, args.api_clips,
-                  args.timestamp_clips)
+                  args.timestamp_clips, args.ivector_clips)
     clips = make_clips(args.data, count=largest)
     paths = [p for p, _ in clips]
     print(f"mirex bench {datetime.date.today()}: {_machine()}; {jobs} jobs; features {args.features}; "
@@ -203,6 +223,7 @@ def main(argv=None):
         from mirex.features import feature_pipeline
 
         stages = stage_costs(paths[: args.stage_clips], extractor=feature_pipeline(args.features))
+        rows += _ivector(paths[: args.ivector_clips], features=args.features)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     out = Path(args.out)
@@ -226,6 +247,9 @@ def main(argv=None):
     one_pass, by_window = (api[list(LABELS).index(name)]["clips_per_s"] for name in ("hear_timestamps", "by_window"))
     print(f"rates over embed_files in the same process: {ratios}; timestamps in one pass: "
           f"{one_pass / by_window:.1f}x window by window")
+    extraction, total = rows[-4]["cpu_ms_per_clip"], rows[-1]["cpu_ms_per_clip"]  # the rows of _ivector
+    print(f"i-vector at test time: {total} ms per clip, {100 * total / extraction:.0f} % of the extraction's "
+          f"{extraction} ms (one thread, {args.ivector_clips} clips)")
     print(f"\nCPU per clip by stage ({args.stage_clips} clips, one thread):")
     for stage, ms in stages.items():
         print(f"  {stage:52s} {ms:7.2f} ms")

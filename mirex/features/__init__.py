@@ -18,12 +18,25 @@ def resolve_spec(*, features=None, model=None):
     return spec.with_bundle(model) if model else spec
 
 
-def feature_pipeline(spec=DEFAULT_PRESET, *, device=None):
+def feature_pipeline(spec=DEFAULT_PRESET, *, device=None, ivector=None):
     """The extractor of a feature system (a FeatureSpec, a preset name or the text form).
 
-    ``device`` (a torch device) runs the front end and the network in PyTorch there.
+    ``device`` (a torch device) runs the front end and the network in PyTorch
+    there. A ``+ivector`` system needs its fitted ``ivector`` system
+    (:class:`mirex.ivector.IVectorSystem`, what ``run_train.sh`` keeps in
+    SCRATCH); the training extraction, before there is one, constructs its
+    :class:`FeaturePipeline` itself.
+
+    Raises
+    ------
+    SpecError
+        For a ``+ivector`` system without its fitted i-vector system.
     """
-    return FeaturePipeline(spec, device=device)
+    spec = FeatureSpec.parse(spec)
+    if spec.ivector and ivector is None:
+        raise SpecError(f"{spec}: the i-vector system is fitted on a training list, so only run_train.sh and "
+                        "run_test.sh compute it")
+    return FeaturePipeline(spec, device=device, ivector=ivector)
 
 
 def add_arguments(parser, *, default=True):
@@ -39,6 +52,7 @@ def add_arguments(parser, *, default=True):
     shown = f"default: {DEFAULT_PRESET}" if default else "default: as trained"
     parser.add_argument("--features", metavar="SPEC",
                         help=f"feature system: a preset ({', '.join(PRESETS)}) or a spec such as "
-                             f"'dcnn:blocks=1-5,pool=max,stats=mean,+mfcc' ({shown})")
+                             f"'dcnn:blocks=1-5,pool=max,stats=mean,+mfcc,+ivector' ({shown}; +ivector: "
+                             f"the train and test calls only)")
     parser.add_argument("--model", metavar="NAME",
                         help="model bundle name or folder for the network (default: the default bundle)")

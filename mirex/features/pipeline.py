@@ -3,11 +3,18 @@
 A :class:`~mirex.features.spec.FeatureSpec` is computed from *passes*, each
 stored in the feature cache on its own: one per segment length (a network
 pass over the clip's segments, which keeps every block's output pooled by
-max and by mean over time, and their mean and std over the segments) and one
-for the timbre statistics (:mod:`mirex.features.timbre`). A song feature
+max and by mean over time, and their mean and std over the segments), one
+for the timbre statistics (:mod:`mirex.features.timbre`) and one for the
+i-vector's frames (:func:`mirex.ivector.mfcc_frames` of the timbre
+statistics' mel spectrogram, at most :data:`mirex.ivector.frames.MAX_CLIP_FRAMES`
+per clip). A song feature
 picks from them what the spec names, so every system on the same bundle and
 segment length shares one network pass per file; one decoded signal and one
-mel spectrogram feed all passes.
+mel spectrogram feed all passes. The i-vector is the fitted system's
+(:class:`mirex.ivector.IVectorSystem`) map of the cached frames, appended
+last; a pipeline of a ``+ivector`` system without a fitted one caches the
+frames and leaves the i-vector out (what ``run_train.sh`` extracts before
+it fits the system on the frames).
 
 :func:`mirex.extract.extract` drives the stages in threads: ``prepare`` (one
 signal -> the input of each pass it needs), ``compute`` (a batch of inputs
@@ -28,10 +35,12 @@ from mirex.frontends.segments import centred, segments, standardise
 from mirex.frontends.torch_mel import TorchLogMel
 from mirex.nets import frozen_network
 
-__all__ = ["FeaturePipeline", "TIMBRE_PASS"]
+__all__ = ["FeaturePipeline", "TIMBRE_PASS", "IVECTOR_PASS"]
 
 #: Cache namespace of the timbre statistics.
 TIMBRE_PASS = "mfcc20-delta-meanstd-v2"
+#: Cache namespace of the i-vector's frames (each entry: at most 2000 frames x 60, float32).
+IVECTOR_PASS = "mfcc20-dd-frames2000-v1"
 _POOLS = {"max": [0], "mean": [1], "maxmean": [0, 1]}
 _STATS = {"mean": [0], "meanstd": [0, 1]}
 
@@ -47,6 +56,10 @@ class FeaturePipeline:
         Run the front end and the network in PyTorch on this device (the
         path after decoding; the timbre statistics stay in NumPy). Default:
         NumPy and SciPy for the front end, the network on the CPU.
+    ivector : mirex.ivector.IVectorSystem, optional
+        The fitted i-vector system of a ``+ivector`` spec: the song feature
+        ends with the clip's i-vector. Without it the frames are computed
+        and cached, and the song feature has no i-vector.
 
     Raises
     ------
@@ -58,8 +71,11 @@ class FeaturePipeline:
         If the bundle cannot be loaded.
     """
 
-    def __init__(self, spec, *, device=None):
+    def __init__(self, spec, *, device=None, ivector=None):
         self.spec = spec = FeatureSpec.parse(spec)
+        if ivector is not None and not spec.ivector:
+            raise SpecError(f"{spec}: an i-vector system is for a +ivector system only")
+        self.ivector = ivector
         self.bundle = self.network = None
         self.frontend, self.passes = timbre.FRONTEND, {}
         if spec.uses_network:
@@ -73,6 +89,8 @@ class FeaturePipeline:
             self._columns = np.concatenate([np.arange(edges[b - 1], edges[b]) for b in spec.blocks])
         if spec.mfcc:
             self.passes[TIMBRE_PASS] = None
+        if spec.ivector:
+            self.passes[IVECTOR_PASS] = None
         self._spectrograms = {_stft(frontend): MelSpectrogram(frontend)
                               for frontend in (self.frontend, timbre.FRONTEND) if isinstance(frontend, FrontEnd)}
         self.device = device
@@ -90,8 +108,8 @@ class FeaturePipeline:
 
     def _check_network(self):
         blocks, seg = len(self.network.widths), self.spec.seg
-        if self.spec.mfcc and self.frontend.sr != timbre.FRONTEND.sr:
-            raise SpecError(f"{self.spec}: the timbre statistics need a {timbre.FRONTEND.sr} Hz front end")
+        if (self.spec.mfcc or self.spec.ivector) and self.frontend.sr != timbre.FRONTEND.sr:
+            raise SpecError(f"{self.spec}: the MFCCs need a {timbre.FRONTEND.sr} Hz front end")
         if max(self.spec.blocks) > blocks:
             raise SpecError(f"{self.spec}: the network of {self.bundle.name} has {blocks} blocks")
         if seg and min(seg) < self.network.min_frames:
@@ -102,9 +120,9 @@ class FeaturePipeline:
         """Length of the song feature (before any LDA)."""
         net = 0
         if self.network is not None:
-            net = len(self.passes) - self.spec.mfcc
+            net = len(self.passes) - self.spec.mfcc - self.spec.ivector
             net *= len(self._columns) * len(_POOLS[self.spec.pool]) * len(_STATS[self.spec.stats])
-        return net + timbre.DIM * self.spec.mfcc
+        return net + timbre.DIM * self.spec.mfcc + (0 if self.ivector is None else self.ivector.dim)
 
     @property
     def fingerprint(self):
@@ -128,7 +146,8 @@ class FeaturePipeline:
         inputs = {}
         network_passes = [name for name in passes if self.passes[name] is not None]
         waveform = bool(network_passes) and not isinstance(self.frontend, FrontEnd)
-        needed = {_stft(front) for front, wanted in ((timbre.FRONTEND, TIMBRE_PASS in passes),
+        mfccs = TIMBRE_PASS in passes or IVECTOR_PASS in passes
+        needed = {_stft(front) for front, wanted in ((timbre.FRONTEND, mfccs),
                                                      (self.frontend, network_passes and not waveform)) if wanted}
         if waveform or self.torch_frontend is not None or len(needed) > 1:  # the whole signal, read once
             blocks = [as_float32(b) if isinstance(b, np.ndarray) else b for b in blocks]
@@ -143,10 +162,15 @@ class FeaturePipeline:
         def mel(frontend):
             return mels[_stft(frontend)]
 
-        if TIMBRE_PASS in passes:
+        if mfccs:
             spectrum = mel(timbre.FRONTEND)
             spectrum = spectrum if isinstance(spectrum, np.ndarray) else spectrum.cpu().numpy()
-            inputs[TIMBRE_PASS] = timbre.timbre_statistics(spectrum)
+            if TIMBRE_PASS in passes:
+                inputs[TIMBRE_PASS] = timbre.timbre_statistics(spectrum)
+            if IVECTOR_PASS in passes:
+                from mirex.ivector.frames import evenly, mfcc_frames  # mirex.ivector imports mirex.features
+
+                inputs[IVECTOR_PASS] = evenly(mfcc_frames(spectrum))
         if waveform:  # a waveform network's segments
             inputs.update({name: self.frontend.segments(blocks[0], length=self.passes[name]) for name in network_passes})
         elif network_passes:  # the timbre statistics are taken: the mel spectrogram can be compressed in place
@@ -201,7 +225,9 @@ class FeaturePipeline:
         return pooled[:, _POOLS[self.spec.pool]][..., self._columns].reshape(len(pooled), -1)
 
     def compute(self, name, inputs):
-        """Cache entries of one pass for a batch of its inputs, shape (len(inputs), ...)."""
+        """Cache entries of one pass for a batch of its inputs, shape (len(inputs), ...) (frames: a list)."""
+        if name == IVECTOR_PASS:
+            return [np.asarray(frames, dtype=np.float32) for frames in inputs]
         if self.passes[name] is None:
             return np.asarray(inputs, dtype=np.float32)
         pooled = self.pooled(np.concatenate(inputs) if isinstance(inputs[0], np.ndarray) else torch.cat(inputs))
@@ -218,7 +244,9 @@ class FeaturePipeline:
         parts = []
         for name, length in self.passes.items():
             entry = entries[name]
-            if length is not None:
+            if name == IVECTOR_PASS:
+                entry = np.zeros(0) if self.ivector is None else self.ivector.transform([entry])
+            elif length is not None:
                 entry = entry[_STATS[self.spec.stats]][:, _POOLS[self.spec.pool]][..., self._columns]
             parts.append(entry.ravel())
         return np.concatenate(parts).astype(np.float32)

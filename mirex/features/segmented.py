@@ -48,6 +48,8 @@ def segment_support(pipeline):
     spec = pipeline.spec
     if not spec.uses_network:
         return f"{spec}: a system without a network has no segments"
+    if spec.ivector:
+        return f"{spec}: the i-vector describes a whole clip, not its segments"
     if len(pipeline.passes) - spec.mfcc > 1:
         return f"{spec}: a system with several segment lengths has no single segment"
     if pipeline.lda is not None and spec.stats != "mean":

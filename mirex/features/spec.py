@@ -3,18 +3,25 @@
 A feature system is the network's blocks that feed the song feature, how
 each block's output is pooled over time inside a segment, the segment
 length(s), the statistics over a clip's segments, optional timbre statistics
-(MFCC and deltas, mean and std) and whether the bundle's artist LDA is
-applied. The text form is what the command line takes::
+(MFCC and deltas, mean and std), an optional i-vector and whether the
+bundle's artist LDA is applied. The text form is what the command line takes::
 
     dcnn:blocks=1-5,pool=max,stats=mean,+mfcc
     dcnn:model=msd-siamese-1000,blocks=5,pool=maxmean,seg=129+258+516,stats=meanstd,+lda
+    dcnn:blocks=1-5,pool=max,stats=mean,+mfcc,+ivector
     mfcc
+    ivector
+    mfcc+ivector
 
 ``blocks`` takes block numbers and ranges joined by ``+`` (``1-3+5``);
 ``seg`` takes segment lengths in the bundle's front-end frames joined by
 ``+`` (omitted: the bundle's own segment, 129 frames for the mel DCNN);
-``+mfcc`` adds the timbre statistics and ``+lda`` the bundle's artist LDA;
-``mfcc`` alone is the timbre baseline without a network. A preset name
+``+mfcc`` adds the timbre statistics, ``+ivector`` the clip's i-vector
+(:mod:`mirex.ivector`, fitted on the training list by ``run_train.sh``, so
+only the train and test calls compute it) and ``+lda`` the bundle's artist
+LDA (which takes the network's feature alone: not with ``+ivector``);
+``mfcc``, ``ivector`` and ``mfcc+ivector`` are the systems without a
+network. A preset name
 (:data:`PRESETS`) stands for its spec. :meth:`FeatureSpec.parse` and
 ``str(spec)`` are each other's inverse.
 """
@@ -55,6 +62,8 @@ class FeatureSpec:
         Statistics of the pooled outputs over a clip's segments.
     mfcc : bool
         Concatenate MFCC(20) and delta means and stds (80-d).
+    ivector : bool
+        Append the clip's i-vector (its width is the fitted system's).
     lda : bool
         Apply the bundle's artist LDA to the song feature.
     """
@@ -65,6 +74,7 @@ class FeatureSpec:
     seg: tuple = ()
     stats: str = "mean"
     mfcc: bool = False
+    ivector: bool = False
     lda: bool = False
 
     def __post_init__(self):
@@ -81,11 +91,13 @@ class FeatureSpec:
             raise SpecError(f"pool must be one of {', '.join(POOLS)}, not {self.pool!r}")
         if self.stats not in STATS:
             raise SpecError(f"stats must be one of {', '.join(STATS)}, not {self.stats!r}")
+        if self.ivector and self.lda:
+            raise SpecError("+lda takes the network's feature alone: it does not combine with +ivector")
         if not self.blocks:
-            if not self.mfcc:
-                raise SpecError("a feature system needs network blocks, +mfcc, or both")
+            if not (self.mfcc or self.ivector):
+                raise SpecError("a feature system needs network blocks, +mfcc, +ivector, or some of them")
             if (self.bundle, self.pool, self.seg, self.stats, self.lda) != (None, "max", (), "mean", False):
-                raise SpecError("the mfcc baseline takes no network options")
+                raise SpecError(f"the {self} system takes no network options")
 
     @property
     def uses_network(self):
@@ -110,19 +122,22 @@ class FeatureSpec:
         text = str(text).strip()
         if text in PRESETS:
             return PRESETS[text]
+        names = text.split("+")
+        if set(names) <= set(_WITHOUT_NETWORK) and len(set(names)) == len(names):
+            return cls(blocks=(), **{name: True for name in names})
         kind, _, options = text.partition(":")
         if kind != "dcnn":
             raise SpecError(f"feature spec {text!r}: start with 'dcnn:' or name a preset "
                             f"({', '.join(PRESETS)})")
-        values = {"mfcc": False, "lda": False}
+        values = dict.fromkeys(_FLAGS, False)
         for part in filter(None, (p.strip() for p in options.split(","))):
-            if part in ("+mfcc", "+lda"):
+            if part in (f"+{flag}" for flag in _FLAGS):
                 values[part[1:]] = True
                 continue
             key, eq, value = part.partition("=")
             if not eq or key not in _PARSERS:
                 raise SpecError(f"feature spec {text!r}: unknown option {part!r} "
-                                f"(options: {', '.join(f'{k}=' for k in _PARSERS)}, +mfcc, +lda)")
+                                f"(options: {', '.join([*(f'{k}=' for k in _PARSERS), *(f'+{f}' for f in _FLAGS)])})")
             try:
                 values[_FIELD.get(key, key)] = _PARSERS[key](value)
             except ValueError:
@@ -131,11 +146,11 @@ class FeatureSpec:
 
     def __str__(self):
         if not self.uses_network:
-            return "mfcc"
+            return "+".join(name for name in _WITHOUT_NETWORK if getattr(self, name))
         parts = ([f"model={self.bundle}"] if self.bundle else []) + [
             f"blocks={_format_numbers(self.blocks)}", f"pool={self.pool}"]
         parts += [f"seg={'+'.join(map(str, self.seg))}"] if self.seg else []
-        parts += [f"stats={self.stats}"] + ["+mfcc"] * self.mfcc + ["+lda"] * self.lda
+        parts += [f"stats={self.stats}"] + [f"+{flag}" for flag in _FLAGS if getattr(self, flag)]
         return "dcnn:" + ",".join(parts)
 
 
@@ -173,15 +188,22 @@ def _word(text):
 
 _PARSERS = {"model": _word, "blocks": _parse_numbers, "pool": _word, "seg": _segments, "stats": _word}
 _FIELD = {"model": "bundle"}
+#: The ``+name`` options, in text order, and the parts of a system without a network.
+_FLAGS = ("mfcc", "ivector", "lda")
+_WITHOUT_NETWORK = ("mfcc", "ivector")
 
 #: Named feature systems. ``paper`` is the 2017 submission (its artist LDA
-#: applies when the bundle has one); the others aggregate every block.
+#: applies when the bundle has one); the network systems after it aggregate
+#: every block; ``ivector`` is the i-vector alone and ``hybrid-ivector`` the
+#: hybrid with the i-vector appended (the 2018 artist-recognition hybrid).
 PRESETS = {
     "paper": FeatureSpec(blocks=(5,), lda=True),
     "multilevel": FeatureSpec(blocks=(1, 2, 3, 4, 5)),
     "multiscale": FeatureSpec(blocks=(1, 2, 3, 4, 5), seg=(129, 258, 516)),
     "hybrid": FeatureSpec(blocks=(1, 2, 3, 4, 5), mfcc=True),
     "mfcc": FeatureSpec(blocks=(), mfcc=True),
+    "ivector": FeatureSpec(blocks=(), ivector=True),
+    "hybrid-ivector": FeatureSpec(blocks=(1, 2, 3, 4, 5), mfcc=True, ivector=True),
 }
 
 #: The preset the scripts, ``mirex embed`` and the Python API use by default.

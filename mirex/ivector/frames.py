@@ -7,16 +7,22 @@ derivative of the timbre statistics and the double deltas its second
 derivative (polynomial order 2, as ``librosa.feature.delta(order=2,
 width=9)``): the least-squares curvature, weights ``(k**2 - 20/3) / 154`` for
 ``k = -4 .. 4``; both with ``mode='nearest'`` at the clip's ends.
+
+A clip keeps at most :data:`MAX_CLIP_FRAMES` frames (:func:`evenly`): all of a
+30-s clip, an even sample of a longer one, so a clip's frames take at most
+480 kB (float32) wherever they are kept.
 """
 import numpy as np
 import scipy.ndimage
 
 from mirex.features import timbre
 
-__all__ = ["mfcc_frames", "DIM", "DOUBLE_DELTA"]
+__all__ = ["mfcc_frames", "evenly", "DIM", "DOUBLE_DELTA", "MAX_CLIP_FRAMES"]
 
 #: Values per frame: MFCCs, deltas, double deltas.
 DIM = 3 * timbre.N_MFCC
+#: Frames kept of one clip: about 46 s at the front end's hop of 512 samples at 22,050 Hz.
+MAX_CLIP_FRAMES = 2000
 _OFFSETS = np.arange(-4, 5, dtype=np.float64)
 #: The 9-frame Savitzky-Golay second-derivative filter, as a correlation.
 DOUBLE_DELTA = (_OFFSETS**2 - (_OFFSETS**2).mean()) / ((_OFFSETS**2 - (_OFFSETS**2).mean()) ** 2).sum() * 2
@@ -40,3 +46,10 @@ def mfcc_frames(mel):
     first = timbre.delta_filter()
     deltas = [scipy.ndimage.correlate1d(coefficients, w, axis=-1, mode="nearest") for w in (first, DOUBLE_DELTA)]
     return np.vstack([coefficients, *deltas]).T.astype(np.float32)
+
+
+def evenly(frames, *, limit=MAX_CLIP_FRAMES):
+    """At most ``limit`` rows of ``frames``, evenly spaced from first to last (all of them when there are no more)."""
+    if len(frames) <= limit:
+        return frames
+    return frames[np.linspace(0, len(frames) - 1, limit).round().astype(int)]

@@ -3,18 +3,18 @@
 Every per-frame quantity is a matrix product over all frames at once: the
 log density of frame ``x`` under component ``c`` is ``log w_c - (D log 2 pi +
 sum log var_c + sum mu_c**2 / var_c) / 2 + x . (mu_c / var_c) - x**2 .
-(1 / var_c) / 2``, so the frames' log densities are two products with the
-(components x dimensions) parameter matrices. EM runs on at most
+(1 / var_c) / 2``, so the frames' log densities are one product of ``[x,
+x**2]`` with the stacked (components x dimensions) parameter matrices, and
+the posteriors their softmax over the components (computed in place). EM runs on at most
 ``max_frames`` frames drawn at random, a bounded number of frames at a time.
 The variances are floored at a fraction of the data's variance; since the
 expected log-likelihood is unimodal in each variance, the floored value is the
 constrained maximiser, and EM still never lowers the likelihood.
 """
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
-from scipy.special import logsumexp
-
 from mirex.errors import DataError
 
 __all__ = ["DiagonalGMM", "fit_ubm"]
@@ -31,6 +31,10 @@ class DiagonalGMM:
     ----------
     weights : np.ndarray, shape (C,)
     means, variances : np.ndarray, shape (C, D)
+
+    Frames are mapped in the parameters' dtype: float64, or float32 for speed
+    (frames and means are taken about :attr:`centre`, so the products stay
+    small and float32 keeps their rounding far below a frame's log density).
     """
 
     weights: np.ndarray
@@ -41,20 +45,39 @@ class DiagonalGMM:
         """The parameters as plain arrays: ``{'weights', 'means', 'variances'}``."""
         return {"weights": self.weights, "means": self.means, "variances": self.variances}
 
-    def log_densities(self, frames):
-        """``log w_c + log N(x_t | mu_c, var_c)`` of every frame and component, shape (T, C), float64."""
-        x = np.asarray(frames, dtype=np.float64)
+    @property
+    def centre(self):
+        """The mixture's mean, shape (D,)."""
+        return self.weights @ self.means
+
+    def centred(self, frames):
+        """``frames`` and the means, both minus :attr:`centre`, in the parameters' dtype."""
+        return np.asarray(frames, dtype=self.means.dtype) - self.centre, self.means - self.centre
+
+    @cached_property
+    def _terms(self):
+        """The (2D, C) matrix that ``[x, x**2]`` of centred frames multiplies, and the (C,) constant, computed once."""
+        means = self.means - self.centre
         precision = 1.0 / self.variances
-        constant = np.log(self.weights) - 0.5 * (self.means.shape[1] * np.log(2 * np.pi)
+        constant = np.log(self.weights) - 0.5 * (means.shape[1] * np.log(2 * np.pi)
                                                  + np.log(self.variances).sum(axis=1)
-                                                 + (self.means**2 * precision).sum(axis=1))
-        return constant + x @ (self.means * precision).T - 0.5 * (x * x) @ precision.T
+                                                 + (means**2 * precision).sum(axis=1))
+        return np.hstack([means * precision, -0.5 * precision]).T.copy(), constant
+
+    def log_densities(self, frames):
+        """``log w_c + log N(x_t | mu_c, var_c)`` of every frame and component, shape (T, C), the parameters' dtype."""
+        x, _ = self.centred(frames)
+        matrix, constant = self._terms
+        product = np.hstack([x, x * x]) @ matrix
+        return np.add(product, constant, out=product)
 
     def posteriors(self, frames):
         """Component posteriors (responsibilities) of every frame, shape (T, C), and each frame's log-likelihood (T,)."""
-        log_joint = self.log_densities(frames)
-        log_likelihood = logsumexp(log_joint, axis=1)
-        return np.exp(log_joint - log_likelihood[:, None]), log_likelihood
+        gamma = self.log_densities(frames)
+        top = gamma.max(axis=1, keepdims=True)
+        np.exp(np.subtract(gamma, top, out=gamma), out=gamma)
+        total = gamma.sum(axis=1, keepdims=True)
+        return np.divide(gamma, total, out=gamma), (top + np.log(total))[:, 0]
 
     def log_likelihood(self, frames):
         """The mean log-likelihood per frame of ``frames`` (T, D)."""

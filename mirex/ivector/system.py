@@ -8,15 +8,17 @@ as plain arrays (:meth:`IVectorSystem.arrays` and
 :meth:`IVectorSystem.from_arrays`), so it is stored without pickle.
 """
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from mirex.errors import DataError
 from mirex.ivector.backend import fit_lda, fit_wccn, length_normalise
+from mirex.ivector.frames import evenly
 from mirex.ivector.gmm import DiagonalGMM, fit_ubm
-from mirex.ivector.total_variability import baum_welch, fit_total_variability, ivectors
+from mirex.ivector.total_variability import baum_welch, component_squares, fit_total_variability, ivectors
 
-__all__ = ["IVectorSystem", "fit_ivector_system", "statistics"]
+__all__ = ["IVectorSystem", "IVectorSettings", "fit_ivector_system", "statistics"]
 
 
 def statistics(ubm, clips):
@@ -64,17 +66,68 @@ class IVectorSystem:
         ubm = DiagonalGMM(*(np.asarray(arrays[f"ubm_{k}"], dtype=np.float64) for k in ("weights", "means", "variances")))
         return cls(ubm, *(np.asarray(arrays[k], dtype=np.float64) for k in ("matrix", "mean", "projection")))
 
+    @cached_property
+    def _single(self):
+        """The UBM and the matrix in float32, and the matrix's squares
+        (:func:`~mirex.ivector.total_variability.component_squares`), computed once.
+
+        A clip's statistics and i-vector then take half the time and memory;
+        float32's rounding is far below the i-vectors' own uncertainty.
+        """
+        ubm = DiagonalGMM(*(value.astype(np.float32) for value in self.ubm.arrays().values()))
+        matrix = self.matrix.astype(np.float32)
+        return ubm, matrix, component_squares(matrix)
+
     def transform(self, clips):
         """The length-normalised, projected i-vectors of clips given as frame arrays, shape (clips, k), float32."""
-        return self._project(ivectors(self.matrix, *statistics(self.ubm, clips))).astype(np.float32)
+        ubm, matrix, squares = self._single
+        return self.project(ivectors(matrix, *statistics(ubm, clips), squares=squares))
 
-    def _project(self, raw):
-        return length_normalise(raw, mean=self.mean) @ self.projection
+    def project(self, raw):
+        """Raw i-vectors (n, R) length-normalised and projected: shape (n, k), float32."""
+        return (length_normalise(raw, mean=self.mean) @ self.projection).astype(np.float32)
 
 
-def fit_ivector_system(clips, *, labels=None, n_components=256, rank=200, ubm_iter=20, tv_iter=10, lda=True,
-                       wccn=True, max_frames=200_000, seed=0):
-    """Fit an i-vector system on training clips.
+@dataclass(frozen=True)
+class IVectorSettings:
+    """The sizes and fitting choices of an i-vector system.
+
+    Attributes
+    ----------
+    components : int
+        The UBM's Gaussians (fewer when there are fewer distinct frames).
+    rank : int
+        The i-vectors' dimension R.
+    ubm_iter, tv_iter : int
+        EM iterations of the UBM and of the total-variability matrix.
+    max_frames : int
+        Frames the UBM is fitted on, at most: each training clip gives an even
+        sample of at most ``ceil(max_frames / clips)`` of its frames.
+    lda, wccn : bool
+        Whether the projection includes the LDA and the WCCN (given labels).
+    seed : int
+    """
+
+    components: int = 256
+    rank: int = 200
+    ubm_iter: int = 20
+    tv_iter: int = 10
+    max_frames: int = 200_000
+    lda: bool = True
+    wccn: bool = True
+    seed: int = 0
+
+    def __post_init__(self):
+        if min(self.components, self.rank, self.max_frames) < 1 or min(self.ubm_iter, self.tv_iter) < 0:
+            raise ValueError(f"i-vector sizes must be positive: {self}")
+
+
+def fit_ivector_system(clips, *, labels=None, settings=IVectorSettings()):
+    """Fit an i-vector system on training clips; also give the training clips' outputs.
+
+    Each clip is read twice, one at a time (for the UBM's sample, then for its
+    statistics), so ``clips`` may be a sequence that loads them on demand:
+    memory holds the UBM's frame sample and the statistics, never all frames.
 
     Parameters
     ----------
@@ -82,36 +135,36 @@ def fit_ivector_system(clips, *, labels=None, n_components=256, rank=200, ubm_it
         The training clips' frames (:func:`mirex.ivector.frames.mfcc_frames`).
     labels : sequence of str, optional
         The clips' labels; without them there is no LDA or WCCN.
-    n_components, ubm_iter, max_frames
-        The UBM's size, EM iterations and frame sample (:func:`mirex.ivector.gmm.fit_ubm`).
-    rank, tv_iter
-        The i-vectors' dimension and the total-variability EM's iterations.
-    lda, wccn : bool
-        Whether the projection includes the LDA and the WCCN (given labels).
-    seed : int
+    settings : IVectorSettings
 
     Returns
     -------
-    IVectorSystem
+    system : IVectorSystem
+    training : np.ndarray, shape (clips, system.dim), float32
+        ``system.transform(clips)``, without reading the clips a third time.
 
     Raises
     ------
     DataError
         Without clips, or with labels of fewer than two distinct values.
     """
-    clips = [np.asarray(c) for c in clips]
-    if not clips:
+    if not len(clips):
         raise DataError("the i-vector system needs at least one training clip")
-    ubm = fit_ubm(np.concatenate(clips), n_components=n_components, n_iter=ubm_iter, max_frames=max_frames, seed=seed)
+    each = -(-settings.max_frames // len(clips))
+    sample = np.concatenate([evenly(np.asarray(c), limit=each) for c in clips])
+    ubm = fit_ubm(sample, n_components=settings.components, n_iter=settings.ubm_iter,
+                  max_frames=settings.max_frames, seed=settings.seed)
+    del sample
     n, f = statistics(ubm, clips)
-    matrix = fit_total_variability(n, f, rank=rank, n_iter=tv_iter, seed=seed)
+    matrix = fit_total_variability(n, f, rank=settings.rank, n_iter=settings.tv_iter, seed=settings.seed)
     raw = ivectors(matrix, n, f)
     mean = raw.mean(axis=0)
-    projection = np.eye(rank)
+    projection = np.eye(settings.rank)
     if labels is not None:
         normalised = length_normalise(raw, mean=mean)
-        if lda:
+        if settings.lda:
             projection = fit_lda(normalised, labels)
-        if wccn:
+        if settings.wccn:
             projection = projection @ fit_wccn(normalised @ projection, labels)
-    return IVectorSystem(ubm, matrix, mean, projection)
+    system = IVectorSystem(ubm, matrix, mean, projection)
+    return system, system.project(raw)

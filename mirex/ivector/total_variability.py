@@ -22,7 +22,7 @@ import numpy as np
 
 from mirex.errors import DataError
 
-__all__ = ["baum_welch", "fit_total_variability", "ivectors", "objective"]
+__all__ = ["baum_welch", "fit_total_variability", "ivectors", "objective", "component_squares"]
 
 #: Floats of the (clips x R x R) posterior covariances held at once.
 _BATCH_FLOATS = 2**24
@@ -42,10 +42,10 @@ def baum_welch(ubm, frames):
     f : np.ndarray, shape (C, D)
         ``sum_t gamma_tc (x_t - mu_c) / sqrt(var_c)``.
     """
-    x = np.asarray(frames, dtype=np.float64)
-    gamma, _ = ubm.posteriors(x)
+    x, means = ubm.centred(frames)  # the same differences, smaller terms
+    gamma, _ = ubm.posteriors(frames)
     n = gamma.sum(axis=0)
-    return n, (gamma.T @ x - n[:, None] * ubm.means) / np.sqrt(ubm.variances)
+    return n, (gamma.T @ x - n[:, None] * means) / np.sqrt(ubm.variances)
 
 
 def _batches(count, rank):
@@ -53,24 +53,40 @@ def _batches(count, rank):
     return (slice(start, start + step) for start in range(0, count, step))
 
 
-def _posterior(matrix, n, f):
+def component_squares(matrix):
+    """``T_c' T_c`` of every component, flattened: shape (C, R * R), in the matrix's dtype.
+
+    What a clip's posterior precision sums. Computing them costs ``C D R**2``
+    multiplications, far more than one clip's precision from them (``C
+    R**2``): whoever maps clips one at a time keeps them (in float32, with a
+    float32 matrix, to halve the memory each clip's products read).
+    """
+    components, _, rank = matrix.shape
+    return np.einsum("cdr,cds->crs", matrix, matrix).reshape(components, rank * rank)
+
+
+def _posterior(matrix, n, f, squares=None):
     """Posterior precisions (B, R, R) and the linear terms ``T' F`` (B, R) of a batch of clips."""
     components, dim, rank = matrix.shape
-    squares = np.einsum("cdr,cds->crs", matrix, matrix).reshape(components, rank * rank)
-    precision = (n @ squares).reshape(len(n), rank, rank) + np.eye(rank)
-    return precision, f.reshape(len(f), -1) @ matrix.reshape(components * dim, rank)
+    squares = component_squares(matrix) if squares is None else squares
+    precision = (n.astype(squares.dtype, copy=False) @ squares).reshape(len(n), rank, rank) + np.eye(rank)
+    linear = f.reshape(len(f), -1).astype(matrix.dtype, copy=False) @ matrix.reshape(components * dim, rank)
+    return precision, linear.astype(np.float64, copy=False)
 
 
-def ivectors(matrix, n, f):
+def ivectors(matrix, n, f, *, squares=None):
     """The i-vectors (posterior means of ``w``) of clips given their statistics.
 
     Parameters
     ----------
     matrix : np.ndarray, shape (C, D, R)
-        The whitened total-variability matrix (:func:`fit_total_variability`).
+        The whitened total-variability matrix (:func:`fit_total_variability`),
+        float64 or, for speed, float32 (then the products with it are float32).
     n : np.ndarray, shape (clips, C)
     f : np.ndarray, shape (clips, C, D)
         Statistics from :func:`baum_welch`.
+    squares : np.ndarray, shape (C, R * R), optional
+        :func:`~mirex.ivector.total_variability.component_squares` of ``matrix``, when kept (default: computed here).
 
     Returns
     -------
@@ -78,7 +94,7 @@ def ivectors(matrix, n, f):
     """
     out = np.empty((len(n), matrix.shape[2]))
     for part in _batches(len(n), matrix.shape[2]):
-        precision, linear = _posterior(matrix, n[part], f[part])
+        precision, linear = _posterior(matrix, n[part], f[part], squares)
         out[part] = np.linalg.solve(precision, linear[..., None])[..., 0]
     return out
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from mirex.atomic import atomic_path
 from mirex.errors import ScratchError
-from mirex.tasks import classify, tag
+from mirex.tasks import classify, combine, tag
 from mirex.tasks.record import Record
 
 __all__ = ["RECORDS", "RECORD_FILE", "PICKLED_RECORD_FILE", "trusted_types", "save_record", "load_record"]
@@ -23,7 +23,7 @@ RECORD_FILE = "classifier.skops"
 #: Where earlier versions kept a pickled record: reported, never loaded.
 PICKLED_RECORD_FILE = "classifier.joblib"
 #: The record class of every task.
-RECORDS = (classify.ClassifierRecord, tag.TagRecord)
+RECORDS = (classify.ClassifierRecord, combine.IVectorRecord, tag.TagRecord)
 
 
 def _name(cls):

@@ -1,0 +1,61 @@
+"""CPU cost of the i-vector at test time beside today's extraction, one thread, in this process.
+
+A ``+ivector`` system's test clip costs, besides its other features, its
+frames (MFCCs, deltas and double deltas of the mel spectrogram the timbre
+statistics already take), its Baum-Welch statistics under the background
+model and its i-vector. Each is timed per clip (CPU time, not wall time,
+so a busy machine changes it little) beside today's whole extraction of the
+same clip (decode, mel spectrogram, network passes, timbre statistics: the
+default system). The i-vector system has the default sizes and is fitted
+briefly on the clips themselves: what a clip costs does not depend on how
+well it is fitted.
+"""
+import time
+
+from mirex.audio import load
+from mirex.features import DEFAULT_PRESET, feature_pipeline, timbre
+from mirex.frontends.mel import MelSpectrogram
+from mirex.ivector import IVectorSettings, evenly, fit_ivector_system, mfcc_frames
+from mirex.threads import one_thread_per_task
+
+__all__ = ["ivector_costs", "LABELS"]
+
+#: What each measurement times.
+LABELS = {"extraction": "extraction without the i-vector (decode, features)",
+          "frames": "i-vector: frames from the mel spectrogram",
+          "ivector": "i-vector: statistics and i-vector"}
+
+
+def ivector_costs(paths, *, features=DEFAULT_PRESET, settings=IVectorSettings(ubm_iter=2, tv_iter=1)):
+    """CPU milliseconds per clip of today's extraction and of each step of the i-vector (keys of :data:`LABELS`).
+
+    Parameters
+    ----------
+    paths : sequence of str
+        Clips (a dozen or two are enough).
+    features : str
+        The system extracted today.
+    settings : mirex.ivector.IVectorSettings
+        The i-vector's sizes (default: the default sizes, fitted with few iterations).
+    """
+    with one_thread_per_task():
+        extractor, mel = feature_pipeline(features), MelSpectrogram(timbre.FRONTEND)
+        signals = [load(path, sr=extractor.sr) for path in paths]
+        spectra = [mel(y) for y in signals]
+        spent = dict.fromkeys(LABELS, 0.0)
+
+        def timed(name, work, *args):
+            start = time.process_time()
+            result = work(*args)
+            spent[name] += time.process_time() - start
+            return result
+
+        extractor.features(signals[:1])  # warm up
+        for path in paths:
+            timed("extraction", lambda p: extractor.features([load(p, sr=extractor.sr)]), path)
+        frames = [timed("frames", lambda s: evenly(mfcc_frames(s)), s) for s in spectra]
+        system, _ = fit_ivector_system(frames, settings=settings)
+        system.transform(frames[:1])  # warm up: the matrix's squares are computed once per process
+        for clip in frames:
+            timed("ivector", system.transform, [clip])
+    return {name: 1000 * seconds / len(paths) for name, seconds in spent.items()}

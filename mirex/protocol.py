@@ -210,7 +210,7 @@ def test(*, scratch, test_list, output, binary=None, spec=None, model=None, n_jo
         raise ScratchError(f"{what} differs from the one the classifier in scratch was trained with "
                            f"({extractor.fingerprint} != {record.fingerprint}); run run_train.sh again")
     paths = unique_paths(entries)
-    segmented = not is_tag and record.params["segments"]
+    segmented = record.on_segments
     result = (cached_segments if segmented else cached_features)(
         paths, extractor=extractor, cache_dir=cache_dir or scratch / "features", n_jobs=n_jobs, progress=progress,
         warn=_warn)
@@ -219,8 +219,11 @@ def test(*, scratch, test_list, output, binary=None, spec=None, model=None, n_jo
     labels = np.full(len(paths), record.majority, dtype=object)
     ok = result.ok
     if ok.any():
-        inputs, owners = result.segments(ok) if segmented else (result.features[ok], None)
-        labels[ok] = record.predict(inputs, owners=owners)
+        if segmented:
+            inputs, owners = result.segments(ok)
+            labels[ok] = record.predict(inputs, owners=owners)
+        else:
+            labels[ok] = record.predict(result.features[ok])
     if result.errors:
         _warn(f"{len(result.errors)} test file(s) could not be used; labelled {record.majority!r}")
     rows = list(zip(paths, (str(x) for x in labels)))

@@ -92,6 +92,11 @@ class ClassifierRecord(Record):
     params: dict
     cv_accuracy: float | None
 
+    @property
+    def on_segments(self):
+        """Whether the SVM was trained on segment rows (``params['segments']``)."""
+        return self.params["segments"]
+
     def predict(self, features, *, owners=None):
         """Labels of n songs, shape (n,).
 
@@ -99,7 +104,7 @@ class ClassifierRecord(Record):
         segments, segment rows with the song of each row in ``owners``
         (0 to n - 1, each song at least one row).
         """
-        if self.params["segments"]:
+        if self.on_segments:
             return predict_songs(self.estimator, features, owners, n_songs=int(owners.max()) + 1)
         return self.estimator.predict(features)
 

@@ -11,6 +11,7 @@ from mirex.ivector import (DiagonalGMM, IVectorSettings, IVectorSystem, baum_wel
                            fit_total_variability, fit_ubm, fit_wccn, ivectors, length_normalise, mfcc_frames, objective,
                            statistics)
 from mirex.ivector.frames import DOUBLE_DELTA
+from mirex.ivector.total_variability import component_squares
 from tests.conftest import synth
 
 KINDS = ("bass", "treble", "noise", "clicks")
@@ -79,6 +80,29 @@ def test_objective_and_ivector_equal_the_direct_gaussian_computation():
     assert objective(matrix, n, f) == pytest.approx(ratio, rel=1e-10)
     posterior_mean = np.linalg.solve(np.eye(2) + stacked.T @ stacked, stacked.T @ x)
     np.testing.assert_allclose(ivectors(matrix, n, f)[0], posterior_mean, rtol=1e-10)
+
+
+def test_components_without_frames_are_skipped_exactly():
+    """A clip whose frames all fall in a few components (the others' posteriors underflow to 0) gives the same
+    statistics and i-vector as the sums over every component; so does the float32 path with kept squares."""
+    rng = np.random.default_rng(1)
+    means = rng.standard_normal((8, 3)) * 100
+    ubm = DiagonalGMM(np.full(8, 1 / 8), means, np.ones((8, 3)))
+    frames = means[[0, 0, 3]] + rng.standard_normal((3, 3)) * 0.1
+    n, f = baum_welch(ubm, frames)
+    gamma, _ = ubm.posteriors(frames)
+    assert (n == 0).sum() >= 5
+    np.testing.assert_allclose(n, gamma.sum(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(f, np.einsum("tc,tcd->cd", gamma, frames[:, None, :] - means[None]), rtol=1e-9,
+                               atol=1e-12)
+    matrix = rng.standard_normal((8, 3, 4))
+    other = statistics(ubm, [means + rng.standard_normal((8, 3))])  # a clip in every component: nothing skipped
+    alone = ivectors(matrix, n[None], f[None])
+    together = ivectors(matrix, np.vstack([n[None], other[0]]), np.vstack([f[None], other[1]]))
+    np.testing.assert_allclose(alone[0], together[0], rtol=1e-10)
+    single = matrix.astype(np.float32)
+    np.testing.assert_allclose(ivectors(single, n[None], f[None], squares=component_squares(single)), alone,
+                               rtol=1e-4)
 
 
 def blobs(seed):

@@ -71,13 +71,23 @@ class DiagonalGMM:
         product = np.hstack([x, x * x]) @ matrix
         return np.add(product, constant, out=product)
 
+    def scaled_densities(self, frames):
+        """Each frame's component densities divided by its largest, shape (T, C), and their sums per frame (T,).
+
+        The posteriors are the rows divided by their sums
+        (:meth:`posteriors`); whoever only sums them over frames with weights
+        can fold the division into the weights (a pass over T values rather
+        than T x C).
+        """
+        scaled = self.log_densities(frames)
+        top = scaled.max(axis=1, keepdims=True)
+        np.exp(np.subtract(scaled, top, out=scaled), out=scaled)
+        return scaled, scaled.sum(axis=1), top[:, 0]
+
     def posteriors(self, frames):
         """Component posteriors (responsibilities) of every frame, shape (T, C), and each frame's log-likelihood (T,)."""
-        gamma = self.log_densities(frames)
-        top = gamma.max(axis=1, keepdims=True)
-        np.exp(np.subtract(gamma, top, out=gamma), out=gamma)
-        total = gamma.sum(axis=1, keepdims=True)
-        return np.divide(gamma, total, out=gamma), (top + np.log(total))[:, 0]
+        gamma, total, top = self.scaled_densities(frames)
+        return np.divide(gamma, total[:, None], out=gamma), top + np.log(total)
 
     def log_likelihood(self, frames):
         """The mean log-likelihood per frame of ``frames`` (T, D)."""

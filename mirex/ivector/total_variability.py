@@ -18,6 +18,8 @@ log-likelihood, whose part that depends on ``T`` is ``sum_clips (b' L^-1 b -
 log det L) / 2`` with ``b = T' F`` (:func:`objective`). All clips are processed
 a batch at a time, every step a batched matrix product or solve.
 """
+import functools
+
 import numpy as np
 
 from mirex.errors import DataError
@@ -43,9 +45,14 @@ def baum_welch(ubm, frames):
         ``sum_t gamma_tc (x_t - mu_c) / sqrt(var_c)``.
     """
     x, means = ubm.centred(frames)  # the same differences, smaller terms
-    gamma, _ = ubm.posteriors(frames)
-    n = gamma.sum(axis=0)
-    return n, (gamma.T @ x - n[:, None] * means) / np.sqrt(ubm.variances)
+    scaled, total, _ = ubm.scaled_densities(frames)
+    weights = 1.0 / total  # the posteriors are scaled / total: divide the frames, not the (T, C) densities
+    n = weights @ scaled
+    f = np.zeros_like(means)
+    active = np.flatnonzero(n)  # a component no frame belongs to has F_c = 0
+    f[active] = (scaled[:, active].T @ (x * weights[:, None]) - n[active, None] * means[active]) / np.sqrt(
+        ubm.variances[active])
+    return n, f
 
 
 def _batches(count, rank):
@@ -54,24 +61,58 @@ def _batches(count, rank):
 
 
 def component_squares(matrix):
-    """``T_c' T_c`` of every component, flattened: shape (C, R * R), in the matrix's dtype.
+    """The upper triangles of ``T_c' T_c`` of every component: shape (C, R (R + 1) / 2), in the matrix's dtype.
 
-    What a clip's posterior precision sums. Computing them costs ``C D R**2``
-    multiplications, far more than one clip's precision from them (``C
-    R**2``): whoever maps clips one at a time keeps them (in float32, with a
-    float32 matrix, to halve the memory each clip's products read).
+    What a clip's posterior precision sums (the triangle is enough: the
+    matrices are symmetric, and half as many values are read per clip).
+    Computing them costs ``C D R**2`` multiplications, far more than one
+    clip's precision from them (``C R**2 / 2``): whoever maps clips one at a
+    time keeps them (in float32, with a float32 matrix, to halve the memory
+    each clip's products read).
     """
-    components, _, rank = matrix.shape
-    return np.einsum("cdr,cds->crs", matrix, matrix).reshape(components, rank * rank)
+    rows, columns = np.triu_indices(matrix.shape[2])
+    return np.ascontiguousarray(np.einsum("cdr,cds->crs", matrix, matrix)[:, rows, columns])
+
+
+@functools.lru_cache(maxsize=4)
+def _triangle_positions(rank):
+    """Where each entry of an R x R symmetric matrix sits in its upper triangle (row by row), shape (R, R)."""
+    rows, columns = np.triu_indices(rank)
+    position = np.empty((rank, rank), dtype=np.intp)
+    position[rows, columns] = position[columns, rows] = np.arange(len(rows))
+    return position
+
+
+def _symmetric(triangles, rank):
+    """(B, R, R) float64 matrices from their upper triangles (B, R (R + 1) / 2), plus the identity."""
+    out = np.take(triangles.astype(np.float64, copy=False), _triangle_positions(rank), axis=1)
+    out[:, np.arange(rank), np.arange(rank)] += 1.0
+    return out
 
 
 def _posterior(matrix, n, f, squares=None):
-    """Posterior precisions (B, R, R) and the linear terms ``T' F`` (B, R) of a batch of clips."""
-    components, dim, rank = matrix.shape
+    """Posterior precisions (B, R, R) and the linear terms ``T' F`` (B, R) of a batch of clips.
+
+    The components no frame of the batch belongs to (``n_c`` = 0, hence
+    ``F_c`` = 0 too) add nothing to either: when they are many, as for one
+    clip, only the other components' rows of the matrix and its squares are read.
+    """
+    components, _, rank = matrix.shape
     squares = component_squares(matrix) if squares is None else squares
-    precision = (n.astype(squares.dtype, copy=False) @ squares).reshape(len(n), rank, rank) + np.eye(rank)
-    linear = f.reshape(len(f), -1).astype(matrix.dtype, copy=False) @ matrix.reshape(components * dim, rank)
+    active = np.flatnonzero(n.any(axis=0))
+    if len(active) > 3 * components // 4:
+        active = slice(None)
+    precision = _symmetric(n[:, active].astype(squares.dtype, copy=False) @ squares[active], rank)
+    linear = f[:, active].reshape(len(f), -1).astype(matrix.dtype, copy=False) @ matrix[active].reshape(-1, rank)
     return precision, linear.astype(np.float64, copy=False)
+
+
+def _solve(precision, linear):
+    """``precision^-1 linear`` (B, R) for a batch of symmetric positive-definite precisions, by Cholesky factors."""
+    import scipy.linalg
+
+    return np.stack([scipy.linalg.cho_solve(scipy.linalg.cho_factor(p, check_finite=False), b, check_finite=False)
+                     for p, b in zip(precision, linear)]) if len(linear) else np.zeros(linear.shape)
 
 
 def ivectors(matrix, n, f, *, squares=None):
@@ -86,7 +127,7 @@ def ivectors(matrix, n, f, *, squares=None):
     f : np.ndarray, shape (clips, C, D)
         Statistics from :func:`baum_welch`.
     squares : np.ndarray, shape (C, R * R), optional
-        :func:`~mirex.ivector.total_variability.component_squares` of ``matrix``, when kept (default: computed here).
+        :func:`component_squares` of ``matrix``, when kept (default: computed here).
 
     Returns
     -------
@@ -95,16 +136,16 @@ def ivectors(matrix, n, f, *, squares=None):
     out = np.empty((len(n), matrix.shape[2]))
     for part in _batches(len(n), matrix.shape[2]):
         precision, linear = _posterior(matrix, n[part], f[part], squares)
-        out[part] = np.linalg.solve(precision, linear[..., None])[..., 0]
+        out[part] = _solve(precision, linear)
     return out
 
 
 def objective(matrix, n, f):
     """The part of the statistics' marginal log-likelihood that depends on ``matrix``: ``sum (b' L^-1 b - log det L) / 2``."""
-    total = 0.0
+    total, squares = 0.0, component_squares(matrix)
     for part in _batches(len(n), matrix.shape[2]):
-        precision, linear = _posterior(matrix, n[part], f[part])
-        mean = np.linalg.solve(precision, linear[..., None])[..., 0]
+        precision, linear = _posterior(matrix, n[part], f[part], squares)
+        mean = _solve(precision, linear)
         total += 0.5 * ((linear * mean).sum() - np.linalg.slogdet(precision)[1].sum())
     return float(total)
 
@@ -156,9 +197,9 @@ def _em_step(matrix, n, f):
     components, dim, rank = matrix.shape
     second = np.zeros((components, rank * rank))
     first = np.zeros((components * dim, rank))
-    prior = np.zeros((rank, rank))
+    prior, squares = np.zeros((rank, rank)), component_squares(matrix)
     for part in _batches(len(n), rank):
-        precision, linear = _posterior(matrix, n[part], f[part])
+        precision, linear = _posterior(matrix, n[part], f[part], squares)
         covariance = np.linalg.inv(precision)
         mean = np.einsum("brs,bs->br", covariance, linear)
         moments = covariance + mean[:, :, None] * mean[:, None, :]

@@ -7,7 +7,7 @@ from scipy.stats import multivariate_normal
 from mirex.errors import DataError
 from mirex.features import timbre
 from mirex.frontends.mel import MelSpectrogram
-from mirex.ivector import (DiagonalGMM, IVectorSettings, IVectorSystem, baum_welch, evenly, fit_ivector_system, fit_lda,
+from mirex.ivector import (BackEnd, DiagonalGMM, IVectorSettings, IVectorSystem, baum_welch, evenly, fit_ivector_system, fit_lda,
                            fit_total_variability, fit_ubm, fit_wccn, ivectors, length_normalise, mfcc_frames, objective,
                            statistics)
 from mirex.ivector.frames import DOUBLE_DELTA
@@ -188,8 +188,13 @@ def test_ivectors_separate_clearly_different_sounds_and_the_system_is_plain_arra
     arrays = system.arrays()
     assert all(isinstance(v, np.ndarray) for v in arrays.values())
     np.testing.assert_array_equal(IVectorSystem.from_arrays(arrays).transform(test), z)
-    supervised, _ = fit_ivector_system(train, labels=train_labels, settings=IVectorSettings(components=8, rank=8))
-    assert supervised.dim == 3  # the LDA keeps classes - 1 directions
+    assert set(arrays) == {"ubm_weights", "ubm_means", "ubm_variances", "matrix", "mean"}  # nothing saw a label
+    back_end = BackEnd(width=8).fit(np.hstack([np.ones((32, 2)), x]), train_labels)
+    projected = back_end.transform(np.hstack([np.ones((6, 2)), z[:6]]))
+    assert projected.shape == (6, 2 + 3)  # the columns before the i-vector pass; the LDA keeps classes - 1
+    np.testing.assert_array_equal(projected[:, :2], 1.0)
+    np.testing.assert_allclose(projected[:, 2:], z[:6] @ fit_lda(x, train_labels) @ fit_wccn(
+        x @ fit_lda(x, train_labels), train_labels), rtol=1e-5, atol=1e-5)
 
 
 def test_a_clip_keeps_an_even_sample_of_at_most_max_clip_frames():

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import CLASSES, ROOT, synth, write_clip
 
-from mirex.ivector import IVectorSystem
+from mirex.ivector import BackEnd, IVectorSystem
 from mirex.tasks.combine import IVectorRecord, class_scores
 from mirex.tasks.scratch import RECORD_FILE, load_record, trusted_types
 
@@ -53,9 +53,11 @@ def test_each_combination_labels_every_test_file_well_above_chance(corpus, featu
     assert len(record.classifiers) == (2 if combine == "fusion" else 1)
     shapes = {name: value.shape for name, value in record.ivector.items()}
     assert shapes == {"ubm_weights": (8,), "ubm_means": (8, 60), "ubm_variances": (8, 60), "matrix": (8, 60, 8),
-                      "mean": (8,), "projection": (8, 3)}  # the LDA keeps classes - 1 directions
+                      "mean": (8,)}
     assert all(type(value) is np.ndarray for value in record.ivector.values())
-    assert isinstance(record.system, IVectorSystem) and record.system.dim == 3
+    assert isinstance(record.system, IVectorSystem) and record.system.dim == 8
+    back_end = record.classifiers[-1].estimator.named_steps["front"]  # the classifier that sees the i-vector
+    assert isinstance(back_end, BackEnd) and back_end.projection_.shape == (8, 3)  # the LDA keeps classes - 1
 
 
 def test_the_record_is_a_skops_archive_of_trusted_types_only(corpus):
@@ -85,3 +87,19 @@ def test_class_scores_average_each_classes_one_vs_one_decisions():
     np.testing.assert_allclose(class_scores(np.array([[2.0, 1.0, -3.0]]), 3), [[1.5, -2.5, 1.0]])
     # Two classes: one column, positive for class 1.
     np.testing.assert_allclose(class_scores(np.array([0.5, -1.0]), 2), [[-0.5, 0.5], [1.0, -1.0]])
+
+
+def test_inner_folds_refit_the_back_end_so_labels_without_signal_score_near_chance():
+    """Random labels on clips of one kind of noise: an LDA fitted on all training clips would separate them
+    (rank 24, 48 clips) and the inner folds would score near 1; refitted on each fold, they score near chance."""
+    from mirex.ivector import IVectorSettings
+    from mirex.tasks.combine import IVectorOptions, fit
+
+    rng = np.random.default_rng(0)
+    frames = [rng.standard_normal((80, 60)) for _ in range(48)]
+    labels = np.repeat(["a", "b", "c", "d"], 12)[rng.permutation(48)]
+    options = IVectorOptions(IVectorSettings(components=4, rank=24, ubm_iter=3, tv_iter=3))
+    record = fit(np.zeros((48, 0)), labels, frames=frames, options=options, task_lda="off")
+    assert record.classifiers[0].cv_accuracy < 0.5  # chance: 0.25
+    training = record.classifiers[0].estimator.named_steps["front"].transform(record.system.transform(frames))
+    assert training.shape == (48, 3)

@@ -7,13 +7,20 @@ eigenvectors of the between- and within-class scatter); WCCN (Hatch, Kajarekar
 and Stolcke, 2006) then maps the within-class covariance to the identity. Both
 are returned as one matrix to multiply by, and both add a small ridge to the
 within-class covariance, which is singular with fewer clips than dimensions.
+
+:class:`BackEnd` is the LDA and WCCN as a scikit-learn transformer of the
+last columns of a feature matrix (the i-vector), so that a classifier's
+pipeline refits them on every inner cross-validation fold: fitted on the
+clips they are scored on, they would separate those clips perfectly, and the
+inner scores would say nothing of new music.
 """
 import numpy as np
 import scipy.linalg
+from sklearn.base import BaseEstimator, TransformerMixin
 
 from mirex.errors import DataError
 
-__all__ = ["length_normalise", "fit_lda", "fit_wccn"]
+__all__ = ["length_normalise", "fit_lda", "fit_wccn", "BackEnd"]
 
 
 def length_normalise(x, *, mean=None):
@@ -63,3 +70,35 @@ def fit_wccn(x, labels, *, ridge=1e-3):
     """
     within, _, _ = _scatter(np.asarray(x, dtype=np.float64), labels)
     return np.linalg.cholesky(np.linalg.inv(_ridge(within, ridge)))
+
+
+class BackEnd(TransformerMixin, BaseEstimator):
+    """The LDA then the WCCN of the last ``width`` columns; the columns before them pass unchanged.
+
+    Parameters
+    ----------
+    width : int
+        How many of the last columns are the i-vector (length-normalised).
+    lda, wccn : bool
+        Whether the projection includes each (both off: the identity).
+    """
+
+    def __init__(self, width=1, lda=True, wccn=True):
+        self.width = width
+        self.lda = lda
+        self.wccn = wccn
+
+    def fit(self, X, y):
+        """Fit the projection on the i-vector columns of ``X`` (n, d) with labels ``y``."""
+        x = np.asarray(X, dtype=np.float64)[:, -self.width:]
+        projection = fit_lda(x, y) if self.lda else np.eye(self.width)
+        if self.wccn:
+            projection = projection @ fit_wccn(x @ projection, y)
+        self.projection_ = projection
+        return self
+
+    def transform(self, X):
+        """``X`` with its i-vector columns projected: shape (n, d - width + k), float32."""
+        X = np.asarray(X)
+        kept, ivectors = X[:, :X.shape[1] - self.width], X[:, X.shape[1] - self.width:]
+        return np.hstack([kept, ivectors.astype(np.float64) @ self.projection_]).astype(np.float32)

@@ -1,11 +1,14 @@
 """The whole i-vector system: fitted on training clips' frames, then applied to any clip.
 
 :func:`fit_ivector_system` fits the UBM on the training frames, the
-total-variability matrix on the training clips' statistics, the mean of the
-training i-vectors, and, given labels, the LDA and the WCCN on the
-length-normalised training i-vectors. :class:`IVectorSystem` holds the result
-as plain arrays (:meth:`IVectorSystem.arrays` and
-:meth:`IVectorSystem.from_arrays`), so it is stored without pickle.
+total-variability matrix on the training clips' statistics and the mean of
+the training i-vectors: nothing that sees a label. A clip's output is its
+i-vector, centred on that mean and length-normalised. The LDA and WCCN that
+follow it use the labels, so they belong to the classifier
+(:class:`mirex.ivector.BackEnd`), which refits them on every inner fold.
+:class:`IVectorSystem` holds the result as plain arrays
+(:meth:`IVectorSystem.arrays` and :meth:`IVectorSystem.from_arrays`), so it
+is stored without pickle.
 """
 from dataclasses import dataclass
 from functools import cached_property
@@ -13,7 +16,7 @@ from functools import cached_property
 import numpy as np
 
 from mirex.errors import DataError
-from mirex.ivector.backend import fit_lda, fit_wccn, length_normalise
+from mirex.ivector.backend import length_normalise
 from mirex.ivector.frames import evenly
 from mirex.ivector.gmm import DiagonalGMM, fit_ubm
 from mirex.ivector.total_variability import baum_welch, component_squares, fit_total_variability, ivectors
@@ -41,30 +44,26 @@ class IVectorSystem:
         The whitened total-variability matrix.
     mean : np.ndarray, shape (R,)
         The training i-vectors' mean, subtracted before length normalisation.
-    projection : np.ndarray, shape (R, k)
-        LDA then WCCN (the identity without either).
     """
 
     ubm: DiagonalGMM
     matrix: np.ndarray
     mean: np.ndarray
-    projection: np.ndarray
 
     @property
     def dim(self):
-        """The dimension of the system's output."""
-        return self.projection.shape[1]
+        """The dimension of the system's output, the i-vectors' R."""
+        return self.matrix.shape[2]
 
     def arrays(self):
         """Every fitted value as a plain array, by name (the inverse of :meth:`from_arrays`)."""
-        return {**{f"ubm_{k}": v for k, v in self.ubm.arrays().items()}, "matrix": self.matrix, "mean": self.mean,
-                "projection": self.projection}
+        return {**{f"ubm_{k}": v for k, v in self.ubm.arrays().items()}, "matrix": self.matrix, "mean": self.mean}
 
     @classmethod
     def from_arrays(cls, arrays):
         """The system stored by :meth:`arrays`."""
         ubm = DiagonalGMM(*(np.asarray(arrays[f"ubm_{k}"], dtype=np.float64) for k in ("weights", "means", "variances")))
-        return cls(ubm, *(np.asarray(arrays[k], dtype=np.float64) for k in ("matrix", "mean", "projection")))
+        return cls(ubm, *(np.asarray(arrays[k], dtype=np.float64) for k in ("matrix", "mean")))
 
     @cached_property
     def _single(self):
@@ -79,13 +78,13 @@ class IVectorSystem:
         return ubm, matrix, component_squares(matrix)
 
     def transform(self, clips):
-        """The length-normalised, projected i-vectors of clips given as frame arrays, shape (clips, k), float32."""
+        """The centred, length-normalised i-vectors of clips given as frame arrays, shape (clips, R), float32."""
         ubm, matrix, squares = self._single
         return self.project(ivectors(matrix, *statistics(ubm, clips), squares=squares))
 
     def project(self, raw):
-        """Raw i-vectors (n, R) length-normalised and projected: shape (n, k), float32."""
-        return (length_normalise(raw, mean=self.mean) @ self.projection).astype(np.float32)
+        """Raw i-vectors (n, R) centred and length-normalised: shape (n, R), float32."""
+        return length_normalise(raw, mean=self.mean).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -103,8 +102,6 @@ class IVectorSettings:
     max_frames : int
         Frames the UBM is fitted on, at most: each training clip gives an even
         sample of at most ``ceil(max_frames / clips)`` of its frames.
-    lda, wccn : bool
-        Whether the projection includes the LDA and the WCCN (given labels).
     seed : int
     """
 
@@ -113,8 +110,6 @@ class IVectorSettings:
     ubm_iter: int = 20
     tv_iter: int = 10
     max_frames: int = 200_000
-    lda: bool = True
-    wccn: bool = True
     seed: int = 0
 
     def __post_init__(self):
@@ -122,7 +117,7 @@ class IVectorSettings:
             raise ValueError(f"i-vector sizes must be positive: {self}")
 
 
-def fit_ivector_system(clips, *, labels=None, settings=IVectorSettings()):
+def fit_ivector_system(clips, *, settings=IVectorSettings()):
     """Fit an i-vector system on training clips; also give the training clips' outputs.
 
     Each clip is read twice, one at a time (for the UBM's sample, then for its
@@ -133,8 +128,6 @@ def fit_ivector_system(clips, *, labels=None, settings=IVectorSettings()):
     ----------
     clips : sequence of np.ndarray, each (frames, D)
         The training clips' frames (:func:`mirex.ivector.frames.mfcc_frames`).
-    labels : sequence of str, optional
-        The clips' labels; without them there is no LDA or WCCN.
     settings : IVectorSettings
 
     Returns
@@ -146,7 +139,7 @@ def fit_ivector_system(clips, *, labels=None, settings=IVectorSettings()):
     Raises
     ------
     DataError
-        Without clips, or with labels of fewer than two distinct values.
+        Without clips.
     """
     if not len(clips):
         raise DataError("the i-vector system needs at least one training clip")
@@ -158,13 +151,5 @@ def fit_ivector_system(clips, *, labels=None, settings=IVectorSettings()):
     n, f = statistics(ubm, clips)
     matrix = fit_total_variability(n, f, rank=settings.rank, n_iter=settings.tv_iter, seed=settings.seed)
     raw = ivectors(matrix, n, f)
-    mean = raw.mean(axis=0)
-    projection = np.eye(settings.rank)
-    if labels is not None:
-        normalised = length_normalise(raw, mean=mean)
-        if settings.lda:
-            projection = fit_lda(normalised, labels)
-        if settings.wccn:
-            projection = projection @ fit_wccn(normalised @ projection, labels)
-    system = IVectorSystem(ubm, matrix, mean, projection)
+    system = IVectorSystem(ubm, matrix, raw.mean(axis=0))
     return system, system.project(raw)

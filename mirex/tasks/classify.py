@@ -71,8 +71,9 @@ class ClassifierRecord(Record):
     Attributes
     ----------
     estimator : sklearn.pipeline.Pipeline
-        Standardiser, task LDA or passthrough, :class:`RBFSVM`; fitted on
-        segment rows when ``params['segments']``.
+        The ``front`` step when given (:func:`fit`), standardiser, task LDA or
+        passthrough, :class:`RBFSVM`; fitted on segment rows when
+        ``params['segments']``.
     labels : list of str
         The training labels, sorted.
     majority : str
@@ -129,8 +130,8 @@ def _lda():
     return LinearDiscriminantAnalysis(solver="eigen", shrinkage="auto")
 
 
-def fit(features, labels, *, groups=None, task_lda="auto", segments=None, use_segments="auto", n_jobs=1, folds=3,
-        seed=0, spec="", fingerprint=""):
+def fit(features, labels, *, groups=None, task_lda="auto", segments=None, use_segments="auto", front=None, n_jobs=1,
+        folds=3, seed=0, spec="", fingerprint=""):
     """Fit the classifier, with its settings chosen by inner cross-validation on this data only.
 
     Parameters
@@ -149,6 +150,9 @@ def fit(features, labels, *, groups=None, task_lda="auto", segments=None, use_se
     use_segments : {'auto', 'on', 'off'}
         With ``segments``: whether training on them is chosen by
         cross-validation, always used, or never.
+    front : sklearn transformer, optional
+        A supervised step before the standardiser (the i-vector's back end,
+        :class:`mirex.ivector.BackEnd`), refitted on every inner fold.
     n_jobs : int
         Parallel grid-search fits, in threads (libsvm releases the GIL).
     folds : int
@@ -187,8 +191,8 @@ def fit(features, labels, *, groups=None, task_lda="auto", segments=None, use_se
     # runs, so each is fitted once rather than once per (C, gamma); BLAS gets
     # one thread per fit, as the fits run in parallel threads.
     with tempfile.TemporaryDirectory(prefix="mirex-grid-") as folder, threadpool_limits(1):
-        pipeline = Pipeline([("scale", StandardScaler()), ("lda", reducers[0]), ("svm", RBFSVM())],
-                            memory=joblib.Memory(folder, verbose=0))
+        steps = [("scale", StandardScaler()), ("lda", reducers[0]), ("svm", RBFSVM())]
+        pipeline = Pipeline([("front", front)] * (front is not None) + steps, memory=joblib.Memory(folder, verbose=0))
         if splits:
             grid = {"lda": reducers, "svm__C": list(C_GRID), "svm__gamma_scale": list(GAMMA_SCALES)}
             # A task LDA that cannot be fitted on a fold (too few clips of a label) scores NaN there and loses.

@@ -1,10 +1,13 @@
 """The classifiers of a ``+ivector`` system: the i-vector fitted on the training list, combined two ways.
 
 ``run_train.sh`` fits the i-vector system (:func:`mirex.ivector.fit_ivector_system`:
-UBM, total-variability matrix, mean, LDA and WCCN on the training labels) on
-the training clips' frames, then combines the i-vectors with the system's
-other features (network, timbre statistics) as the 2018 artist-recognition
-hybrid does, one of two ways (``--ivector-combine``):
+UBM, total-variability matrix, mean) on the training clips' frames, then
+combines the length-normalised i-vectors with the system's other features
+(network, timbre statistics) as the 2018 artist-recognition hybrid does, one
+of two ways (``--ivector-combine``). Either way the classifier that sees the
+i-vector starts with its LDA and WCCN (:class:`mirex.ivector.BackEnd`), fitted
+on the training labels inside the classifier's pipeline, so that every inner
+fold refits them without its held-out clips:
 
 ``concat`` (the default)
     The i-vector is appended to the other features, and one classifier
@@ -24,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mirex.errors import DataError
-from mirex.ivector import IVectorSettings, IVectorSystem, fit_ivector_system
+from mirex.ivector import BackEnd, IVectorSettings, IVectorSystem, fit_ivector_system
 from mirex.tasks import classify
 from mirex.tasks.record import Record
 
@@ -64,7 +67,7 @@ class IVectorRecord(Record):
     ivector : dict of str to np.ndarray
         The fitted i-vector system (:meth:`mirex.ivector.IVectorSystem.arrays`):
         ``ubm_weights`` (C,), ``ubm_means`` and ``ubm_variances`` (C, 60),
-        ``matrix`` (C, 60, R), ``mean`` (R,), ``projection`` (R, k).
+        ``matrix`` (C, 60, R), ``mean`` (R,).
     combine : {'concat', 'fusion'}
     classifiers : list of mirex.tasks.classify.ClassifierRecord
         ``concat``: one, on the song feature with the i-vector appended;
@@ -74,7 +77,7 @@ class IVectorRecord(Record):
     """
 
     TASK = "classify"
-    PARTS = (classify.ClassifierRecord, *classify.ClassifierRecord.PARTS)
+    PARTS = (classify.ClassifierRecord, *classify.ClassifierRecord.PARTS, BackEnd)
 
     ivector: dict
     combine: str
@@ -91,14 +94,14 @@ class IVectorRecord(Record):
         """Labels of song features that end with the i-vector, shape (n,)."""
         if self.combine == "concat":
             return self.classifiers[0].predict(features)
-        split = features.shape[1] - self.ivector["projection"].shape[1]
+        split = features.shape[1] - self.system.dim
         scores = sum(class_scores(c.estimator.decision_function(x), len(self.labels))
                      for c, x in zip(self.classifiers, (features[:, :split], features[:, split:])))
         return np.asarray(self.labels, dtype=object)[scores.argmax(axis=1)]
 
     def describe(self):
         """The i-vector's size and each classifier's settings in one line."""
-        sizes = f"i-vector of {self.ivector['ubm_weights'].shape[0]} Gaussians, {self.ivector['projection'].shape[1]}-d"
+        sizes = f"i-vector of {self.ivector['ubm_weights'].shape[0]} Gaussians, {self.system.dim}-d"
         parts = ("",) if self.combine == "concat" else ("other features: ", "i-vector: ")
         return f"{sizes}, {self.combine}; " + "; ".join(p + c.describe() for p, c in zip(parts, self.classifiers))
 
@@ -146,10 +149,12 @@ def fit(features, labels, *, frames, groups=None, options=IVectorOptions(), task
         With fewer than two labels, or ``fusion`` with no other features.
     """
     check(options, other_features=bool(features.shape[1]))
-    system, ivectors = fit_ivector_system(frames, labels=labels, settings=options.settings)
-    parts = [np.hstack([features, ivectors])] if options.combine == "concat" else [features, ivectors]
-    classifiers = [classify.fit(x, labels, groups=groups, task_lda=task_lda, n_jobs=n_jobs, spec=spec,
-                                fingerprint=fingerprint) for x in parts]
+    system, ivectors = fit_ivector_system(frames, settings=options.settings)
+    back_end = BackEnd(width=system.dim)
+    parts = [(np.hstack([features, ivectors]), back_end)] if options.combine == "concat" else [
+        (features, None), (ivectors, back_end)]
+    classifiers = [classify.fit(x, labels, groups=groups, task_lda=task_lda, front=front, n_jobs=n_jobs, spec=spec,
+                                fingerprint=fingerprint) for x, front in parts]
     first = classifiers[0]
     return IVectorRecord(spec=spec, fingerprint=fingerprint, n_train=first.n_train, skipped=0,
                          ivector=system.arrays(), combine=options.combine, classifiers=classifiers,

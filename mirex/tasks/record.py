@@ -23,7 +23,7 @@ class Record:
     """
 
     #: Bumped whenever a record's fields or format change meaning; older files must be retrained.
-    VERSION = 4
+    VERSION = 5
     TASK = None
     #: The project's classes, besides the record itself, that a stored record of this task holds.
     PARTS = ()

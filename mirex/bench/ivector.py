@@ -1,9 +1,9 @@
 """CPU cost of the i-vector at test time beside today's extraction, one thread, in this process.
 
 A ``+ivector`` system's test clip costs, besides its other features, its
-frames (MFCCs, deltas and double deltas of the mel spectrogram the timbre
-statistics already take), its Baum-Welch statistics under the background
-model and its i-vector. Each is timed per clip (CPU time, not wall time,
+frames (the double deltas of the MFCCs the timbre statistics already
+compute, stacked with them and their deltas), its Baum-Welch statistics
+under the background model and its i-vector. Each is timed per clip (CPU time, not wall time,
 so a busy machine changes it little) beside today's whole extraction of the
 same clip (decode, mel spectrogram, network passes, timbre statistics: the
 default system). The i-vector system has the default sizes and is fitted
@@ -22,7 +22,7 @@ __all__ = ["ivector_costs", "LABELS"]
 
 #: What each measurement times.
 LABELS = {"extraction": "extraction without the i-vector (decode, features)",
-          "frames": "i-vector: frames from the mel spectrogram",
+          "frames": "i-vector: frames from the timbre statistics' MFCCs",
           "ivector": "i-vector: statistics and i-vector"}
 
 
@@ -42,6 +42,7 @@ def ivector_costs(paths, *, features=DEFAULT_PRESET, settings=IVectorSettings(ub
         extractor, mel = feature_pipeline(features), MelSpectrogram(timbre.FRONTEND)
         signals = [load(path, sr=extractor.sr) for path in paths]
         spectra = [mel(y) for y in signals]
+        coefficients = [timbre.coefficients(s) for s in spectra]  # the timbre statistics compute them anyway
         spent = dict.fromkeys(LABELS, 0.0)
 
         def timed(name, work, *args):
@@ -53,7 +54,8 @@ def ivector_costs(paths, *, features=DEFAULT_PRESET, settings=IVectorSettings(ub
         extractor.features(signals[:1])  # warm up
         for path in paths:
             timed("extraction", lambda p: extractor.features([load(p, sr=extractor.sr)]), path)
-        frames = [timed("frames", lambda s: evenly(mfcc_frames(s)), s) for s in spectra]
+        frames = [timed("frames", lambda s, c: evenly(mfcc_frames(s, both=c)), s, c)
+                  for s, c in zip(spectra, coefficients)]
         system, _ = fit_ivector_system(frames, settings=settings)
         system.transform(frames[:1])  # warm up: the matrix's squares are computed once per process
         for clip in frames:

@@ -165,12 +165,13 @@ class FeaturePipeline:
         if mfccs:
             spectrum = mel(timbre.FRONTEND)
             spectrum = spectrum if isinstance(spectrum, np.ndarray) else spectrum.cpu().numpy()
+            both = timbre.coefficients(spectrum)  # MFCCs and deltas, once for both passes
             if TIMBRE_PASS in passes:
-                inputs[TIMBRE_PASS] = timbre.timbre_statistics(spectrum)
+                inputs[TIMBRE_PASS] = timbre.statistics_of(both)
             if IVECTOR_PASS in passes:
                 from mirex.ivector.frames import evenly, mfcc_frames  # mirex.ivector imports mirex.features
 
-                inputs[IVECTOR_PASS] = evenly(mfcc_frames(spectrum))
+                inputs[IVECTOR_PASS] = evenly(mfcc_frames(spectrum, both=both))
         if waveform:  # a waveform network's segments
             inputs.update({name: self.frontend.segments(blocks[0], length=self.passes[name]) for name in network_passes})
         elif network_passes:  # the timbre statistics are taken: the mel spectrogram can be compressed in place

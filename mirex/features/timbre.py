@@ -20,7 +20,7 @@ import torch
 
 from mirex.frontends.mel import FrontEnd
 
-__all__ = ["timbre_statistics", "mfcc", "delta_filter", "FRONTEND", "N_MFCC", "DIM"]
+__all__ = ["timbre_statistics", "coefficients", "statistics_of", "mfcc", "delta_filter", "FRONTEND", "N_MFCC", "DIM"]
 
 #: The mel spectrogram the timbre statistics are computed from.
 FRONTEND = FrontEnd()
@@ -36,9 +36,22 @@ def timbre_statistics(mel):
     mel : np.ndarray, shape (frames, 128)
         Magnitude mel spectrogram (:class:`mirex.frontends.mel.MelSpectrogram` of :data:`FRONTEND`); not modified.
     """
-    coefficients = mfcc(mel)
-    delta = scipy.ndimage.correlate1d(coefficients, delta_filter(), axis=-1, mode="nearest")
-    both = np.vstack([coefficients, delta])
+    return statistics_of(coefficients(mel))
+
+
+def coefficients(mel):
+    """The 20 MFCCs of each frame and their deltas, coefficient-major: shape (40, frames), float64.
+
+    What the timbre statistics summarise, and the first 40 values of each
+    i-vector frame (:func:`mirex.ivector.mfcc_frames`), computed once when a
+    system needs both.
+    """
+    mfccs = mfcc(mel)
+    return np.vstack([mfccs, scipy.ndimage.correlate1d(mfccs, delta_filter(), axis=-1, mode="nearest")])
+
+
+def statistics_of(both):
+    """The timbre statistics of :func:`coefficients`: their means and stds over the frames, shape (80,), float32."""
     return np.concatenate([both.mean(axis=1), both.std(axis=1)]).astype(np.float32)
 
 

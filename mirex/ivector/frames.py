@@ -29,23 +29,25 @@ DOUBLE_DELTA = (_OFFSETS**2 - (_OFFSETS**2).mean()) / ((_OFFSETS**2 - (_OFFSETS*
 DOUBLE_DELTA.flags.writeable = False
 
 
-def mfcc_frames(mel):
+def mfcc_frames(mel, *, both=None):
     """MFCCs, deltas and double deltas of each frame of a clip.
 
     Parameters
     ----------
     mel : np.ndarray, shape (frames, 128)
         Magnitude mel spectrogram of :data:`mirex.features.timbre.FRONTEND`; not modified.
+    both : np.ndarray, shape (40, frames), optional
+        :func:`mirex.features.timbre.coefficients` of ``mel``, when the timbre
+        statistics have them already (default: computed here).
 
     Returns
     -------
     frames : np.ndarray, shape (frames, 60), float32
         Columns: 20 MFCCs, their 20 deltas, their 20 double deltas.
     """
-    coefficients = timbre.mfcc(mel)
-    first = timbre.delta_filter()
-    deltas = [scipy.ndimage.correlate1d(coefficients, w, axis=-1, mode="nearest") for w in (first, DOUBLE_DELTA)]
-    return np.vstack([coefficients, *deltas]).T.astype(np.float32)
+    both = timbre.coefficients(mel) if both is None else both
+    double = scipy.ndimage.correlate1d(both[: timbre.N_MFCC], DOUBLE_DELTA, axis=-1, mode="nearest")
+    return np.vstack([both, double]).T.astype(np.float32)
 
 
 def evenly(frames, *, limit=MAX_CLIP_FRAMES):

@@ -201,3 +201,10 @@ def test_a_clip_keeps_an_even_sample_of_at_most_max_clip_frames():
     frames = np.arange(10.0)[:, None]
     assert evenly(frames, limit=20) is frames
     np.testing.assert_array_equal(evenly(frames, limit=4)[:, 0], [0, 3, 6, 9])
+
+
+def test_the_default_rank_is_a_quarter_of_the_training_clips_at_most_200():
+    assert [IVectorSettings().rank_for(n) for n in (3, 215, 800, 10_000)] == [2, 53, 200, 200]
+    assert IVectorSettings(rank=8).rank_for(10_000) == 8
+    with pytest.raises(ValueError):
+        IVectorSettings(rank=0)

@@ -95,8 +95,8 @@ class IVectorSettings:
     ----------
     components : int
         The UBM's Gaussians (fewer when there are fewer distinct frames).
-    rank : int
-        The i-vectors' dimension R.
+    rank : int or None
+        The i-vectors' dimension R; None: :meth:`rank_for` the training clips.
     ubm_iter, tv_iter : int
         EM iterations of the UBM and of the total-variability matrix.
     max_frames : int
@@ -106,15 +106,32 @@ class IVectorSettings:
     """
 
     components: int = 256
-    rank: int = 200
+    rank: int | None = None
     ubm_iter: int = 20
     tv_iter: int = 10
     max_frames: int = 200_000
     seed: int = 0
 
+    #: The largest rank :meth:`rank_for` gives (the seed's recipe: 200 to 400 with thousands of songs).
+    MAX_RANK = 200
+    #: :meth:`rank_for` gives one dimension per this many training clips.
+    CLIPS_PER_DIMENSION = 4
+
     def __post_init__(self):
-        if min(self.components, self.rank, self.max_frames) < 1 or min(self.ubm_iter, self.tv_iter) < 0:
+        rank = 1 if self.rank is None else self.rank
+        if min(self.components, rank, self.max_frames) < 1 or min(self.ubm_iter, self.tv_iter) < 0:
             raise ValueError(f"i-vector sizes must be positive: {self}")
+
+    def rank_for(self, clips):
+        """The rank R for a number of training clips: :attr:`rank`, or by default a quarter of the clips, 2 to 200.
+
+        With R near the number of clips the total-variability matrix
+        memorises them: each training clip's i-vector gets a direction of its
+        own, clips of one label are no closer than any others, and inner
+        cross-validation on them falls to chance while new clips score far
+        higher (docs/features.md).
+        """
+        return self.rank if self.rank is not None else int(np.clip(clips // self.CLIPS_PER_DIMENSION, 2, self.MAX_RANK))
 
 
 def fit_ivector_system(clips, *, settings=IVectorSettings()):
@@ -149,7 +166,7 @@ def fit_ivector_system(clips, *, settings=IVectorSettings()):
                   max_frames=settings.max_frames, seed=settings.seed)
     del sample
     n, f = statistics(ubm, clips)
-    matrix = fit_total_variability(n, f, rank=settings.rank, n_iter=settings.tv_iter, seed=settings.seed)
+    matrix = fit_total_variability(n, f, rank=settings.rank_for(len(clips)), n_iter=settings.tv_iter, seed=settings.seed)
     raw = ivectors(matrix, n, f)
     system = IVectorSystem(ubm, matrix, raw.mean(axis=0))
     return system, system.project(raw)

@@ -181,7 +181,8 @@ def add_arguments(parser):
     parser.add_argument("--ivector-components", type=positive_int, metavar="C",
                         help=f"+ivector systems: Gaussians of the background model (default: {defaults.components})")
     parser.add_argument("--ivector-rank", type=positive_int, metavar="R",
-                        help=f"+ivector systems: dimension of the i-vector before its LDA (default: {defaults.rank})")
+                        help="+ivector systems: dimension of the i-vector before its LDA (default: a quarter of the "
+                             f"training clips, at most {defaults.MAX_RANK})")
     parser.add_argument("--ivector-combine", choices=COMBINES,
                         help="+ivector systems: one classifier on the features with the i-vector appended "
                              "(concat, the default), or one on each with their class scores averaged (fusion)")

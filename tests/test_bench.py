@@ -96,3 +96,14 @@ def test_the_ivector_rows_give_each_steps_cpu_per_clip_beside_the_extraction(tmp
     assert rows[-1]["measurement"].startswith("i-vector at test time") and rows[-1]["clips"] == 3
     costs = [row["cpu_ms_per_clip"] for row in rows]
     assert all(ms > 0 for ms in costs) and costs[-1] == pytest.approx(costs[1] + costs[2], abs=0.2)
+
+
+def test_the_system_rows_give_each_presets_test_time_cpu_per_clip(tmp_path):
+    import mirex.bench.__main__ as bench
+    from mirex.features import PRESETS
+
+    clips = make_clips(tmp_path / "clips", count=2, seconds=4.0)
+    rows = bench._systems([path for path, _ in clips])
+    assert [row["measurement"] for row in rows] == [f"test-time extraction, {p}, one thread" for p in PRESETS]
+    costs = dict(zip(PRESETS, (row["cpu_ms_per_clip"] for row in rows)))
+    assert all(ms > 0 for ms in costs.values()) and costs["hybrid-ivector"] > costs["mfcc"]

@@ -23,7 +23,8 @@ Measurements, each in a fresh process (see :mod:`mirex.bench.measure`):
 6. the CPU cost of each stage (:mod:`mirex.bench.stages`);
 7. the CPU cost per clip of the i-vector at test time (frames, statistics,
    i-vector) beside today's extraction of ``--features``, one thread, on
-   ``--ivector-clips`` clips (:mod:`mirex.bench.ivector`).
+   ``--ivector-clips`` clips (:mod:`mirex.bench.ivector`), and the
+   test-time extraction of every preset on the same clips.
 
 Prints a table and writes it to ``--out`` (CSV), the stage costs beside it
 (``*-stages.csv``). Each extraction row gives the load average and the
@@ -172,6 +173,18 @@ def _ivector(paths, *, features):
             for name, ms in costs.items()]
 
 
+def _systems(paths):
+    """Rows of each preset's test-time extraction: CPU milliseconds per clip, one thread."""
+    from mirex.bench.ivector import system_costs
+
+    load, cores = os.getloadavg()[0], core_speeds()
+    costs = system_costs(paths)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return [_row(f"test-time extraction, {preset}, one thread", clips=len(paths), jobs=1,
+                 seconds=ms * len(paths) / 1000, peak_mb=peak_mb, load=load, cpu_seconds=ms * len(paths) / 1000,
+                 cores=cores) for preset, ms in costs.items()]
+
+
 def _machine():
     model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                   if line.startswith("model name")), platform.processor())
@@ -224,6 +237,7 @@ def main(argv=None):
 
         stages = stage_costs(paths[: args.stage_clips], extractor=feature_pipeline(args.features))
         rows += _ivector(paths[: args.ivector_clips], features=args.features)
+        systems = _systems(paths[: args.ivector_clips])
     finally:
         shutil.rmtree(work, ignore_errors=True)
     out = Path(args.out)
@@ -231,7 +245,7 @@ def main(argv=None):
     with open(out, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(rows + systems)
     stage_file = out.with_name(out.stem + "-stages.csv")
     with open(stage_file, "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows([("stage", "cpu_ms_per_clip"), *((s, round(ms, 2)) for s, ms in stages.items())])
@@ -250,6 +264,8 @@ def main(argv=None):
     extraction, total = rows[-4]["cpu_ms_per_clip"], rows[-1]["cpu_ms_per_clip"]  # the rows of _ivector
     print(f"i-vector at test time: {total} ms per clip, {100 * total / extraction:.0f} % of the extraction's "
           f"{extraction} ms (one thread, {args.ivector_clips} clips)")
+    print("test-time CPU per clip by preset (one thread): " + ", ".join(
+        f"{row['measurement'].split(', ')[1]} {row['cpu_ms_per_clip']} ms" for row in systems))
     print(f"\nCPU per clip by stage ({args.stage_clips} clips, one thread):")
     for stage, ms in stages.items():
         print(f"  {stage:52s} {ms:7.2f} ms")

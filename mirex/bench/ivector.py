@@ -1,4 +1,4 @@
-"""CPU cost of the i-vector at test time beside today's extraction, one thread, in this process.
+"""CPU cost of the i-vector at test time beside today's extraction, and of each preset, one thread, in this process.
 
 A ``+ivector`` system's test clip costs, besides its other features, its
 frames (the double deltas of the MFCCs the timbre statistics already
@@ -9,17 +9,20 @@ same clip (decode, mel spectrogram, network passes, timbre statistics: the
 default system). The i-vector system has the default sizes at their
 largest (256 Gaussians, rank 200: the default rank from 800 training clips
 on) and is fitted briefly on the clips themselves: what a clip costs does
-not depend on how well it is fitted.
+not depend on how well it is fitted. :func:`system_costs` times each
+preset's whole test-time extraction the same way (a ``+ivector`` preset with
+such a fitted system), so the systems of the leaderboards can be compared
+by what a test clip costs.
 """
 import time
 
 from mirex.audio import load
-from mirex.features import DEFAULT_PRESET, feature_pipeline, timbre
+from mirex.features import DEFAULT_PRESET, PRESETS, FeatureSpec, feature_pipeline, timbre
 from mirex.frontends.mel import MelSpectrogram
 from mirex.ivector import IVectorSettings, evenly, fit_ivector_system, mfcc_frames
 from mirex.threads import one_thread_per_task
 
-__all__ = ["ivector_costs", "LABELS"]
+__all__ = ["ivector_costs", "system_costs", "LABELS"]
 
 #: What each measurement times.
 LABELS = {"extraction": "extraction without the i-vector (decode, features)",
@@ -63,3 +66,25 @@ def ivector_costs(paths, *, features=DEFAULT_PRESET,
         for clip in frames:
             timed("ivector", system.transform, [clip])
     return {name: 1000 * seconds / len(paths) for name, seconds in spent.items()}
+
+
+def system_costs(paths, *, presets=tuple(PRESETS), settings=IVectorSettings(rank=IVectorSettings.MAX_RANK, ubm_iter=2,
+                                                                              tv_iter=1)):
+    """CPU milliseconds per clip of each preset's test-time extraction (decode, features, i-vector), by preset.
+
+    A ``+ivector`` preset maps the clips with an i-vector system of ``settings``
+    fitted on the clips' own frames, as :func:`ivector_costs` does.
+    """
+    with one_thread_per_task():
+        mel = MelSpectrogram(timbre.FRONTEND)
+        frames = [evenly(mfcc_frames(mel(load(path, sr=timbre.FRONTEND.sr)))) for path in paths]
+        system, _ = fit_ivector_system(frames, settings=settings)
+        costs = {}
+        for preset in presets:
+            extractor = feature_pipeline(preset, ivector=system if FeatureSpec.parse(preset).ivector else None)
+            extractor.features([load(paths[0], sr=extractor.sr)])  # warm up
+            start = time.process_time()
+            for path in paths:
+                extractor.features([load(path, sr=extractor.sr)])
+            costs[preset] = 1000 * (time.process_time() - start) / len(paths)
+    return costs

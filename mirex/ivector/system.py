@@ -123,7 +123,7 @@ class IVectorSettings:
             raise ValueError(f"i-vector sizes must be positive: {self}")
 
     def rank_for(self, clips):
-        """The rank R for a number of training clips: :attr:`rank`, or by default a quarter of the clips, 2 to 200.
+        """The rank R for a number of training clips: ``rank``, or by default a quarter of the clips, 2 to 200.
 
         With R near the number of clips the total-variability matrix
         memorises them: each training clip's i-vector gets a direction of its

@@ -127,7 +127,8 @@ def ivectors(matrix, n, f, *, squares=None):
     f : np.ndarray, shape (clips, C, D)
         Statistics from :func:`baum_welch`.
     squares : np.ndarray, shape (C, R * R), optional
-        :func:`component_squares` of ``matrix``, when kept (default: computed here).
+        :func:`~mirex.ivector.total_variability.component_squares` of ``matrix``, when kept (default: computed
+        here).
 
     Returns
     -------

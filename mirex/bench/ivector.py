@@ -24,14 +24,15 @@ from mirex.threads import one_thread_per_task
 
 __all__ = ["ivector_costs", "system_costs", "LABELS"]
 
+#: The i-vector system timed: the largest default sizes, fitted with few iterations.
+SETTINGS = IVectorSettings(rank=IVectorSettings.MAX_RANK, ubm_iter=2, tv_iter=1)
 #: What each measurement times.
 LABELS = {"extraction": "extraction without the i-vector (decode, features)",
           "frames": "i-vector: frames from the timbre statistics' MFCCs",
           "ivector": "i-vector: statistics and i-vector"}
 
 
-def ivector_costs(paths, *, features=DEFAULT_PRESET,
-                  settings=IVectorSettings(rank=IVectorSettings.MAX_RANK, ubm_iter=2, tv_iter=1)):
+def ivector_costs(paths, *, features=DEFAULT_PRESET, settings=SETTINGS):
     """CPU milliseconds per clip of today's extraction and of each step of the i-vector (keys of :data:`LABELS`).
 
     Parameters
@@ -41,7 +42,7 @@ def ivector_costs(paths, *, features=DEFAULT_PRESET,
     features : str
         The system extracted today.
     settings : mirex.ivector.IVectorSettings
-        The i-vector's sizes (default: 256 Gaussians, rank 200, fitted with few iterations).
+        The i-vector's sizes (default: ``SETTINGS``, the largest default sizes fitted with few iterations).
     """
     with one_thread_per_task():
         extractor, mel = feature_pipeline(features), MelSpectrogram(timbre.FRONTEND)
@@ -68,8 +69,7 @@ def ivector_costs(paths, *, features=DEFAULT_PRESET,
     return {name: 1000 * seconds / len(paths) for name, seconds in spent.items()}
 
 
-def system_costs(paths, *, presets=tuple(PRESETS), settings=IVectorSettings(rank=IVectorSettings.MAX_RANK, ubm_iter=2,
-                                                                              tv_iter=1)):
+def system_costs(paths, *, presets=tuple(PRESETS), settings=SETTINGS):
     """CPU milliseconds per clip of each preset's test-time extraction (decode, features, i-vector), by preset.
 
     A ``+ivector`` preset maps the clips with an i-vector system of ``settings``

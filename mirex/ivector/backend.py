@@ -79,22 +79,16 @@ class BackEnd(TransformerMixin, BaseEstimator):
     ----------
     width : int
         How many of the last columns are the i-vector (length-normalised).
-    lda, wccn : bool
-        Whether the projection includes each (both off: the identity).
     """
 
-    def __init__(self, width=1, lda=True, wccn=True):
+    def __init__(self, width=1):
         self.width = width
-        self.lda = lda
-        self.wccn = wccn
 
     def fit(self, X, y):
         """Fit the projection on the i-vector columns of ``X`` (n, d) with labels ``y``."""
         x = np.asarray(X, dtype=np.float64)[:, -self.width:]
-        projection = fit_lda(x, y) if self.lda else np.eye(self.width)
-        if self.wccn:
-            projection = projection @ fit_wccn(x @ projection, y)
-        self.projection_ = projection
+        lda = fit_lda(x, y)
+        self.projection_ = lda @ fit_wccn(x @ lda, y)
         return self
 
     def transform(self, X):

@@ -21,6 +21,7 @@ a batch at a time, every step a batched matrix product or solve.
 import functools
 
 import numpy as np
+import scipy.linalg
 
 from mirex.errors import DataError
 
@@ -90,7 +91,7 @@ def _symmetric(triangles, rank):
     return out
 
 
-def _posterior(matrix, n, f, squares=None):
+def _posterior(matrix, n, f, squares):
     """Posterior precisions (B, R, R) and the linear terms ``T' F`` (B, R) of a batch of clips.
 
     The components no frame of the batch belongs to (``n_c`` = 0, hence
@@ -98,7 +99,6 @@ def _posterior(matrix, n, f, squares=None):
     clip, only the other components' rows of the matrix and its squares are read.
     """
     components, _, rank = matrix.shape
-    squares = component_squares(matrix) if squares is None else squares
     active = np.flatnonzero(n.any(axis=0))
     if len(active) > 3 * components // 4:
         active = slice(None)
@@ -109,8 +109,6 @@ def _posterior(matrix, n, f, squares=None):
 
 def _solve(precision, linear):
     """``precision^-1 linear`` (B, R) for a batch of symmetric positive-definite precisions, by Cholesky factors."""
-    import scipy.linalg
-
     return np.stack([scipy.linalg.cho_solve(scipy.linalg.cho_factor(p, check_finite=False), b, check_finite=False)
                      for p, b in zip(precision, linear)]) if len(linear) else np.zeros(linear.shape)
 
@@ -126,7 +124,7 @@ def ivectors(matrix, n, f, *, squares=None):
     n : np.ndarray, shape (clips, C)
     f : np.ndarray, shape (clips, C, D)
         Statistics from :func:`baum_welch`.
-    squares : np.ndarray, shape (C, R * R), optional
+    squares : np.ndarray, shape (C, R (R + 1) / 2), optional
         :func:`~mirex.ivector.total_variability.component_squares` of ``matrix``, when kept (default: computed
         here).
 
@@ -135,6 +133,7 @@ def ivectors(matrix, n, f, *, squares=None):
     np.ndarray, shape (clips, R), float64
     """
     out = np.empty((len(n), matrix.shape[2]))
+    squares = component_squares(matrix) if squares is None else squares
     for part in _batches(len(n), matrix.shape[2]):
         precision, linear = _posterior(matrix, n[part], f[part], squares)
         out[part] = _solve(precision, linear)

@@ -192,7 +192,8 @@ def fit(features, labels, *, groups=None, task_lda="auto", segments=None, use_se
     # one thread per fit, as the fits run in parallel threads.
     with tempfile.TemporaryDirectory(prefix="mirex-grid-") as folder, threadpool_limits(1):
         steps = [("scale", StandardScaler()), ("lda", reducers[0]), ("svm", RBFSVM())]
-        pipeline = Pipeline([("front", front)] * (front is not None) + steps, memory=joblib.Memory(folder, verbose=0))
+        steps = [("front", front), *steps] if front is not None else steps
+        pipeline = Pipeline(steps, memory=joblib.Memory(folder, verbose=0))
         if splits:
             grid = {"lda": reducers, "svm__C": list(C_GRID), "svm__gamma_scale": list(GAMMA_SCALES)}
             # A task LDA that cannot be fitted on a fold (too few clips of a label) scores NaN there and loses.
